@@ -1,0 +1,70 @@
+"""Progress of uploads shown in chat: the pipeline's Notifier edits the status message an adapter posted."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, text
+
+_log = logging.getLogger(__name__)
+TERMINAL = {"ready", "failed"}
+
+
+class StatusUpdater(Protocol):
+    """Edits one platform's status message for a document."""
+
+    platform: str
+
+    def update(self, chat_ref: dict[str, Any], text: str) -> None:
+        """Replace the status message's text."""
+        ...
+
+
+def status_text(title: str, state: str, percent: int, message: str) -> str:
+    """The one-line status a user sees: queued → processing % → ready with chunks, or failed with the reason."""
+    if state == "queued":
+        return f"⏳ *{title}*: queued for indexing. {message}".strip()
+    if state == "processing":
+        return f"⚙️ *{title}*: processing {percent}%… {message}".strip()
+    if state == "ready":
+        return f"✅ *{title}*: ready ({message}). Ask away!"
+    return f"❌ *{title}*: failed. {message}"
+
+
+class ChatStatusNotifier:
+    """Notifier that finds a document's chat_ref and edits it; progress edits are throttled, outcomes never."""
+
+    def __init__(self, engine: Engine, updaters: list[StatusUpdater], *, min_interval: float = 1.0) -> None:
+        self.engine = engine
+        self.updaters = {u.platform: u for u in updaters}
+        self.min_interval = min_interval
+        self._last: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    def _due(self, document_id: int, state: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if state not in TERMINAL and now - self._last.get(document_id, 0.0) < self.min_interval:
+                return False
+            self._last[document_id] = now
+            return True
+
+    def notify(self, document_id: int, state: str, percent: int, message: str) -> None:
+        """Edit the document's status message, if it has one on a platform we can reach."""
+        _log.info("document %s %s %s%% %s", document_id, state, percent, message)
+        if not self.updaters or not self._due(document_id, state):
+            return
+        with self.engine.connect() as conn:
+            row = conn.execute(text("SELECT title, chat_ref FROM documents WHERE id = :id"), {"id": document_id}).first()
+        if row is None or not row.chat_ref:
+            return
+        updater = self.updaters.get(row.chat_ref.get("platform", ""))
+        if updater is None:
+            return
+        try:
+            updater.update(row.chat_ref, status_text(row.title, state, percent, message))
+        except Exception:  # a chat outage must never fail an ingestion
+            _log.warning("could not update the chat status of document %s", document_id, exc_info=True)

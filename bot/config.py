@@ -1,0 +1,77 @@
+"""Settings: the only place that reads the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _plain(name: str) -> AliasChoices:
+    """Accept the conventional un-prefixed name (e.g. DATABASE_URL)."""
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    """Every knob Ragbot has; built once by an entry point and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="RAGBOT_", extra="ignore", populate_by_name=True)
+
+    # Storage and broker. None means "use the embedded default".
+    database_url: str | None = Field(default=None, validation_alias=_plain("DATABASE_URL"))
+    redis_url: str | None = Field(default=None, validation_alias=_plain("REDIS_URL"))
+    data_dir: Path = Field(default=Path("~/.local/share/ragbot").expanduser())
+
+    # Providers. "auto" picks the vendor when its key is set, the offline default otherwise.
+    embedder: Literal["auto", "local", "voyage"] = "auto"
+    chat_model: Literal["auto", "extractive", "claude"] = "auto"
+    voyage_api_key: str | None = Field(default=None, validation_alias=_plain("VOYAGE_API_KEY"))
+    voyage_base_url: str | None = None
+    voyage_model: str = "voyage-3.5"
+    anthropic_api_key: str | None = Field(default=None, validation_alias=_plain("ANTHROPIC_API_KEY"))
+    anthropic_base_url: str | None = None
+    claude_model: str = "claude-sonnet-4-5"
+    claude_max_tokens: int = 1024
+
+    # Ingestion.
+    chunk_size: int = 400
+    chunk_overlap: int = 40
+    max_upload_mb: float = 50.0
+    embed_batch_size: int = 64
+    fetch_timeout_seconds: float = 20.0
+    # Off by default: URL ingestion must not reach the host's own network (SSRF). Tests and intranets may turn it on.
+    allow_private_urls: bool = False
+
+    # Retrieval.
+    default_space: str = "local"
+    top_k: int = 5
+    candidates: int = 40
+    rrf_k: int = 60
+    min_similarity: float = 0.30
+    ef_search: int = 100
+
+    # Chat platforms.
+    slack_bot_token: str | None = Field(default=None, validation_alias=_plain("SLACK_BOT_TOKEN"))
+    slack_app_token: str | None = Field(default=None, validation_alias=_plain("SLACK_APP_TOKEN"))
+    slack_signing_secret: str | None = Field(default=None, validation_alias=_plain("SLACK_SIGNING_SECRET"))
+    slack_base_url: str | None = None
+    discord_token: str | None = Field(default=None, validation_alias=_plain("DISCORD_TOKEN"))
+    discord_dev_guild_id: int | None = Field(default=None, validation_alias=_plain("DISCORD_DEV_GUILD_ID"))
+    admin_users: list[str] = Field(default_factory=list)
+    admin_role: str | None = None
+    questions_per_minute: int = 10
+    notify_uploaders_on_downvote: bool = True
+
+    # Workers.
+    task_soft_time_limit: int = 600
+    task_time_limit: int = 660
+    visibility_timeout: int = 3600
+    stuck_after_seconds: int = 900
+    url_resync_minutes: int = 1440
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The upload cap in bytes."""
+        return int(self.max_upload_mb * 1024 * 1024)

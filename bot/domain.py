@@ -1,0 +1,127 @@
+"""Plain data that flows between the core, the adapters and the workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class DocStatus(str, Enum):
+    """Life cycle of a document; Postgres is the source of truth."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a question is asked: a space (workspace/guild/local) and maybe a channel."""
+
+    space: str
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A stretch of extracted text with its location (page or heading)."""
+
+    text: str
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """What a loader extracts from a file: a title and located text sections."""
+
+    title: str
+    sections: list[Section]
+
+
+@dataclass(frozen=True)
+class ChunkDraft:
+    """A chunk before storage: its position, text and location."""
+
+    ordinal: int
+    text: str
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    """A retrieved chunk with the document it came from and its scores."""
+
+    chunk_id: int
+    document_id: int
+    ordinal: int
+    text: str
+    location: str
+    title: str
+    source: str
+    score: float
+    similarity: float | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source of an answer."""
+
+    n: int
+    title: str
+    source: str
+    location: str
+    snippet: str
+    score: float
+    document_id: int | None = None
+
+    @property
+    def url(self) -> str | None:
+        """A link when the source has one."""
+        return self.source if self.source.startswith(("http://", "https://")) else None
+
+
+@dataclass
+class Answer:
+    """An answer with its numbered citations; grounded is False when the documents do not support it."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    grounded: bool = True
+
+    def to_json(self) -> dict[str, object]:
+        """The `ask --json` contract of DESIGN.md."""
+        return {
+            "answer": self.text,
+            "grounded": self.grounded,
+            "citations": [
+                {"n": c.n, "title": c.title, "source": c.source, "location": c.location, "score": round(c.score, 4)}
+                for c in self.citations
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange in a conversation, used as history for follow-ups."""
+
+    role: str  # "user" or "assistant"
+    text: str
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A document as listed to users and admins."""
+
+    id: int
+    space: str
+    channel: str | None
+    title: str
+    source: str
+    status: str
+    error: str | None
+    chunks: int
+    version: int
+    progress: int
+    uploader: str | None = None

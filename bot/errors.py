@@ -1,0 +1,47 @@
+"""Errors a user can read: each says what happened and what to do."""
+
+from __future__ import annotations
+
+
+class RagbotError(Exception):
+    """Base class; str(error) is a message fit for a user."""
+
+
+class IngestError(RagbotError):
+    """A document could not be ingested; permanent, retrying will not help."""
+
+
+class UnsupportedFile(IngestError):
+    """The file type is not one Ragbot reads."""
+
+
+class CorruptFile(IngestError):
+    """The file could not be parsed."""
+
+
+class EmptyDocument(IngestError):
+    """The file holds no text."""
+
+
+class FileTooLarge(IngestError):
+    """The file is over the configured cap."""
+
+
+class TransientError(RagbotError):
+    """A temporary fault (provider 429/5xx, lost connection); worth retrying."""
+
+
+class DatabaseUnavailable(RagbotError):
+    """The database cannot be reached."""
+
+
+class QueueUnavailable(RagbotError):
+    """The broker cannot be reached; queued work stays queued."""
+
+
+class IndexMismatch(RagbotError):
+    """The index was built with another embedding model or dimension."""
+
+
+class NotFound(RagbotError):
+    """A document or other object does not exist."""

@@ -1,0 +1,164 @@
+"""The one ingestion entry point: load, split, embed (through the cache) and store a document."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, text
+
+from bot.config import Settings
+from bot.domain import ChunkDraft, DocStatus
+from bot.errors import IngestError, NotFound, TransientError
+from bot.ingestion.loaders import load_bytes
+from bot.ingestion.splitter import split_sections
+from bot.ports import Embedder, Notifier
+from bot.storage import repository as repo
+from bot.storage import vectors
+
+_log = logging.getLogger(__name__)
+_DOC_LOCK_SPACE = 1_000_000_000_000  # keeps document locks apart from other advisory locks
+
+
+class LoggingNotifier:
+    """Notifier that writes progress to the log."""
+
+    def notify(self, document_id: int, state: str, percent: int, message: str) -> None:
+        """Log one progress step."""
+        _log.info("document %s %s %s%% %s", document_id, state, percent, message)
+
+
+@dataclass
+class IngestContext:
+    """What the pipeline needs: the database, the embedder, settings and who hears progress."""
+
+    engine: Engine
+    embedder: Embedder
+    settings: Settings
+    notifier: Notifier
+    fetch_url: object | None = None  # callable(url, max_bytes) -> (bytes, filename); None: URLs unsupported
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The outcome of one run for one document."""
+
+    document_id: int
+    status: str  # ready | failed | skipped
+    chunks: int = 0
+    embedded: int = 0
+    message: str = ""
+
+
+def content_hash(data: bytes) -> str:
+    """Hash of a document's bytes, used to skip unchanged content."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@contextmanager
+def document_lock(engine: Engine, document_id: int) -> Iterator[None]:
+    """Hold a session advisory lock so two deliveries of one document never interleave."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _DOC_LOCK_SPACE + document_id})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _DOC_LOCK_SPACE + document_id})
+            conn.commit()
+
+
+def embed_with_cache(ctx: IngestContext, drafts: Sequence[ChunkDraft], *, document_id: int) -> tuple[list, int]:
+    """Vectors for the drafts, embedding only texts missing from the cache; returns (vectors, newly embedded)."""
+    model = ctx.embedder.model_id
+    hashes = [vectors.text_hash(d.text) for d in drafts]
+    with ctx.engine.connect() as conn:
+        known = vectors.cached_vectors(conn, model=model, hashes=list(set(hashes)))
+    missing: dict[bytes, str] = {}
+    for h, d in zip(hashes, drafts, strict=True):
+        if h not in known and h not in missing:
+            missing[h] = d.text
+    todo = list(missing.items())
+    batch = max(1, ctx.settings.embed_batch_size)
+    for start in range(0, len(todo), batch):
+        part = todo[start : start + batch]
+        vecs = ctx.embedder.embed_documents([t for _, t in part])
+        with ctx.engine.begin() as conn:
+            vectors.store_vectors(conn, model=model, items=[(h, v) for (h, _), v in zip(part, vecs, strict=True)])
+        known.update({h: v for (h, _), v in zip(part, vecs, strict=True)})
+        done = min(start + batch, len(todo))
+        percent = 20 + int(70 * done / max(1, len(todo)))
+        _set(ctx, document_id, DocStatus.PROCESSING, percent, f"embedded {done}/{len(todo)} new chunks")
+    return [known[h] for h in hashes], len(todo)
+
+
+def _source_bytes(ctx: IngestContext, row) -> tuple[bytes, str]:  # type: ignore[no-untyped-def]
+    if row.source_kind == "url" and ctx.fetch_url is not None:
+        data, filename = ctx.fetch_url(row.source_uri, ctx.settings.max_upload_bytes)  # type: ignore[operator]
+        return data, filename
+    with ctx.engine.connect() as conn:
+        data = repo.read_blob(conn, document_id=row.id)
+    if data is None:
+        raise IngestError(f"{row.title}: the stored file is missing; upload it again.")
+    return data, row.filename or row.source_uri
+
+
+def ingest_document(ctx: IngestContext, document_id: int, *, force: bool = False) -> IngestResult:
+    """Bring a document's chunks up to its current version; safe to run twice or concurrently."""
+    with document_lock(ctx.engine, document_id):
+        with ctx.engine.connect() as conn:
+            row = repo.get_document_row(conn, document_id=document_id)
+        if row is None:
+            raise NotFound(f"Document {document_id} does not exist (it may have been deleted).")
+        if not force and row.status == "ready" and row.indexed_version == row.version:
+            return IngestResult(document_id, "skipped", row.chunk_count, 0, "already up to date")
+        return _run(ctx, row)
+
+
+def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-def]
+    doc_id, version = row.id, row.version
+    _set(ctx, doc_id, DocStatus.PROCESSING, 5, "reading the file")
+    try:
+        data, filename = _source_bytes(ctx, row)
+        digest = content_hash(data)
+        if row.source_kind == "url" and digest == row.indexed_hash and row.chunk_count:
+            with ctx.engine.begin() as conn:
+                repo.mark_ready(conn, document_id=doc_id, version=version, content_hash=digest, title=row.title,
+                                chunks=row.chunk_count)
+            _set(ctx, doc_id, DocStatus.READY, 100, f"unchanged, {row.chunk_count} chunks")
+            return IngestResult(doc_id, "ready", row.chunk_count, 0, "unchanged")
+        loaded = load_bytes(data, filename, max_bytes=ctx.settings.max_upload_bytes)
+        drafts = split_sections(loaded.sections, size=ctx.settings.chunk_size, overlap=ctx.settings.chunk_overlap)
+        if not drafts:
+            raise IngestError(f"{filename}: no text to index after extraction; check the file has readable text.")
+        _set(ctx, doc_id, DocStatus.PROCESSING, 20, f"split into {len(drafts)} chunks")
+        vecs, embedded = embed_with_cache(ctx, drafts, document_id=doc_id)
+        title = loaded.title or row.title
+        with ctx.engine.begin() as conn:
+            current = repo.get_document_row(conn, document_id=doc_id, lock=True)
+            if current is None or current.version != version:
+                return IngestResult(doc_id, "skipped", 0, embedded, "superseded by a newer version")
+            vectors.replace_chunks(conn, document_id=doc_id, space=row.space_id, channel=row.channel, drafts=drafts,
+                                   vectors=vecs)
+            repo.mark_ready(conn, document_id=doc_id, version=version, content_hash=digest, title=title,
+                            chunks=len(drafts))
+    except IngestError as exc:
+        _set(ctx, doc_id, DocStatus.FAILED, 100, str(exc), error=str(exc))
+        return IngestResult(doc_id, "failed", 0, 0, str(exc))
+    except TransientError as exc:
+        # Back to queued: the worker retries, and the reconciler picks it up if the worker dies.
+        _set(ctx, doc_id, DocStatus.QUEUED, 0, f"will retry: {exc}")
+        raise
+    _set(ctx, doc_id, DocStatus.READY, 100, f"{len(drafts)} chunks")
+    return IngestResult(doc_id, "ready", len(drafts), embedded, f"{len(drafts)} chunks")
+
+
+def _set(ctx: IngestContext, doc_id: int, status: DocStatus, percent: int, message: str,
+         error: str | None = None) -> None:
+    with ctx.engine.begin() as conn:
+        if status is not DocStatus.READY:
+            repo.set_status(conn, document_id=doc_id, status=status, progress=percent, error=error)
+    ctx.notifier.notify(doc_id, status.value, percent, message)

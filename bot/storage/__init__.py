@@ -1,0 +1,1 @@
+"""PostgreSQL + pgvector storage: engine, models, migrations and repository functions."""

@@ -1,0 +1,80 @@
+"""Shared fixtures: one real embedded PostgreSQL + pgvector per test session, cleaned between tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from bot.config import Settings
+from bot.storage import db
+from bot.storage.embedded import embedded_url, stop_embedded
+from tests.fakes.providers import FakeChatModel, FakeEmbedder
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLES = "spaces, index_meta, documents, document_blobs, chunks, embedding_cache, questions, feedback, processed_events"
+
+
+@pytest.fixture(scope="session")
+def pg_data_dir() -> Iterator[Path]:
+    """A data dir holding this session's embedded server (stopped and removed at the end)."""
+    # Not under pytest's tmp dir: pytest keeps that private (0700) and, as root, the server runs as another user.
+    data_dir = Path(tempfile.mkdtemp(prefix="ragbot-test-"))
+    data_dir.chmod(0o755)
+    yield data_dir
+    stop_embedded(data_dir)
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_data_dir: Path) -> str:
+    """URL of the session's embedded PostgreSQL with pgvector."""
+    return embedded_url(pg_data_dir)
+
+
+@pytest.fixture(scope="session")
+def engine(pg_url: str) -> Iterator[Engine]:
+    """A migrated engine on the session's database."""
+    eng = db.make_engine(pg_url)
+    db.ensure_schema(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def clean_db(engine: Engine) -> Engine:
+    """The engine, with every Ragbot table emptied first."""
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        conn.execute(text("DROP INDEX IF EXISTS chunks_embedding_hnsw"))
+    return engine
+
+
+@pytest.fixture
+def settings(pg_url: str, tmp_path: Path) -> Settings:
+    """Settings pointing at the test database, with no vendor keys."""
+    return Settings(
+        database_url=pg_url, data_dir=tmp_path, voyage_api_key=None, anthropic_api_key=None,
+        redis_url=os.environ.get("RAGBOT_TEST_REDIS_URL"),
+    )
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    """A deterministic bag-of-words embedder that counts calls."""
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def svc(clean_db: Engine, settings: Settings, fake_embedder: FakeEmbedder):  # type: ignore[no-untyped-def]
+    """Services on a clean database with fake embedder and chat model."""
+    from bot.wiring import build
+
+    services = build(settings, embedder=fake_embedder, chat=FakeChatModel())
+    yield services
+    services.engine.dispose()

@@ -1,0 +1,1 @@
+"""Deterministic stand-ins for outside services (never for our own code)."""
