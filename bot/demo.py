@@ -19,7 +19,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "handbook"
 QUESTIONS = [
     "How many vacation days do I get per year?",
     "What should I do when I see error NWL-4471?",
-    "Who approves travel expenses?",
+    "Who needs to approve international travel?",
     "What is the airspeed velocity of an unladen swallow?",
 ]
 

@@ -28,8 +28,8 @@ app.add_typer(db_app, name="db")
 serve_app = typer.Typer(help="Run a chat adapter (Slack or Discord).", no_args_is_help=True)
 app.add_typer(serve_app, name="serve")
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 @lru_cache(maxsize=1)
