@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from bot.domain import ChunkDraft, DocStatus
 from bot.errors import IngestError, NotFound, TransientError
 from bot.ingestion.loaders import load_bytes
 from bot.ingestion.splitter import split_sections
+from bot.observability import metrics
+from bot.observability.logging import log_context
 from bot.ports import Embedder, Notifier
 from bot.storage import repository as repo
 from bot.storage import vectors
@@ -108,14 +111,22 @@ def _source_bytes(ctx: IngestContext, row) -> tuple[bytes, str]:  # type: ignore
 
 def ingest_document(ctx: IngestContext, document_id: int, *, force: bool = False) -> IngestResult:
     """Bring a document's chunks up to its current version; safe to run twice or concurrently."""
-    with document_lock(ctx.engine, document_id):
+    started = time.perf_counter()
+    with log_context(document_id=document_id), document_lock(ctx.engine, document_id):
         with ctx.engine.connect() as conn:
             row = repo.get_document_row(conn, document_id=document_id)
         if row is None:
             raise NotFound(f"Document {document_id} does not exist (it may have been deleted).")
         if not force and row.status == "ready" and row.indexed_version == row.version:
-            return IngestResult(document_id, "skipped", row.chunk_count, 0, "already up to date")
-        return _run(ctx, row)
+            result = IngestResult(document_id, "skipped", row.chunk_count, 0, "already up to date")
+        else:
+            try:
+                result = _run(ctx, row)
+            except TransientError:
+                metrics.ingest_retry(time.perf_counter() - started)
+                raise
+        metrics.document_ingested(result.status, time.perf_counter() - started)
+        return result
 
 
 def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-def]

@@ -1,0 +1,1 @@
+"""Ingestion: read files into located text, split it into chunks and index them."""
