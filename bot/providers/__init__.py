@@ -1,0 +1,1 @@
+"""Adapters to embedding and chat models: the only place that imports vendor SDKs."""

@@ -1,0 +1,147 @@
+"""A local HTTP server that speaks Voyage AI's embeddings API, so the real voyageai SDK runs against it."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import random
+import struct
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the fake saw it (header names lowercased)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+def fake_vector(text: str, dim: int) -> list[float]:
+    """A deterministic unit vector for a text."""
+    rng = random.Random(hashlib.sha256(text.encode()).digest())
+    v = [rng.gauss(0.0, 1.0) for _ in range(dim)]
+    norm = math.sqrt(sum(x * x for x in v)) or 1.0
+    return [x / norm for x in v]
+
+
+class FakeVoyageServer:
+    """POST /v1/embeddings on 127.0.0.1; base_url is what voyageai.Client(base_url=...) wants."""
+
+    def __init__(self, *, dim: int = 1024, api_key: str | None = None, max_texts: int = 1000) -> None:
+        self.dim = dim
+        self.api_key = api_key  # when set, other keys get 401 like the real API
+        self.max_texts = max_texts
+        self.requests: list[RecordedRequest] = []
+        self._failures: list[tuple[int, dict[str, str]]] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The URL to pass as base_url (the SDK appends /embeddings)."""
+        assert self._server is not None, "start() the server first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def fail_next(self, n: int, status: int = 429, retry_after: str | None = "0") -> None:
+        """Answer the next n embedding requests with an error status (429 carries Retry-After)."""
+        headers = {"Retry-After": retry_after} if retry_after is not None and status == 429 else {}
+        with self._lock:
+            self._failures.extend([(status, headers)] * n)
+
+    def embedding_requests(self) -> list[RecordedRequest]:
+        """The recorded POSTs to /v1/embeddings."""
+        return [r for r in self.requests if r.path == "/v1/embeddings"]
+
+    def start(self) -> FakeVoyageServer:
+        """Listen on a free port in a background thread."""
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._server.daemon_threads = True
+        # A short poll interval keeps stop() quick.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Shut the server down."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeVoyageServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def respond(self, request: RecordedRequest) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """Status, headers and JSON body for a request."""
+        with self._lock:
+            self.requests.append(request)
+            failure = self._failures.pop(0) if self._failures else None
+        if request.path != "/v1/embeddings" or request.method != "POST":
+            return 404, {}, {"detail": "Not found"}
+        if self.api_key is not None and request.headers.get("authorization") != f"Bearer {self.api_key}":
+            return 401, {}, {"detail": "Provided API key is invalid."}
+        if failure is not None:
+            status, headers = failure
+            return status, headers, {"detail": f"Injected failure {status}"}
+        body = request.body if isinstance(request.body, dict) else {}
+        texts = body.get("input")
+        if isinstance(texts, str):
+            texts = [texts]
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+            return 400, {}, {"detail": "input must be a non-empty string or list of strings"}
+        if len(texts) > self.max_texts:
+            return 400, {}, {"detail": f"The batch size limit is {self.max_texts}. Your batch size is {len(texts)}."}
+        dim = body.get("output_dimension") or self.dim
+        data = []
+        for i, text in enumerate(texts):
+            vec = fake_vector(text, dim)
+            embedding: Any = vec
+            if body.get("encoding_format") == "base64":
+                embedding = base64.b64encode(struct.pack(f"<{dim}f", *vec)).decode()
+            data.append({"object": "embedding", "embedding": embedding, "index": i})
+        tokens = sum(len(t) // 4 + 1 for t in texts)
+        return 200, {}, {"object": "list", "data": data, "model": body.get("model"), "usage": {"total_tokens": tokens}}
+
+
+def _make_handler(fake: FakeVoyageServer) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to one fake."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server naming
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode(errors="replace")
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, extra, payload = fake.respond(RecordedRequest(self.command, self.path, headers, body))
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in extra.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST  # noqa: N815 - recorded and answered 404
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
+            pass
+
+    return Handler

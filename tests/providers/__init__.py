@@ -1,0 +1,1 @@
+"""Tests of the model providers, prompts and text helpers."""
