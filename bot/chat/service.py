@@ -12,6 +12,8 @@ from bot.chat.ratelimit import RateLimiter, slow_down_message
 from bot.domain import Answer, Scope, Turn
 from bot.errors import RagbotError, TransientError
 from bot.ingestion import intake
+from bot.observability import metrics
+from bot.observability.logging import redact
 from bot.storage import conversations as conv
 from bot.wiring import Services
 
@@ -54,6 +56,7 @@ class ChatService:
         """Answer a question for a user, within their rate limit; failures become a friendly answer."""
         if not self.limiter.allow(f"{scope.space}:{user}"):
             text = slow_down_message(self.limiter.retry_after(f"{scope.space}:{user}"))
+            metrics.question_refused(self.platform, "rate_limited")
             return Asked(Answer(text=text, grounded=False), None, refused=True)
         started = time.perf_counter()
         try:
@@ -61,13 +64,19 @@ class ChatService:
                                               no_answer_hint=hint)
         except TransientError as exc:
             _log.warning("transient failure answering: %s", exc)
-            return Asked(Answer(text=f"I couldn't reach the answering service just now ({exc}). Please try again.",
-                                grounded=False), None, refused=True)
+            metrics.provider_error("answer")
+            metrics.question_refused(self.platform, "failed")
+            # Error texts can quote what a provider echoed back; chat must never show a secret.
+            return Asked(Answer(text=f"I couldn't reach the answering service just now ({redact(str(exc))}). "
+                                "Please try again.", grounded=False), None, refused=True)
         except RagbotError as exc:
-            return Asked(Answer(text=str(exc), grounded=False), None, refused=True)
+            metrics.question_refused(self.platform, "failed")
+            return Asked(Answer(text=redact(str(exc)), grounded=False), None, refused=True)
         except Exception:
             _log.exception("unexpected failure answering a question")
+            metrics.question_refused(self.platform, "failed")
             return Asked(Answer(text=TROUBLE, grounded=False), None, refused=True)
+        metrics.question_answered(self.platform, time.perf_counter() - started, answer.grounded)
         latency = int((time.perf_counter() - started) * 1000)
         with self.services.engine.begin() as conn:
             qid = conv.record_question(conn, space=scope.space, channel=scope.channel, platform=self.platform,

@@ -149,6 +149,9 @@ def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-de
         vecs, embedded = embed_with_cache(ctx, drafts, document_id=doc_id)
         title = loaded.title or row.title
         with ctx.engine.begin() as conn:
+            # No need to wait for this commit's WAL flush: should the server crash before it, the whole swap is
+            # lost, the document is still 'processing' on disk and the reconciler runs it again.
+            conn.execute(text("SET LOCAL synchronous_commit = off"))
             current = repo.get_document_row(conn, document_id=doc_id, lock=True)
             if current is None or current.version != version:
                 return IngestResult(doc_id, "skipped", 0, embedded, "superseded by a newer version")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from ingestion_factories import MAX, docx_bytes, docx_with_hidden_text
 
 from bot.ingestion.loaders import iter_files, load_bytes
+from tests.ingestion.ingestion_factories import MAX, docx_bytes, docx_with_hidden_text
 
 
 def load(data: bytes, name: str):  # type: ignore[no-untyped-def]

@@ -6,10 +6,10 @@ import io
 import zipfile
 
 import pytest
-from ingestion_factories import MAX, blank_pdf, encrypted_pdf, flate_bomb_pdf, rewrite_zip, sample
 
 from bot.errors import CorruptFile, EmptyDocument, FileTooLarge, IngestError, UnsupportedFile
 from bot.ingestion.loaders import load_bytes, ziptools
+from tests.ingestion.ingestion_factories import MAX, blank_pdf, encrypted_pdf, flate_bomb_pdf, rewrite_zip, sample
 
 
 def reject(data: bytes, name: str, error: type[IngestError], *, max_bytes: int = MAX) -> str:

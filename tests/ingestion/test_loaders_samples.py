@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from ingestion_factories import MAX, SAMPLES, sample
 
 from bot.ingestion.loaders import SUPPORTED_SUFFIXES, iter_files, load_bytes
+from tests.ingestion.ingestion_factories import MAX, SAMPLES, sample
 
 
 def load(name: str):  # type: ignore[no-untyped-def]

@@ -1,0 +1,1 @@
+"""Operations support: Prometheus metrics, the /metrics + /healthz server, and structured logs."""

@@ -1,0 +1,204 @@
+"""deploy/: compose.yaml, the Kubernetes manifests (parsed and schema-validated) and the Dockerfile hold together."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from tests.deploy.conftest import DEPLOY, ROOT
+
+K8S = DEPLOY / "k8s"
+K8S_VERSION = "1.32.0"  # the oldest Kubernetes still commonly run; newer versions accept these manifests too
+ROLES = {"slack", "discord", "worker", "beat"}
+
+
+def k8s_files() -> list[Path]:
+    return sorted(p for p in K8S.rglob("*.yaml"))
+
+
+def load_docs(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+def resources() -> list[dict[str, Any]]:
+    return [d for p in k8s_files() for d in load_docs(p) if d.get("kind") != "Kustomization"]
+
+
+def base() -> dict[tuple[str, str], dict[str, Any]]:
+    kust = yaml.safe_load((K8S / "base" / "kustomization.yaml").read_text())
+    docs = [d for name in kust["resources"] for d in load_docs(K8S / "base" / name)]
+    return {(d["kind"], d["metadata"]["name"]): d for d in docs}
+
+
+def validate(doc: dict[str, Any]) -> None:
+    kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+
+
+# ---- compose -----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+
+
+def test_compose_has_every_service_with_healthchecks_and_ordered_start(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert set(services) == {"postgres", "redis", "migrate", "slack", "discord", "worker", "beat"}
+    for name, svc in services.items():
+        if name != "migrate":  # a one-shot job: its exit status is its health
+            assert svc["healthcheck"]["test"], name
+        for dep, cond in svc.get("depends_on", {}).items():
+            assert dep in services, (name, dep)
+            assert cond["condition"] in {"service_healthy", "service_completed_successfully"}, (name, dep)
+    for role in ROLES:
+        deps = services[role]["depends_on"]
+        assert deps["postgres"]["condition"] == deps["redis"]["condition"] == "service_healthy", role
+        assert deps["migrate"]["condition"] == "service_completed_successfully", role
+        assert services[role]["env_file"] == [".env"], role
+    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def test_compose_roles_run_the_right_commands(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert services["migrate"]["command"] == ["ragbot", "db", "upgrade"]
+    assert services["slack"]["command"] == ["ragbot", "serve", "slack"]
+    assert services["discord"]["command"] == ["ragbot", "serve", "discord"]
+    assert services["worker"]["command"][:2] == ["ragbot", "worker"]
+    assert services["beat"]["command"] == ["ragbot", "beat"]
+    for name in ROLES | {"migrate"}:
+        build = services[name]["build"]
+        assert (DEPLOY / build["context"] / build["dockerfile"]).resolve() == DEPLOY / "Dockerfile"
+
+
+def test_compose_worker_scales_and_backing_services_keep_data(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    # `--scale worker=N` fails on a fixed container name or a published host port.
+    assert "container_name" not in services["worker"] and "ports" not in services["worker"]
+    assert services["postgres"]["image"].startswith("pgvector/pgvector:")
+    redis_cmd = " ".join(services["redis"]["command"])
+    assert "--appendonly yes" in redis_cmd and "--maxmemory-policy noeviction" in redis_cmd
+    named = {v.split(":")[0] for s in ("postgres", "redis") for v in services[s]["volumes"]}
+    assert named <= set(compose["volumes"])
+
+
+# ---- Kubernetes --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", k8s_files(), ids=lambda p: str(p.relative_to(K8S)))
+def test_k8s_manifest_parses_and_validates(path: Path) -> None:
+    docs = load_docs(path)
+    assert docs, f"{path} is empty"
+    for doc in docs:
+        if doc["kind"] == "Kustomization":
+            for ref in doc.get("resources", []) + [p["path"] for p in doc.get("patches", []) if "path" in p]:
+                assert (path.parent / ref).exists(), f"{path}: {ref} does not exist"
+        else:
+            validate(doc)
+
+
+def test_base_has_every_role_a_migration_job_and_config() -> None:
+    found = base()
+    for role in ROLES:
+        assert ("Deployment", f"ragbot-{role}") in found, role
+    assert ("Job", "ragbot-migrate") in found and ("ConfigMap", "ragbot-config") in found
+    job = found[("Job", "ragbot-migrate")]["spec"]["template"]["spec"]["containers"][0]
+    assert job["command"] == ["ragbot", "db", "upgrade"]
+    # The Secret is a template applied by hand or generated by an overlay, never overwritten by the base.
+    assert not any(kind == "Secret" for kind, _ in found)
+
+
+def test_every_container_has_probes_resources_and_runs_unprivileged() -> None:
+    for (kind, name), doc in base().items():
+        if kind not in {"Deployment", "Job"}:
+            continue
+        pod = doc["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        for c in pod["containers"]:
+            assert c["resources"]["requests"]["cpu"] and c["resources"]["limits"]["memory"], name
+            assert c["securityContext"]["allowPrivilegeEscalation"] is False, name
+            refs = {r.get("configMapRef", r.get("secretRef", {})).get("name") for r in c["envFrom"]}
+            assert refs == {"ragbot-config", "ragbot-secrets"}, name
+            if kind == "Deployment":
+                assert "livenessProbe" in c, name
+                probes = [c[k] for k in ("readinessProbe", "livenessProbe", "startupProbe") if k in c]
+                for probe in probes:
+                    if "httpGet" in probe:
+                        assert probe["httpGet"]["path"] == "/healthz", name
+                        ports = {p["name"] for p in c["ports"]}
+                        assert probe["httpGet"]["port"] in ports, name
+                    else:
+                        assert probe["exec"]["command"][:2] == ["ragbot", "health"], name
+
+
+def test_probe_ports_match_the_settings() -> None:
+    config = base()[("ConfigMap", "ragbot-config")]["data"]
+    for (kind, name), doc in base().items():
+        if kind != "Deployment":
+            continue
+        for c in doc["spec"]["template"]["spec"]["containers"]:
+            for port in c.get("ports", []):
+                setting = "RAGBOT_SLACK_PORT" if port["name"] == "http" else "RAGBOT_METRICS_PORT"
+                assert str(port["containerPort"]) == config[setting], (name, port)
+
+
+def test_worker_autoscaling_and_disruption_budgets_select_real_pods() -> None:
+    found = base()
+    hpa = found[("HorizontalPodAutoscaler", "ragbot-worker")]["spec"]
+    assert hpa["scaleTargetRef"]["name"] == "ragbot-worker" and hpa["maxReplicas"] > hpa["minReplicas"]
+    assert "replicas" not in found[("Deployment", "ragbot-worker")]["spec"], "the HPA owns the worker count"
+    pdbs = [d for (kind, _), d in found.items() if kind == "PodDisruptionBudget"]
+    assert {p["metadata"]["name"] for p in pdbs} >= {"ragbot-worker", "ragbot-slack"}
+    for pdb in pdbs:
+        wanted = pdb["spec"]["selector"]["matchLabels"]
+        matches = [d for (kind, _), d in found.items() if kind == "Deployment"
+                   and wanted.items() <= d["spec"]["template"]["metadata"]["labels"].items()]
+        assert len(matches) == 1, pdb["metadata"]["name"]
+    for single in ("ragbot-discord", "ragbot-beat"):  # one gateway session, one scheduler
+        spec = found[("Deployment", single)]["spec"]
+        assert spec["replicas"] == 1 and spec["strategy"]["type"] == "Recreate"
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (with its built-in kustomize) not installed")
+def test_overlay_renders_and_validates(tmp_path: Path) -> None:
+    shutil.copytree(K8S, tmp_path / "k8s")
+    overlay = tmp_path / "k8s" / "overlays" / "example"
+    shutil.copy(overlay / "secrets.env.example", overlay / "secrets.env")
+    out = subprocess.run(["kubectl", "kustomize", str(overlay)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    docs = [d for d in yaml.safe_load_all(out.stdout) if d]
+    for doc in docs:
+        validate(doc)
+        assert doc["kind"] == "Namespace" or doc["metadata"]["namespace"] == "ragbot"
+    images = {c["image"] for d in docs if d["kind"] in {"Deployment", "Job"}
+              for c in d["spec"]["template"]["spec"]["containers"]}
+    assert images == {"ghcr.io/your-org/ragbot:0.1.0"}
+    secrets = [d["metadata"]["name"] for d in docs if d["kind"] == "Secret"]
+    assert len(secrets) == 1 and secrets[0].startswith("ragbot-secrets-")
+    refs = {r["secretRef"]["name"] for d in docs if d["kind"] in {"Deployment", "Job"}
+            for c in d["spec"]["template"]["spec"]["containers"] for r in c["envFrom"] if "secretRef" in r}
+    assert refs == {secrets[0]}  # every pod reads the generated (hash-suffixed) Secret
+
+
+# ---- Dockerfile --------------------------------------------------------------------------------------------
+
+def test_dockerfile_is_multi_stage_slim_non_root_and_copies_what_exists() -> None:
+    lines = [ln.strip() for ln in (DEPLOY / "Dockerfile").read_text().splitlines()]
+    text = "\n".join(lines)
+    stages = [ln for ln in lines if ln.startswith("FROM ")]
+    assert len(stages) >= 2 and "python:3.11-slim" in text
+    user = [ln.split()[1] for ln in lines if ln.startswith("USER ")]
+    assert user and user[-1].split(":")[0] not in {"0", "root"}
+    assert 'CMD ["ragbot", "--help"]' in lines
+    assert "COPY migrations" in text and "COPY alembic.ini" in text
+    ignored = [p.strip().rstrip("/") for p in (ROOT / ".dockerignore").read_text().splitlines()
+               if p.strip() and not p.startswith("#")]
+    for ln in lines:
+        if ln.startswith("COPY ") and "--from=" not in ln:
+            for src in ln.split()[1:-1]:
+                assert (ROOT / src).exists(), src
+                assert src not in ignored, f"{src} is excluded by .dockerignore"
