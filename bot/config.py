@@ -17,7 +17,9 @@ def _plain(name: str) -> AliasChoices:
 class Settings(BaseSettings):
     """Every knob Ragbot has; built once by an entry point and passed down."""
 
-    model_config = SettingsConfigDict(env_prefix="RAGBOT_", extra="ignore", populate_by_name=True)
+    # env_ignore_empty: a blank `KEY=` in .env or an empty ConfigMap value means "unset, use the default".
+    model_config = SettingsConfigDict(env_prefix="RAGBOT_", extra="ignore", populate_by_name=True,
+                                      env_ignore_empty=True)
 
     # Storage and broker. None means "use the embedded default".
     database_url: str | None = Field(default=None, validation_alias=_plain("DATABASE_URL"))
@@ -32,7 +34,7 @@ class Settings(BaseSettings):
     voyage_model: str = "voyage-3.5"
     anthropic_api_key: str | None = Field(default=None, validation_alias=_plain("ANTHROPIC_API_KEY"))
     anthropic_base_url: str | None = None
-    claude_model: str = "claude-sonnet-4-5"
+    claude_model: str = "claude-sonnet-4-6"
     claude_max_tokens: int = 1024
 
     # Ingestion.
@@ -57,8 +59,24 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(default=None, validation_alias=_plain("SLACK_APP_TOKEN"))
     slack_signing_secret: str | None = Field(default=None, validation_alias=_plain("SLACK_SIGNING_SECRET"))
     slack_base_url: str | None = None
+    # Slack adapter: HTTP-mode bind address (Socket Mode serves only /healthz there), streaming edit interval,
+    # and thread pools sized so that acks never wait behind slow answers.
+    slack_host: str = "0.0.0.0"
+    slack_port: int = 3000
+    slack_stream_interval: float = 1.0
+    slack_answer_threads: int = 64
+    slack_listener_threads: int = 16
     discord_token: str | None = Field(default=None, validation_alias=_plain("DISCORD_TOKEN"))
     discord_dev_guild_id: int | None = Field(default=None, validation_alias=_plain("DISCORD_DEV_GUILD_ID"))
+    # Workers edit upload status messages over plain REST; tests point this at a fake server.
+    discord_api_base_url: str = "https://discord.com/api/v10"
+    # Privileged intent: only needed so follow-ups in the bot's threads work without an @mention.
+    discord_message_content: bool = True
+    discord_edit_interval: float = 1.0  # seconds between streaming edits of one answer
+    # Interaction tokens die after 15 minutes; past this many seconds answers go out as channel messages.
+    discord_interaction_budget: float = 840.0
+    discord_history_messages: int = 20  # thread/DM messages read as conversation history
+    discord_sync_commands: bool = True  # sync slash commands at start-up (standalone bot only)
     admin_users: list[str] = Field(default_factory=list)
     admin_role: str | None = None
     questions_per_minute: int = 10
@@ -70,6 +88,12 @@ class Settings(BaseSettings):
     visibility_timeout: int = 3600
     stuck_after_seconds: int = 900
     url_resync_minutes: int = 1440
+
+    # Operations: logs and the /metrics + /healthz port of processes that serve no HTTP of their own.
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"  # DEBUG, INFO, WARNING or ERROR (any case)
+    metrics_host: str = "0.0.0.0"
+    metrics_port: int = 9464  # 0 turns the metrics server off
 
     @property
     def max_upload_bytes(self) -> int:
