@@ -1,0 +1,1 @@
+"""The Ragbot Cog: slash commands and message listeners."""

@@ -1,0 +1,18 @@
+"""`ragbot serve discord`: run the Discord bot."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.cli.app import serve_app, settings
+
+
+@serve_app.command("discord")
+def serve_discord() -> None:
+    """Run the Discord bot (DISCORD_TOKEN; DISCORD_DEV_GUILD_ID syncs commands instantly to one server)."""
+    from bot.adapters.discord.client import run
+
+    # The bot runs for days: log what it does at INFO, without discord.py's own duplicate handler.
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("discord").setLevel(logging.WARNING)
+    run(settings())

@@ -1,0 +1,49 @@
+"""/upload: an attachment from the fake CDN is stored, ingested by a worker, and its status message edited."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from yarl import URL
+
+from bot.adapters.discord.status import DiscordStatusUpdater, chat_ref
+from tests.adapters.discord.conftest import make_bot, run, running
+from tests.fakes.discord_server import CHANNEL_ID, FakeDiscord
+
+GUIDE = "# Deploys\n\nDeploys go out every Tuesday after the change review. Roll back with the deploy button."
+
+
+def test_upload_from_cdn_ends_ready_and_status_message_is_edited(services, fake: FakeDiscord) -> None:
+    attachment = fake.add_file("deploys.md", GUIDE.encode())
+    too_big = {**fake.add_file("huge.pdf", b"%PDF"), "size": 10 * 1024**3}
+
+    async def scenario() -> None:
+        async with running(make_bot(services), fake):
+            fake.command("upload", attachments={"file": attachment, "file2": too_big})
+
+            def ready_status() -> bool:
+                return any("✅ **Deploys**: ready" in m["content"] for m in fake.channel_log(CHANNEL_ID))
+
+            await fake.wait_for(ready_status, what="the ready status edit")
+
+    run(scenario())
+    with services.engine.connect() as conn:
+        doc = conn.execute(text("SELECT * FROM documents")).one()
+    assert doc.status == "ready" and doc.space_id.startswith("discord:") and doc.channel is None
+    assert doc.uploader.startswith("discord:") and doc.chat_ref["platform"] == "discord"
+    # The file came from the CDN; the oversized one was refused from its declared size, never downloaded.
+    assert [c.path for c in fake.calls if c.path.startswith("/cdn/")] == [URL(attachment["url"]).path]
+    # The worker edited the status message over plain REST with the bot token.
+    edits = fake.requests("PATCH", rf"/channels/{CHANNEL_ID}/messages/{doc.chat_ref['message_id']}")
+    assert edits and "ready" in edits[-1].body["content"]
+    texts = [m["content"] for m in fake.channel_log(CHANNEL_ID)]
+    assert any("huge.pdf" in t and "limit" in t for t in texts)
+    assert any(t.startswith("📥 Adding 2 documents to this server's knowledge base") for t in texts)
+
+
+def test_worker_status_edit_waits_out_a_429(settings, fake: FakeDiscord) -> None:
+    message = fake._store(CHANNEL_ID, "⏳ queued", {"id": "1", "username": "bot", "discriminator": "0"})
+    fake.fail("PATCH", rf"/channels/{CHANNEL_ID}/messages/", retry_after=0.2)
+    s = settings.model_copy(update={"discord_token": "t", "discord_api_base_url": fake.base_url})
+    DiscordStatusUpdater(s).update(chat_ref(CHANNEL_ID, int(message["id"])), "✅ *Guide*: ready (3 chunks). Ask away!")
+    assert [c.status for c in fake.requests("PATCH", "/channels/")] == [429, 200]
+    assert fake.messages[int(message["id"])]["content"] == "✅ **Guide**: ready (3 chunks). Ask away!"
