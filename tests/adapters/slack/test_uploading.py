@@ -1,0 +1,71 @@
+"""Uploading: /ragbot-upload opens a modal; on submit the file is downloaded with the bot token and indexed."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import text
+
+from tests.adapters.slack.conftest import HANDBOOK
+
+
+def _submission(private_metadata: str, file_ids: list[str], scope: str = "channel") -> dict:
+    files = [{"id": f, "name": f"{f}.md"} for f in file_ids]
+    return {"type": "view_submission", "user": {"id": "U1", "team_id": "T1"}, "view": {
+        "id": "V1", "type": "modal", "callback_id": "ragbot_upload", "private_metadata": private_metadata,
+        "state": {"values": {
+            "files": {"files": {"type": "file_input", "files": files}},
+            "url": {"url": {"type": "url_text_input", "value": None}},
+            "scope": {"scope": {"type": "radio_buttons", "selected_option": {"value": scope}}},
+        }},
+    }}
+
+
+def _open_modal(h) -> dict:  # type: ignore[no-untyped-def]
+    assert h.command("/ragbot-upload", channel="C1")[0] == 200
+    view = h.fake.wait_for(lambda: h.fake.api_calls("views.open"))[0].body["view"]
+    kinds = [b["element"]["type"] for b in view["blocks"] if b["type"] == "input"]
+    assert kinds == ["file_input", "url_text_input", "radio_buttons"]
+    assert view["blocks"][0]["element"]["max_files"] > 1
+    return view
+
+
+def test_upload_modal_submit_downloads_with_bearer_token_and_ends_ready(make_slack) -> None:
+    h = make_slack()
+    view = _open_modal(h)
+    h.fake.add_file("F1", "leave.md", HANDBOOK.encode(), "text/markdown")
+    status, _ = h.interaction(_submission(view["private_metadata"], ["F1"]))
+    assert status == 200
+
+    download = h.fake.wait_for(lambda: [c for c in h.fake.calls if c.path.startswith("/files/F1")])[0]
+    assert download.headers["authorization"] == f"Bearer {h.fake.token}"
+    posted = h.fake.wait_for(lambda: h.fake.api_calls("chat.postMessage"))[0]
+    assert posted.body["channel"] == "C1" and "leave.md" in posted.body["text"]
+    status_msg = h.fake.messages["C1"][0]
+    h.fake.wait_for(lambda: "ready" in (h.fake.messages["C1"][0]["text"] or ""))
+    edits = [c.body["text"] for c in h.fake.api_calls("chat.update") if c.body["ts"] == status_msg["ts"]]
+    assert any("queued" in e for e in edits) and "chunks" in edits[-1]
+
+    with h.services.engine.connect() as conn:
+        doc = conn.execute(text("SELECT status, channel, uploader, chat_ref FROM documents")).one()
+    assert (doc.status, doc.channel, doc.uploader) == ("ready", "C1", "slack:U1")
+    assert doc.chat_ref == {"platform": "slack", "channel": "C1", "ts": status_msg["ts"], "team": "T1"}
+    assert h.queue.enqueued[0][0] == "ragbot.ingest_document"
+
+
+def test_a_sign_in_page_instead_of_the_file_tells_the_user_about_files_read(make_slack) -> None:
+    h = make_slack()
+    view = _open_modal(h)
+    h.fake.add_file("F2", "leave.md", HANDBOOK.encode(), "text/markdown")
+    h.fake.token = "xoxb-someone-else"  # the fake now refuses our token, as Slack does without files:read
+    h.interaction(_submission(view["private_metadata"], ["F2"], scope="workspace"))
+    h.fake.wait_for(lambda: "files:read" in ((h.fake.messages.get("C1") or [{}])[0].get("text") or ""))
+    with h.services.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM documents")).scalar() == 0
+
+
+def test_submit_without_file_or_link_is_refused_in_the_modal(make_slack) -> None:
+    h = make_slack()
+    view = _open_modal(h)
+    status, body = h.interaction(_submission(view["private_metadata"], []))
+    assert status == 200 and json.loads(body)["response_action"] == "errors"
