@@ -12,6 +12,9 @@ def serve_discord() -> None:
     """Run the Discord bot (DISCORD_TOKEN; DISCORD_DEV_GUILD_ID syncs commands instantly to one server)."""
     from bot.adapters.discord.client import run
 
+    from bot.observability.logging import configure_from_settings
+
+    configure_from_settings(settings())
     # The bot runs for days: log what it does at INFO, without discord.py's own duplicate handler.
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("discord").setLevel(logging.WARNING)

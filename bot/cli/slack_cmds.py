@@ -27,6 +27,9 @@ def serve_slack(
     if not s.slack_app_token and not s.slack_signing_secret:
         raise fail("Set SLACK_APP_TOKEN (xapp-..., Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode); "
                    "see docs/slack.md.")
+    from bot.observability.logging import configure_from_settings
+
+    configure_from_settings(s)
     logging.getLogger("bot").setLevel(logging.INFO)  # the adapter's start-up and failure lines, not library chatter
     from bot.adapters.slack.app import serve
 

@@ -76,6 +76,11 @@ def run(settings: Settings | None = None) -> None:
         raise RagbotError("DISCORD_TOKEN is not set; see docs/discord.md to create a bot and get its token.")
     services = build(settings)
     bot = RagbotBot(ChatService(services, platform="discord"))
+    if settings.metrics_port:
+        from bot.observability.metrics import start_metrics_server
+
+        # Discord has no HTTP of its own: probes and Prometheus use this small port.
+        start_metrics_server(settings.metrics_host, settings.metrics_port, health=lambda: (bot.is_ready(), "gateway"))
     try:
         bot.run(settings.discord_token, log_handler=None)
     except discord.PrivilegedIntentsRequired as exc:

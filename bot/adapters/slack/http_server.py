@@ -1,4 +1,4 @@
-"""A small threaded HTTP server for HTTP mode: POST /slack/events to Bolt, GET /healthz."""
+"""A small threaded HTTP server for HTTP mode: POST /slack/events to Bolt, GET /healthz and /metrics."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from slack_bolt import App, BoltRequest
+
+from bot.observability.metrics import render_metrics
 
 _log = logging.getLogger(__name__)
 MAX_BODY = 1_048_576  # Slack payloads are a few KB; anything bigger is not from Slack
@@ -68,7 +70,12 @@ class SlackHttpServer:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                if self.path.split("?")[0] != "/healthz":
+                route = self.path.split("?")[0]
+                if route == "/metrics":
+                    body, content_type = render_metrics()
+                    self._send(200, body.decode(), {"Content-Type": content_type})
+                    return
+                if route != "/healthz":
                     self._send(404, "not found")
                     return
                 ok, detail = outer.health()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.request
+
 import time
 
 from sqlalchemy import text
@@ -39,6 +41,9 @@ def test_mention_posts_placeholder_then_streams_updates_then_sources(make_slack)
         row = conn.execute(text("SELECT id, user_id, channel, grounded FROM questions")).one()
     assert [b["value"] for b in buttons] == [str(row.id)] * 2
     assert (row.user_id, row.channel, row.grounded) == ("U1", "C1", True)
+    with urllib.request.urlopen(h.server.url + "/metrics", timeout=10) as resp:
+        exposed = resp.read().decode()
+    assert 'ragbot_answers_total{grounded="true",platform="slack"}' in exposed
 
 
 def test_thread_follow_up_uses_the_thread_as_history(make_slack) -> None:
