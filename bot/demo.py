@@ -47,7 +47,8 @@ def main() -> None:
             for c in answer.citations
         )
         body = answer.text + (f"\n\n[dim]{sources}[/dim]" if sources else "")
-        title = f"Q: {question}  " + ("[green]grounded[/green]" if answer.grounded else "[yellow]not in the docs[/yellow]")
+        verdict = "[green]grounded[/green]" if answer.grounded else "[yellow]not in the docs[/yellow]"
+        title = f"Q: {question}  {verdict}"
         console.print(Panel(body, title=title, title_align="left", expand=True), markup=True)
     console.print("Try it yourself:  [bold].venv/bin/ragbot chat[/bold]   or   "
                   "[bold].venv/bin/ragbot ask \"...\" --json[/bold]")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class DocStatus(str, Enum):
+class DocStatus(StrEnum):
     """Life cycle of a document; Postgres is the source of truth."""
 
     QUEUED = "queued"

@@ -57,7 +57,14 @@ class ChunkStore(Protocol):
     """Finds chunks for a question, filtered by scope inside the store."""
 
     def search(
-        self, *, query_vector: Sequence[float], query_text: str, space: str, channel: str | None, k: int, mode: str = "hybrid"
+        self,
+        *,
+        query_vector: Sequence[float],
+        query_text: str,
+        space: str,
+        channel: str | None,
+        k: int,
+        mode: str = "hybrid",
     ) -> list[ScoredChunk]:
         """The k best chunks for the query in this scope, best first."""
         ...

@@ -18,7 +18,9 @@ from bot.storage import conversations as conv
 from bot.wiring import Services
 
 _log = logging.getLogger(__name__)
-TROUBLE = "Sorry, something went wrong while answering. Please try again in a minute; if it keeps happening, tell an admin."
+TROUBLE = (
+    "Sorry, something went wrong while answering. Please try again in a minute; if it keeps happening, tell an admin."
+)
 
 
 @dataclass(frozen=True)

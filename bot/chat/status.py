@@ -58,7 +58,9 @@ class ChatStatusNotifier:
         if not self.updaters or not self._due(document_id, state):
             return
         with self.engine.connect() as conn:
-            row = conn.execute(text("SELECT title, chat_ref FROM documents WHERE id = :id"), {"id": document_id}).first()
+            row = conn.execute(
+                text("SELECT title, chat_ref FROM documents WHERE id = :id"), {"id": document_id}
+            ).first()
         if row is None or not row.chat_ref:
             return
         updater = self.updaters.get(row.chat_ref.get("platform", ""))

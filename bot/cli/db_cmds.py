@@ -24,7 +24,8 @@ def status() -> None:
     db.check_connection(engine)
     current, head = db.current_revision(engine), db.head_revision()
     console.print(f"database: {db.redact(engine.url.render_as_string(hide_password=False))}", highlight=False)
-    console.print(f"revision: {current or 'none'} (head {head}){'' if current == head else '  -> run ragbot db upgrade'}")
+    advice = "" if current == head else "  -> run ragbot db upgrade"
+    console.print(f"revision: {current or 'none'} (head {head}){advice}")
     if current:
         with engine.connect() as conn:
             meta = index_meta(conn)

@@ -11,7 +11,6 @@ from bot.cli.app import serve_app, settings
 def serve_discord() -> None:
     """Run the Discord bot (DISCORD_TOKEN; DISCORD_DEV_GUILD_ID syncs commands instantly to one server)."""
     from bot.adapters.discord.client import run
-
     from bot.observability.logging import configure_from_settings
 
     configure_from_settings(settings())

@@ -63,7 +63,7 @@ def upsert_document(
     data: bytes | None = None,
     chat_ref: dict[str, Any] | None = None,
 ) -> tuple[int, bool]:
-    """Create or update a document as queued; returns (id, changed). Same content on a ready document changes nothing."""
+    """Create or update a document as queued; returns (id, changed). Same content on a ready document: no change."""
     ensure_space(conn, space_id=space)
     row = find_document(conn, space=space, channel=channel, source_uri=source_uri)
     if row is not None and content_hash is not None and row.indexed_hash == content_hash and row.status == "ready":
@@ -214,6 +214,32 @@ def stuck_documents(conn: Connection, *, older_than_seconds: int) -> list[int]:
             " AND status_changed_at < now() - make_interval(secs => :s) ORDER BY id"
         ),
         {"s": older_than_seconds},
+    )
+    return [r.id for r in rows]
+
+
+def claim_stuck_documents(conn: Connection, *, older_than_seconds: int) -> list[int]:
+    """Atomically move documents stuck in queued/processing back to a fresh 'queued'; returns their ids.
+
+    Resetting status_changed_at in the same statement means two reconcilers never both claim a document,
+    and a claimed document is not re-sent again before another full threshold has passed.
+    """
+    rows = conn.execute(
+        text(
+            "UPDATE documents SET status = 'queued', progress = 0, status_changed_at = now(), updated_at = now()"
+            " WHERE status IN ('queued', 'processing') AND status_changed_at < now() - make_interval(secs => :s)"
+            " RETURNING id"
+        ),
+        {"s": older_than_seconds},
+    )
+    return sorted(r.id for r in rows)
+
+
+def url_documents(conn: Connection, *, statuses: Sequence[str] = ("ready",)) -> list[int]:
+    """Ids of URL sources in the given states."""
+    rows = conn.execute(
+        text("SELECT id FROM documents WHERE source_kind = 'url' AND status = ANY(:st) ORDER BY id"),
+        {"st": list(statuses)},
     )
     return [r.id for r in rows]
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import urllib.request
-
 import time
+import urllib.request
 
 from sqlalchemy import text
 
