@@ -1,0 +1,1 @@
+"""Background workers: real Redis, real Celery worker subprocesses, the embedded Postgres."""

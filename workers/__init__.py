@@ -1,0 +1,1 @@
+"""Celery workers: thin named tasks over the core ingestion functions."""
