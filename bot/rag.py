@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 
 from bot.domain import Answer, Citation, Scope, ScoredChunk, Turn
 from bot.ports import ChatModel, ChunkStore, Embedder
+from bot.prompts import SYSTEM_CANARY
+from bot.safety import allowed_hosts, clean_answer
 
 _CITE = re.compile(r"\[(\d{1,2})\]")
 NO_ANSWER = "I couldn't find an answer to that in the documents I can search here."
@@ -64,7 +66,9 @@ class RagService:
             parts.append(piece)
             if on_delta is not None:
                 on_delta(piece)
-        text = "".join(parts).strip()
+        raw = "".join(parts).strip()
+        # Deltas already streamed cannot be recalled: adapters must finish with answer.text, the cleaned text.
+        text = clean_answer(raw, hosts=allowed_hosts(c.url for c in cited(raw, passages)), secrets=[SYSTEM_CANARY])
         citations = cited(text, passages)
         if not citations:
             return Answer(text=(text + "\n\n" if text else "") + _hinted(NO_ANSWER, no_answer_hint), grounded=False)

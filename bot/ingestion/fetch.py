@@ -1,4 +1,4 @@
-"""Fetching URL sources safely: public addresses only, each redirect checked, the connection pinned, size and time capped."""
+"""Safe URL fetching: public addresses only, every redirect checked, connections pinned, size and time capped."""
 
 from __future__ import annotations
 

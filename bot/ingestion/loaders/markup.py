@@ -30,6 +30,7 @@ _HIDING_STYLE = re.compile(
     r"display:none|visibility:(?:hidden|collapse)|font-size:0(?:\.0*)?(?:px|pt|em|rem|%)?(?:;|!|$)"
 )
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.S)  # "display:/**/none" still hides
 _SPACES = re.compile(r"\s+")
 # We always parse bytes of a page as HTML on purpose; bs4's "looks like a filename/XML" hints are noise.
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
@@ -131,7 +132,7 @@ def _is_hidden(tag: Tag) -> bool:
         return True
     if tag.name == "input" and str(tag.get("type", "")).lower() == "hidden":
         return True
-    style = "".join(str(tag.get("style", "")).lower().split())
+    style = _CSS_COMMENT.sub("", "".join(str(tag.get("style", "")).lower().split()))
     return bool(style) and _HIDING_STYLE.search(style) is not None
 
 

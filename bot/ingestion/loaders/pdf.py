@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import PurePath
 
 import pypdf
 
 from bot.domain import LoadedDocument, Section
-from bot.errors import CorruptFile, IngestError
+from bot.errors import CorruptFile, FileTooLarge, IngestError
 from bot.ingestion.loaders.common import TextBudget, one_line
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,11 @@ _LIMITS = {
     "jbig2_maximum_output_length": _STREAM_CAP,
     "stream_decoding_work_maximum_length": 4 * _STREAM_CAP,
 }
+
+# pypdf parses a content stream in time that grows faster than its size (9 MB took about two minutes), so
+# a tiny compressed file could hold a worker for long: cap each page's stream and the whole read.
+_PAGE_CONTENT_CAP = 2_000_000
+_READ_SECONDS = 120.0
 
 
 def load_pdf(data: bytes, name: str) -> LoadedDocument:
@@ -85,9 +91,22 @@ def _pages(reader: pypdf.PdfReader, name: str) -> Iterator[tuple[int, str]]:
     budget = TextBudget(name)
     failures, total = 0, len(reader.pages)
     last: Exception | None = None
+    deadline = time.monotonic() + _READ_SECONDS
+
+    def clock(*_: object) -> None:  # pypdf calls it before every operator, so long pages stop too
+        if time.monotonic() > deadline:
+            raise FileTooLarge(f"{name}: reading the PDF took longer than {_READ_SECONDS:.0f} s; split it into "
+                               "smaller files and upload those.")
+
     for number, page in enumerate(reader.pages, start=1):
         try:
-            text = page.extract_text() or ""
+            clock()
+            contents = page.get_contents()
+            if contents is not None and len(contents.get_data()) > _PAGE_CONTENT_CAP:
+                raise ValueError(f"page {number} holds over {_PAGE_CONTENT_CAP // 1_000_000} MB of drawing commands")
+            text = page.extract_text(visitor_operand_before=clock) or ""
+        except IngestError:
+            raise
         except Exception as exc:  # see load_pdf
             failures, last = failures + 1, exc
             log.warning("%s: page %d could not be read: %s", name, number, exc)

@@ -43,7 +43,9 @@ def test_admin_reindex_enqueues_and_reindex_all_asks_first(make_slack) -> None:
     _button(h, confirm, "ragbot_admin_confirm", "UADMIN")
     h.fake.wait_for(lambda: len(h.queue.enqueued) == 3)
     assert {kw["document_id"] for _, kw in h.queue.enqueued[1:]} == {doc, other}
-    assert h.responses()[-1]["replace_original"] is True
+    # The confirmation is replaced after the documents are queued; wait for that response too.
+    replaced = h.fake.wait_for(lambda: [r for r in h.responses()[2:] if r.get("replace_original")])
+    assert replaced[-1]["replace_original"] is True
 
 
 def test_allowlisted_user_deletes_after_confirming_and_unknown_subcommands_get_help(make_slack) -> None:
