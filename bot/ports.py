@@ -11,8 +11,15 @@ from bot.domain import ScoredChunk, Turn
 class Embedder(Protocol):
     """Turns text into vectors; documents and queries may be embedded differently."""
 
-    model_id: str
-    dim: int
+    @property
+    def model_id(self) -> str:
+        """Identifies the model, so the index knows what its vectors mean."""
+        ...
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        ...
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         """Vectors for chunks to be stored."""

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, text
 
@@ -79,7 +80,7 @@ def embed_with_cache(ctx: IngestContext, drafts: Sequence[ChunkDraft], *, docume
     model = ctx.embedder.model_id
     hashes = [vectors.text_hash(d.text) for d in drafts]
     with ctx.engine.connect() as conn:
-        known = vectors.cached_vectors(conn, model=model, hashes=list(set(hashes)))
+        known: dict[bytes, Any] = dict(vectors.cached_vectors(conn, model=model, hashes=list(set(hashes))))
     missing: dict[bytes, str] = {}
     for h, d in zip(hashes, drafts, strict=True):
         if h not in known and h not in missing:

@@ -149,7 +149,8 @@ def list_documents(
     conn: Connection, *, space: str | None = None, statuses: Sequence[str] | None = None
 ) -> list[DocumentInfo]:
     """Documents, newest first, optionally for one space or some states."""
-    clauses, params = [], {}  # type: ignore[var-annotated]
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
     if space is not None:
         clauses.append("d.space_id = :s")
         params["s"] = space
@@ -248,7 +249,8 @@ def stats(conn: Connection, *, space: str | None = None) -> dict[str, Any]:
     """Counts for admins: documents by state, chunks, questions and the grounded ratio."""
     p = {"s": space}
     where = "WHERE space_id = :s" if space else ""
-    by_state = dict(conn.execute(text(f"SELECT status, count(*) FROM documents {where} GROUP BY status"), p).all())
+    counts = conn.execute(text(f"SELECT status, count(*) FROM documents {where} GROUP BY status"), p).all()
+    by_state: dict[str, int] = {row[0]: row[1] for row in counts}
     chunks = conn.execute(text(f"SELECT count(*) FROM chunks {where}"), p).scalar_one()
     q = conn.execute(
         text(f"SELECT count(*), coalesce(avg(grounded::int), 0) FROM questions {where}"), p
