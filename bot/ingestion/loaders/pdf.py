@@ -18,8 +18,8 @@ from bot.ingestion.loaders.common import TextBudget, one_line
 log = logging.getLogger(__name__)
 
 # Per-stream caps on decompressed output; text extraction never needs images decoded, so
-# 50 MB per stream is generous for real files and stops flate/LZW bombs early.
-_STREAM_CAP = 50_000_000
+# 16 MB per stream is generous for real files (page text over 2 MB is refused anyway) and keeps bombs small.
+_STREAM_CAP = 16_000_000
 _LIMITS = {
     "maximum_declared_stream_length": _STREAM_CAP,
     "array_based_stream_maximum_output_length": _STREAM_CAP,
