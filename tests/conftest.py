@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.storage import db
 from bot.storage.embedded import embedded_url, stop_embedded
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
+from tests.support import running_redis
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = "spaces, index_meta, documents, document_blobs, chunks, embedding_cache, questions, feedback, processed_events"
@@ -65,6 +66,13 @@ def settings(pg_url: str, tmp_path: Path) -> Settings:
         # run lower, and tests that use the real model set their own.
         min_similarity=0.30,
     )
+
+
+@pytest.fixture(scope="session")
+def redis_port() -> Iterator[int]:
+    """A real Redis for the session: the machine's on 6379, or one started for the session."""
+    with running_redis() as port:
+        yield port
 
 
 @pytest.fixture

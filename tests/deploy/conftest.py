@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from pydantic import AliasChoices
 
 from bot.config import Settings
@@ -43,39 +37,7 @@ def is_secret(env_name: str) -> bool:
     return env_name in SECRET_NAMES or env_name.endswith(SECRET_SUFFIXES)
 
 
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pings(port: int) -> bool:
-    try:
-        return bool(redis.Redis(port=port, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
-
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """Database 15 of the local Redis on 6379, or of a throwaway redis-server started for this session."""
-    if _pings(6379):
-        yield "redis://127.0.0.1:6379/15"
-        return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("no Redis on 127.0.0.1:6379 and no redis-server to start")
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while not _pings(port):
-            if time.monotonic() > deadline:
-                pytest.fail("redis-server did not start")
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/15"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def redis_url(redis_port: int) -> str:
+    """Database 15 of the session's real Redis."""
+    return f"redis://127.0.0.1:{redis_port}/15"

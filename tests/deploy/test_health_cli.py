@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from tests.deploy.conftest import env_names, free_port
+from tests.deploy.conftest import env_names
+from tests.support import free_port
 
 
 def ragbot(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:

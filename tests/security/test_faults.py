@@ -6,7 +6,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -14,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from sqlalchemy import text
 
 from bot.config import Settings
@@ -25,6 +23,7 @@ from bot.providers.celery_queue import CeleryQueue
 from bot.wiring import build
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
 from tests.security.helpers import HNSW, chunks_of, expected_chunks, invalid_indexes
+from tests.support import free_port, redis_answers
 from tests.workers.support import WorkerProcess, add_files, duplicate_ordinals, make_corpus, statuses, wait_until
 
 
@@ -32,9 +31,7 @@ class OwnRedis:
     """A redis-server of this test alone on a free port, without persistence, so stopping it loses its queue."""
 
     def __init__(self, binary: str) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.binary = binary
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -45,18 +42,12 @@ class OwnRedis:
     def start(self) -> None:
         self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                                       "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(self._answers, timeout=10, what="redis-server to start")
+        wait_until(lambda: redis_answers(self.port), timeout=10, what="redis-server to start")
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
-
-    def _answers(self) -> bool:
-        try:
-            return bool(redis.Redis(port=self.port, socket_connect_timeout=0.5).ping())
-        except redis.RedisError:
-            return False
 
 
 @pytest.fixture

@@ -4,9 +4,6 @@ worker environments and worker subprocesses that are always stopped."""
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,45 +13,12 @@ import redis
 from sqlalchemy import Engine
 
 from tests.fakes.voyage_server import FakeVoyageServer
-from tests.workers.support import WorkerProcess, wait_until
+from tests.workers.support import WorkerProcess
 
 CLAIM_KEY = "ragbot:test-claim"
 # Variables of the developer's shell that would change which providers the worker picks.
 _SCRUB = ("REDIS_URL", "DATABASE_URL", "VOYAGE_API_KEY", "ANTHROPIC_API_KEY", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN",
           "SLACK_SIGNING_SECRET", "DISCORD_TOKEN")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _answers(port: int) -> bool:
-    try:
-        return bool(redis.Redis(port=port, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture(scope="session")
-def redis_port() -> Iterator[int]:
-    """The local Redis on 6379, or a throwaway redis-server started for this session."""
-    if _answers(6379):
-        yield 6379
-        return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("no Redis on 127.0.0.1:6379 and no redis-server binary to start one")
-    port = _free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until(lambda: _answers(port), timeout=10, what="redis-server to start")
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,51 @@
+"""Small helpers shared by test packages: free ports and a real Redis for the session."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import redis
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def redis_answers(port: int) -> bool:
+    """Whether a Redis on 127.0.0.1:port answers PING."""
+    try:
+        return bool(redis.Redis(port=port, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+@contextmanager
+def running_redis() -> Iterator[int]:
+    """The machine's Redis on 6379, or a throwaway redis-server started (and stopped) here; yields its port."""
+    if redis_answers(6379):
+        yield 6379
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("no Redis on 127.0.0.1:6379 and no redis-server to start: install redis-server")
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not redis_answers(port):
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start within 10 s")
+            time.sleep(0.05)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
