@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.storage.db import head_revision
+
 ROOT = Path(__file__).resolve().parents[2]
 HANDBOOK = ROOT / "samples" / "handbook"
 
@@ -65,7 +67,7 @@ def test_ingest_ask_docs_forget_reindex(run, tmp_path: Path) -> None:
     assert not any(c["source"].endswith("leave.md") for c in gone["citations"])
 
     status = run("db", "status").stdout
-    assert "all-MiniLM-L6-v2" in status and "revision: 0001" in status
+    assert "all-MiniLM-L6-v2" in status and f"revision: {head_revision()}" in status
 
 
 def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
