@@ -71,7 +71,7 @@ class ExtractiveAnswerer:
     def _candidates(self, question: str, passages: list[ScoredChunk]) -> list[_Candidate]:
         """Every sentence scored by IDF-weighted overlap with the question, discounted by passage rank."""
         wanted = terms(question)
-        per_passage = [[(s, frozenset(terms(s))) for s in split_sentences(p.text)] for p in passages]
+        per_passage = [[(s, frozenset(terms(s))) for s in _sentences(p)] for p in passages]
         df: dict[str, int] = {}
         for sentences in per_passage:
             for t in set().union(*(ts for _, ts in sentences)) & wanted:
@@ -106,6 +106,20 @@ class ExtractiveAnswerer:
             chosen.append(_Candidate(c.passage, c.position, text, c.terms, c.score))
             used += len(text) + 5
         return chosen
+
+
+def _sentences(passage: ScoredChunk) -> list[str]:
+    """A passage's whole sentences: without its section heading or the clipped overlap it starts with."""
+    text = passage.text.lstrip()
+    heading = passage.location.rsplit(">", 1)[-1].strip()
+    # Loaders put a section's heading on its first line; as a "sentence" it would run into the next one.
+    if heading and text.startswith(heading) and text[len(heading):len(heading) + 1] in ("\n", ""):
+        text = text[len(heading):]
+    sentences = split_sentences(text)
+    # A chunk after the first starts with overlap carried from its predecessor, usually mid-sentence.
+    if sentences and passage.ordinal > 0 and sentences[0][:1].islower():
+        sentences = sentences[1:]
+    return sentences
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -75,3 +75,14 @@ def test_condense() -> None:
     history = [Turn("user", "How many vacation days do I get?"), Turn("assistant", "25 [1].")]
     assert model.condense("And contractors?", history) == "vacation days: And contractors?"
     assert model.condense("What about contractors working part time abroad?", history).startswith("What about")
+
+
+def test_skips_the_section_heading_line_and_the_overlap_fragment_a_chunk_starts_with() -> None:
+    first = ScoredChunk(1, 1, 0, "Approval and booking\nAll international travel needs your manager's approval.",
+                        "Travel > Approval and booking", "Travel", "docs/travel.docx", 1.0)
+    later = ScoredChunk(2, 1, 3, "approval per calendar year; ask early. Managers approve travel within two days.",
+                        "Travel > Approval and booking", "Travel", "docs/travel.docx", 0.5)
+    text = answer("Who approves international travel approval?", [first, later])
+    assert text.startswith("All international travel needs your manager's approval [1].")
+    assert "Approval and booking" not in text and "per calendar year" not in text
+    assert "Managers approve travel within two days [2]." in text
