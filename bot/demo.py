@@ -18,7 +18,7 @@ from bot.wiring import build
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "handbook"
 QUESTIONS = [
     "How many vacation days do I get per year?",
-    "What should I do when I see error NWL-4471?",
+    "Which command checks the replica lag for NWL-4471?",
     "Who needs to approve international travel?",
     "What is the airspeed velocity of an unladen swallow?",
 ]
