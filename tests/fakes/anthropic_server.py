@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.local_server import LocalServer, RecordedRequest
 
 Reply = str | Callable[[dict[str, Any]], str]
 
@@ -24,39 +24,26 @@ _ERROR_TYPES = {
 }
 
 
-@dataclass
-class RecordedRequest:
-    """One request as the fake saw it (header names lowercased)."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-
-
 def split_deltas(text: str) -> list[str]:
     """The reply cut into word-sized text deltas, as the streaming API sends it."""
     return re.findall(r"\S+\s*|\s+", text) or [""]
 
 
-class FakeAnthropicServer:
+class FakeAnthropicServer(LocalServer):
     """POST /v1/messages on 127.0.0.1, non-streaming or as server-sent events."""
 
     def __init__(self, reply: Reply = "I don't know.", *, api_key: str | None = None, delta_delay: float = 0.0) -> None:
+        super().__init__()
         self.reply = reply  # a string, or a callable(request_json) -> str
         self.api_key = api_key  # when set, other keys get 401 like the real API
         self.delta_delay = delta_delay
-        self.requests: list[RecordedRequest] = []
         self._failures: list[int] = []
         self._stream_error: str | None = None
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     @property
     def base_url(self) -> str:
         """The URL to pass as Anthropic(base_url=...)."""
-        assert self._server is not None, "start() the server first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     def fail_next(self, n: int, status: int = 429) -> None:
         """Answer the next n requests with an error status (429, 500, 529 ...)."""
@@ -71,26 +58,9 @@ class FakeAnthropicServer:
         """The recorded POSTs to /v1/messages."""
         return [r for r in self.requests if r.path.split("?")[0] == "/v1/messages"]
 
-    def start(self) -> FakeAnthropicServer:
-        """Listen on a free port in a background thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._server.daemon_threads = True
-        # A short poll interval keeps stop() quick.
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Shut the server down."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeAnthropicServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler bound to this fake."""
+        return _make_handler(self)
 
     def check(self, request: RecordedRequest) -> tuple[int, dict[str, Any]] | None:
         """Record the request; an error (status, body) to send instead of a reply, if any."""

@@ -8,20 +8,10 @@ import json
 import math
 import random
 import struct
-import threading
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-
-@dataclass
-class RecordedRequest:
-    """One request as the fake saw it (header names lowercased)."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
+from tests.fakes.local_server import LocalServer, RecordedRequest
 
 
 def fake_vector(text: str, dim: int) -> list[float]:
@@ -32,24 +22,20 @@ def fake_vector(text: str, dim: int) -> list[float]:
     return [x / norm for x in v]
 
 
-class FakeVoyageServer:
+class FakeVoyageServer(LocalServer):
     """POST /v1/embeddings on 127.0.0.1; base_url is what voyageai.Client(base_url=...) wants."""
 
     def __init__(self, *, dim: int = 1024, api_key: str | None = None, max_texts: int = 1000) -> None:
+        super().__init__()
         self.dim = dim
         self.api_key = api_key  # when set, other keys get 401 like the real API
         self.max_texts = max_texts
-        self.requests: list[RecordedRequest] = []
         self._failures: list[tuple[int, dict[str, str]]] = []
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
         """The URL to pass as base_url (the SDK appends /embeddings)."""
-        assert self._server is not None, "start() the server first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
 
     def fail_next(self, n: int, status: int = 429, retry_after: str | None = "0") -> None:
         """Answer the next n embedding requests with an error status (429 carries Retry-After)."""
@@ -61,27 +47,9 @@ class FakeVoyageServer:
         """The recorded POSTs to /v1/embeddings."""
         return [r for r in self.requests if r.path == "/v1/embeddings"]
 
-    def start(self) -> FakeVoyageServer:
-        """Listen on a free port in a background thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._server.daemon_threads = True
-        # A short poll interval keeps stop() quick.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Shut the server down."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeVoyageServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler bound to this fake."""
+        return _make_handler(self)
 
     def respond(self, request: RecordedRequest) -> tuple[int, dict[str, str], dict[str, Any]]:
         """Status, headers and JSON body for a request."""
