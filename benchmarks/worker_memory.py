@@ -1,0 +1,77 @@
+"""Peak memory of one ingestion of a large upload, as a worker runs it (DESIGN target: < 600 MB RSS at 200 MB).
+
+The upload is Markdown text of the requested size; embeddings come from a hash embedder at numpy speed, so
+the figure is the pipeline's own memory (the local ONNX model adds about 100 MB, the Voyage client almost
+nothing). Each size runs in a fresh subprocess and reports its own VmHWM.
+
+    .venv/bin/python benchmarks/worker_memory.py --mb 10 50 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_CHILD = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[3])
+from pathlib import Path
+from benchmarks.ingest import HashEmbedder
+from bot.config import Settings
+from bot.domain import Scope
+from bot.ingestion import intake
+from bot.ingestion.pipeline import ingest_document
+from bot.wiring import build
+from tests.fakes.providers import FakeChatModel
+
+def hwm():
+    return int([l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].split()[1]) / 1024
+
+size_mb, url = float(sys.argv[1]), sys.argv[2]
+para = "Every release is tagged, announced in the release channel and rolled back with the runbook. "
+data = ("# Big guide\n\n" + "\n\n".join(para * 3 for _ in range(int(size_mb * 1048576 / (len(para) * 3 + 2))))).encode()
+settings = Settings(database_url=url, max_upload_mb=size_mb + 10)
+svc = build(settings, embedder=HashEmbedder(), chat=FakeChatModel())
+base = hwm()
+started = time.perf_counter()
+acc = intake.add_file(svc.engine, scope=Scope("local"), data=data, filename="big.md", source_uri="big.md",
+                      max_bytes=settings.max_upload_bytes)
+del data
+result = ingest_document(svc.ingest, acc.document_id)
+print(json.dumps({"mb": size_mb, "status": result.status, "chunks": result.chunks,
+                  "seconds": time.perf_counter() - started, "baseline_mb": base, "peak_mb": hwm()}))
+"""
+
+
+def main() -> None:
+    """Run each size in its own process against a throw-away embedded PostgreSQL."""
+    from bot.storage.embedded import embedded_url, stop_embedded
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, nargs="+", default=[10, 50])
+    args = parser.parse_args()
+    data_dir = Path(tempfile.mkdtemp(prefix="ragbot-bench-mem-"))
+    data_dir.chmod(0o755)
+    try:
+        url = embedded_url(data_dir)
+        print(f"{'upload':>8} {'chunks':>8} {'seconds':>8} {'baseline MB':>12} {'peak RSS MB':>12}")
+        for mb in args.mb:
+            out = subprocess.run([sys.executable, "-c", _CHILD, str(mb), url, str(ROOT)], capture_output=True,
+                                 text=True, cwd=ROOT, check=True)
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"{r['mb']:>6.0f}MB {r['chunks']:>8} {r['seconds']:>8.1f} {r['baseline_mb']:>12.0f}"
+                  f" {r['peak_mb']:>12.0f}")
+    finally:
+        stop_embedded(data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
