@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bot.domain import DocumentInfo
-from bot.errors import NotFound, QueueUnavailable
+from bot.errors import IndexMismatch, NotFound, QueueUnavailable
 from bot.ingestion.intake import INGEST_TASK
 from bot.ingestion.pipeline import IngestResult, ingest_document
 from bot.storage import repository as repo
@@ -62,7 +62,12 @@ def reindex(svc: Services, *, ref: str | None = None, space: str | None = None, 
     if ref is not None:
         return requeue(svc, [find(svc, ref, space=space).id], background=background)
     with svc.engine.begin() as conn:
-        if index_meta(conn) != (svc.embedder.model_id, svc.embedder.dim) and space is None:
+        if index_meta(conn) not in (None, (svc.embedder.model_id, svc.embedder.dim)):
+            if space is not None:
+                # One index holds every space: a model change must rebuild all of them, not one.
+                raise IndexMismatch(
+                    "The embedding model changed; run `reindex --all` without --space to rebuild the whole index."
+                )
             switch_model(conn, model=svc.embedder.model_id, dim=svc.embedder.dim)
     return requeue(svc, [d.id for d in documents(svc, space=space)], background=background)
 

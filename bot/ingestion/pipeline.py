@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.config import Settings
 from bot.domain import ChunkDraft, DocStatus
@@ -167,8 +168,22 @@ def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-de
         # Back to queued: the worker retries, and the reconciler picks it up if the worker dies.
         _set(ctx, doc_id, DocStatus.QUEUED, 0, f"will retry: {exc}")
         raise
+    except DBAPIError as exc:
+        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+            raise  # a lost database: the worker retries and the reconciler re-sends
+        return _unexpected(ctx, doc_id)
+    except Exception:
+        return _unexpected(ctx, doc_id)
     _set(ctx, doc_id, DocStatus.READY, 100, f"{len(drafts)} chunks")
     return IngestResult(doc_id, "ready", len(drafts), embedded, f"{len(drafts)} chunks")
+
+
+def _unexpected(ctx: IngestContext, doc_id: int) -> IngestResult:
+    """A bug or an unforeseen input: fail the document visibly instead of leaving it 'processing' forever."""
+    _log.exception("unexpected error ingesting document %s", doc_id)
+    message = "an unexpected error stopped indexing; an admin can find the details in the worker log."
+    _set(ctx, doc_id, DocStatus.FAILED, 100, message, error=message)
+    return IngestResult(doc_id, "failed", 0, 0, message)
 
 
 def _set(ctx: IngestContext, doc_id: int, status: DocStatus, percent: int, message: str,

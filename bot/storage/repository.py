@@ -169,12 +169,12 @@ def get_document(conn: Connection, *, document_id: int) -> DocumentInfo | None:
 
 
 def resolve_document(conn: Connection, *, ref: str, space: str | None = None) -> DocumentInfo | None:
-    """Find a document by id, exact source, or a unique source suffix / title."""
+    """Find a document by id, exact source, title, or a unique source ending in /ref (e.g. handbook/leave.md)."""
     if ref.isdigit():
+        # An id never falls through to other matches: `forget 2` run twice must not delete another document.
         doc = get_document(conn, document_id=int(ref))
-        if doc and (space is None or doc.space == space):
-            return doc
-    params: dict[str, Any] = {"r": ref, "suffix": "%" + ref.replace("%", r"\%").replace("_", r"\_")}
+        return doc if doc and (space is None or doc.space == space) else None
+    params: dict[str, Any] = {"r": ref, "suffix": "%/" + ref.replace("%", r"\%").replace("_", r"\_")}
     space_sql = ""
     if space is not None:
         space_sql = " AND d.space_id = :s"
@@ -201,7 +201,7 @@ def requeue(conn: Connection, *, document_id: int) -> None:
     conn.execute(
         text(
             "UPDATE documents SET status = 'queued', progress = 0, error = NULL, indexed_version = NULL,"
-            " status_changed_at = now(), updated_at = now() WHERE id = :id"
+            " indexed_hash = NULL, status_changed_at = now(), updated_at = now() WHERE id = :id"
         ),
         {"id": document_id},
     )

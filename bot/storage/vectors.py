@@ -62,7 +62,10 @@ def ensure_index(engine: Engine, *, model: str, dim: int) -> None:
 def switch_model(conn: Connection, *, model: str, dim: int) -> None:
     """Point the index at a new model: drop vectors and index of the old one, then build the new index."""
     conn.execute(text(f"DROP INDEX IF EXISTS {INDEX_NAME}"))
-    conn.execute(text("DELETE FROM chunks"))
+    # TRUNCATE, not DELETE: an index built later in this transaction would still read rows deleted by it,
+    # and casting the old model's vectors to the new dimension fails.
+    conn.execute(text("TRUNCATE chunks"))
+    conn.execute(text("UPDATE documents SET indexed_version = NULL, indexed_hash = NULL, chunk_count = 0"))
     conn.execute(
         text(
             "INSERT INTO index_meta (id, model, dim) VALUES (1, :m, :d)"

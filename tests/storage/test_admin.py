@@ -1,0 +1,112 @@
+"""Index administration: model changes, reindexing URL sources, resolving references, and failing loudly."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator, Sequence
+
+import pytest
+from sqlalchemy import text
+
+from bot import admin
+from bot.domain import Scope
+from bot.errors import IndexMismatch
+from bot.ingestion import intake
+from bot.ingestion.pipeline import ingest_document
+from bot.storage import repository as repo
+from bot.wiring import build
+from tests.fakes.providers import FakeChatModel, FakeEmbedder
+
+
+def add(svc, name: str, body: str, *, space: str = "local") -> int:  # type: ignore[no-untyped-def]
+    acc = intake.add_file(svc.engine, scope=Scope(space), data=body.encode(), filename=name,
+                          source_uri=f"/docs/{name}", max_bytes=10**6)
+    assert ingest_document(svc.ingest, acc.document_id).status == "ready"
+    return acc.document_id
+
+
+def chunk_count(svc) -> int:  # type: ignore[no-untyped-def]
+    with svc.engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM chunks")).scalar_one()
+
+
+@pytest.fixture
+def page_server() -> Iterator[str]:
+    """A local web page to ingest by URL."""
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            body = b"<html><title>Runbook</title><body><p>Restart the pager with the blue button.</p></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/runbook.html"
+    server.shutdown()
+
+
+def test_reindex_all_after_a_dimension_change_rebuilds_every_document_including_urls(
+    clean_db, settings, page_server
+) -> None:
+    settings.allow_private_urls = True
+    old = build(settings, embedder=FakeEmbedder(dim=64), chat=FakeChatModel())
+    add(old, "leave.md", "# Leave\n\nEveryone gets 25 vacation days.")
+    url_doc = intake.add_url(old.engine, scope=Scope("local"), url=page_server).document_id
+    assert ingest_document(old.ingest, url_doc).status == "ready"
+    before = chunk_count(old)
+
+    new = build(settings, embedder=FakeEmbedder(dim=32, model_id="other"), chat=FakeChatModel(), check_index=False)
+    results = admin.reindex(new)
+    assert sorted(r.status for r in results) == ["ready", "ready"]
+    assert chunk_count(new) == before
+    with new.engine.connect() as conn:
+        dims = conn.execute(text("SELECT DISTINCT vector_dims(embedding) FROM chunks")).scalars().all()
+        url_chunks = conn.execute(text("SELECT count(*) FROM chunks WHERE document_id = :d"), {"d": url_doc}).scalar()
+    assert dims == [32] and url_chunks > 0
+    assert new.rag.retrieve("blue button pager", scope=Scope("local"))[0].source == page_server
+
+
+def test_reindex_of_one_space_refuses_a_model_change(svc, settings) -> None:
+    add(svc, "a.md", "# A\n\nAlpha text.", space="slack:T1")
+    other = build(settings, embedder=FakeEmbedder(dim=32, model_id="other"), chat=FakeChatModel(), check_index=False)
+    with pytest.raises(IndexMismatch, match="without --space"):
+        admin.reindex(other, space="slack:T1")
+    assert chunk_count(svc) > 0
+
+
+def test_references_match_whole_path_parts_and_ids_never_fall_through(svc) -> None:
+    data = add(svc, "data.txt", "Numbers and figures.")
+    leave = add(svc, "leave.md", "# Leave\n\nVacation days.")
+    with svc.engine.connect() as conn:
+        assert repo.resolve_document(conn, ref="a.txt") is None
+        assert repo.resolve_document(conn, ref="data.txt").id == data
+        assert repo.resolve_document(conn, ref="docs/leave.md").id == leave
+    admin.forget(svc, str(data))
+    with pytest.raises(Exception, match="No single document"):
+        admin.forget(svc, str(data))
+    assert admin.find(svc, str(leave)).id == leave
+
+
+class BrokenEmbedder(FakeEmbedder):
+    """Fails in a way no one planned for."""
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        raise RuntimeError("boom")
+
+
+def test_an_unexpected_error_fails_the_document_instead_of_leaving_it_processing(clean_db, settings) -> None:
+    svc = build(settings, embedder=BrokenEmbedder(), chat=FakeChatModel())
+    acc = intake.add_file(svc.engine, scope=Scope("local"), data=b"Some text here.", filename="x.txt",
+                          source_uri="/docs/x.txt", max_bytes=10**6)
+    result = ingest_document(svc.ingest, acc.document_id)
+    assert result.status == "failed" and "worker log" in result.message
+    with svc.engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM documents WHERE id = :d"), {"d": acc.document_id}).scalar() \
+            == "failed"
