@@ -76,7 +76,9 @@ def document_lock(engine: Engine, document_id: int) -> Iterator[None]:
             conn.commit()
 
 
-def embed_with_cache(ctx: IngestContext, drafts: Sequence[ChunkDraft], *, document_id: int) -> tuple[list, int]:
+def embed_with_cache(
+    ctx: IngestContext, drafts: Sequence[ChunkDraft], *, document_id: int, version: int | None = None
+) -> tuple[list, int]:
     """Vectors for the drafts, embedding only texts missing from the cache; returns (vectors, newly embedded)."""
     model = ctx.embedder.model_id
     hashes = [vectors.text_hash(d.text) for d in drafts]
@@ -96,7 +98,8 @@ def embed_with_cache(ctx: IngestContext, drafts: Sequence[ChunkDraft], *, docume
         known.update({h: v for (h, _), v in zip(part, vecs, strict=True)})
         done = min(start + batch, len(todo))
         percent = 20 + int(70 * done / max(1, len(todo)))
-        _set(ctx, document_id, DocStatus.PROCESSING, percent, f"embedded {done}/{len(todo)} new chunks")
+        _set(ctx, document_id, DocStatus.PROCESSING, percent, f"embedded {done}/{len(todo)} new chunks",
+             version=version)
     return [known[h] for h in hashes], len(todo)
 
 
@@ -133,22 +136,23 @@ def ingest_document(ctx: IngestContext, document_id: int, *, force: bool = False
 
 def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-def]
     doc_id, version = row.id, row.version
-    _set(ctx, doc_id, DocStatus.PROCESSING, 5, "reading the file")
+    _set(ctx, doc_id, DocStatus.PROCESSING, 5, "reading the file", version=version)
     try:
         data, filename = _source_bytes(ctx, row)
         digest = content_hash(data)
         if row.source_kind == "url" and digest == row.indexed_hash and row.chunk_count:
             with ctx.engine.begin() as conn:
-                repo.mark_ready(conn, document_id=doc_id, version=version, content_hash=digest, title=row.title,
-                                chunks=row.chunk_count)
+                if not repo.mark_ready(conn, document_id=doc_id, version=version, content_hash=digest,
+                                       title=row.title, chunks=row.chunk_count):
+                    return IngestResult(doc_id, "skipped", 0, 0, "superseded by a newer version")
             _set(ctx, doc_id, DocStatus.READY, 100, f"unchanged, {row.chunk_count} chunks")
             return IngestResult(doc_id, "ready", row.chunk_count, 0, "unchanged")
         loaded = load_bytes(data, filename, max_bytes=ctx.settings.max_upload_bytes)
         drafts = split_sections(loaded.sections, size=ctx.settings.chunk_size, overlap=ctx.settings.chunk_overlap)
         if not drafts:
             raise IngestError(f"{filename}: no text to index after extraction; check the file has readable text.")
-        _set(ctx, doc_id, DocStatus.PROCESSING, 20, f"split into {len(drafts)} chunks")
-        vecs, embedded = embed_with_cache(ctx, drafts, document_id=doc_id)
+        _set(ctx, doc_id, DocStatus.PROCESSING, 20, f"split into {len(drafts)} chunks", version=version)
+        vecs, embedded = embed_with_cache(ctx, drafts, document_id=doc_id, version=version)
         title = loaded.title or row.title
         with ctx.engine.begin() as conn:
             # No need to wait for this commit's WAL flush: should the server crash before it, the whole swap is
@@ -162,33 +166,36 @@ def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-de
             repo.mark_ready(conn, document_id=doc_id, version=version, content_hash=digest, title=title,
                             chunks=len(drafts))
     except IngestError as exc:
-        _set(ctx, doc_id, DocStatus.FAILED, 100, str(exc), error=str(exc))
+        _set(ctx, doc_id, DocStatus.FAILED, 100, str(exc), error=str(exc), version=version)
         return IngestResult(doc_id, "failed", 0, 0, str(exc))
     except TransientError as exc:
         # Back to queued: the worker retries, and the reconciler picks it up if the worker dies.
-        _set(ctx, doc_id, DocStatus.QUEUED, 0, f"will retry: {exc}")
+        _set(ctx, doc_id, DocStatus.QUEUED, 0, f"will retry: {exc}", version=version)
         raise
     except DBAPIError as exc:
         if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
             raise  # a lost database: the worker retries and the reconciler re-sends
-        return _unexpected(ctx, doc_id)
+        return _unexpected(ctx, doc_id, version)
     except Exception:
-        return _unexpected(ctx, doc_id)
+        return _unexpected(ctx, doc_id, version)
     _set(ctx, doc_id, DocStatus.READY, 100, f"{len(drafts)} chunks")
     return IngestResult(doc_id, "ready", len(drafts), embedded, f"{len(drafts)} chunks")
 
 
-def _unexpected(ctx: IngestContext, doc_id: int) -> IngestResult:
+def _unexpected(ctx: IngestContext, doc_id: int, version: int) -> IngestResult:
     """A bug or an unforeseen input: fail the document visibly instead of leaving it 'processing' forever."""
     _log.exception("unexpected error ingesting document %s", doc_id)
     message = "an unexpected error stopped indexing; an admin can find the details in the worker log."
-    _set(ctx, doc_id, DocStatus.FAILED, 100, message, error=message)
+    _set(ctx, doc_id, DocStatus.FAILED, 100, message, error=message, version=version)
     return IngestResult(doc_id, "failed", 0, 0, message)
 
 
 def _set(ctx: IngestContext, doc_id: int, status: DocStatus, percent: int, message: str,
-         error: str | None = None) -> None:
-    with ctx.engine.begin() as conn:
-        if status is not DocStatus.READY:
-            repo.set_status(conn, document_id=doc_id, status=status, progress=percent, error=error)
+         error: str | None = None, version: int | None = None) -> None:
+    if status is not DocStatus.READY:
+        with ctx.engine.begin() as conn:
+            moved = repo.set_status(conn, document_id=doc_id, status=status, progress=percent, error=error,
+                                    version=version)
+        if not moved:
+            return  # a newer upload owns the document's state now; this run's news is stale
     ctx.notifier.notify(doc_id, status.value, percent, message)

@@ -72,15 +72,19 @@ def upsert_document(
         "s": space, "c": channel, "k": source_kind, "u": source_uri, "t": title, "f": filename, "up": uploader,
         "h": content_hash, "ref": json.dumps(chat_ref) if chat_ref else None,
     }
+    doc_id = None
     if row is None:
         doc_id = conn.execute(
             text(
                 "INSERT INTO documents (space_id, channel, source_kind, source_uri, title, filename, uploader,"
-                " content_hash, chat_ref) VALUES (:s, :c, :k, :u, :t, :f, :up, :h, CAST(:ref AS jsonb)) RETURNING id"
+                " content_hash, chat_ref) VALUES (:s, :c, :k, :u, :t, :f, :up, :h, CAST(:ref AS jsonb))"
+                " ON CONFLICT DO NOTHING RETURNING id"
             ),
             params,
-        ).scalar_one()
-    else:
+        ).scalar()
+        # Two first uploads of one source at once: the loser updates the winner's row like a re-upload.
+        row = None if doc_id is not None else find_document(conn, space=space, channel=channel, source_uri=source_uri)
+    if row is not None:
         doc_id = row.id
         conn.execute(
             text(
@@ -98,6 +102,7 @@ def upsert_document(
             ),
             {"id": doc_id, "h": content_hash or "", "d": data},
         )
+    assert doc_id is not None  # inserted above, or found after losing the insert race
     return doc_id, True
 
 
@@ -113,15 +118,18 @@ def set_status(
     status: DocStatus,
     progress: int | None = None,
     error: str | None = None,
-) -> None:
-    """Move a document to a state (status_changed_at only moves when the state changes)."""
-    conn.execute(
+    version: int | None = None,
+) -> bool:
+    """Move a document to a state; with a version, only while that version is current. False when nothing moved."""
+    result = conn.execute(
         text(
             "UPDATE documents SET status_changed_at = CASE WHEN status = :st THEN status_changed_at ELSE now() END,"
-            " status = :st, progress = coalesce(:p, progress), error = :e, updated_at = now() WHERE id = :id"
+            " status = :st, progress = coalesce(:p, progress), error = :e, updated_at = now()"
+            " WHERE id = :id AND (CAST(:v AS int) IS NULL OR version = :v)"
         ),
-        {"st": status.value, "p": progress, "e": error, "id": document_id},
+        {"st": status.value, "p": progress, "e": error, "id": document_id, "v": version},
     )
+    return result.rowcount == 1
 
 
 def set_chat_ref(conn: Connection, *, document_id: int, chat_ref: dict[str, Any]) -> None:

@@ -110,3 +110,69 @@ def test_an_unexpected_error_fails_the_document_instead_of_leaving_it_processing
     with svc.engine.connect() as conn:
         assert conn.execute(text("SELECT status FROM documents WHERE id = :d"), {"d": acc.document_id}).scalar() \
             == "failed"
+
+
+class UploadsMeanwhile(FakeEmbedder):
+    """While version 1 is being embedded, version 2 is uploaded; then version 1 fails for good."""
+
+    def __init__(self, svc_ref: list) -> None:  # type: ignore[type-arg]
+        super().__init__()
+        self.svc_ref = svc_ref
+        self.fired = False
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        if not self.fired:
+            self.fired = True
+            intake.add_file(self.svc_ref[0].engine, scope=Scope("local"), data=b"Version two text.", filename="v.txt",
+                            source_uri="/docs/v.txt", max_bytes=10**6)
+            from bot.errors import IngestError
+
+            raise IngestError("v.txt: version one could not be read.")
+        return super().embed_documents(texts)
+
+
+def test_a_failing_old_version_does_not_mark_the_newer_upload_failed(clean_db, settings) -> None:
+    ref: list = []  # type: ignore[type-arg]
+    svc = build(settings, embedder=UploadsMeanwhile(ref), chat=FakeChatModel())
+    ref.append(svc)
+    acc = intake.add_file(svc.engine, scope=Scope("local"), data=b"Version one text.", filename="v.txt",
+                          source_uri="/docs/v.txt", max_bytes=10**6)
+    assert ingest_document(svc.ingest, acc.document_id).status == "failed"
+    with svc.engine.connect() as conn:
+        row = conn.execute(text("SELECT status, version, error FROM documents WHERE id = :d"),
+                           {"d": acc.document_id}).one()
+    assert (row.status, row.version, row.error) == ("queued", 2, None)
+    assert ingest_document(svc.ingest, acc.document_id).status == "ready"
+    assert "two" in svc.rag.retrieve("version two text", scope=Scope("local"))[0].text.lower()
+
+
+def test_two_first_uploads_of_one_source_at_once_make_one_document(clean_db, settings) -> None:
+    svc = build(settings, embedder=FakeEmbedder(), chat=FakeChatModel())
+
+    def upload(conn, body: bytes) -> int:  # type: ignore[no-untyped-def]
+        return repo.upsert_document(conn, space="local", channel=None, source_kind="file", source_uri="/docs/same.txt",
+                                    title="same", content_hash=body.hex(), data=body)[0]
+
+    with svc.engine.begin() as conn:
+        repo.ensure_space(conn, space_id="local")  # so that the race is on the document row itself
+    results: list[object] = []
+    with svc.engine.connect() as first, svc.engine.connect() as second:
+        first.begin()
+        first_id = upload(first, b"one")  # inserted, not yet committed
+
+        def late() -> None:
+            try:
+                with second.begin():
+                    results.append(upload(second, b"two"))  # sees no row, then waits on the unique key
+            except Exception as exc:  # noqa: BLE001
+                results.append(exc)
+
+        waiting = threading.Thread(target=late)
+        waiting.start()
+        waiting.join(1.0)
+        assert waiting.is_alive(), "the second upload should wait for the first"
+        first.commit()
+        waiting.join(30)
+    assert results == [first_id]
+    with svc.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*), max(version) FROM documents")).one()._tuple() == (1, 2)
