@@ -48,12 +48,15 @@ def requeue(svc: Services, doc_ids: list[int], *, background: bool) -> list[Inge
             repo.requeue(conn, document_id=doc_id)
     if not background:
         return [ingest_document(svc.ingest, d, force=True) for d in doc_ids]
+    sent = 0
     for doc_id in doc_ids:
         try:
             svc.queue.enqueue(INGEST_TASK, document_id=doc_id)
         except QueueUnavailable:
             break  # they stay queued; the reconciler sends them when the broker is back
-    return [IngestResult(d, "queued") for d in doc_ids]
+        sent += 1
+    later = "queued; the workers will pick it up when the queue is back"
+    return [IngestResult(d, "queued", message="queued" if i < sent else later) for i, d in enumerate(doc_ids)]
 
 
 def reindex(svc: Services, *, ref: str | None = None, space: str | None = None, background: bool = False

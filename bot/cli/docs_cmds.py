@@ -137,8 +137,8 @@ def reindex(
     background: Annotated[bool, typer.Option("--background", help="Queue for the workers instead.")] = False,
 ) -> None:
     """Re-embed a document or everything (needed after changing the embedding model)."""
-    if not doc and not all_docs:
-        raise typer.BadParameter("give a document or --all")
+    if bool(doc) == all_docs:
+        raise typer.BadParameter("give either a document or --all")
     svc = services() if doc or not all_docs else _services_for_reindex()
     results = admin.reindex(svc, ref=doc, space=space, background=background)
     failed = [r for r in results if r.status == "failed"]
@@ -165,5 +165,5 @@ def jobs(space: SpaceOpt = None) -> None:
 @app.command()
 def retry(doc: Annotated[str, typer.Argument(help="Document id, source or title.")], space: SpaceOpt = None) -> None:
     """Queue a failed document again."""
-    admin.retry(services(), doc, space=space)
-    console.print(f"queued {doc} again")
+    result = admin.retry(services(), doc, space=space)
+    console.print(f"{doc}: {result.message}", highlight=False)

@@ -176,3 +176,24 @@ def test_two_first_uploads_of_one_source_at_once_make_one_document(clean_db, set
     assert results == [first_id]
     with svc.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*), max(version) FROM documents")).one()._tuple() == (1, 2)
+
+
+class DownQueue:
+    """A broker that cannot be reached."""
+
+    def enqueue(self, task_name: str, **kwargs: object) -> None:
+        from bot.errors import QueueUnavailable
+
+        raise QueueUnavailable("broker down")
+
+
+def test_retry_with_the_broker_down_says_the_document_waits_in_the_queue(clean_db, settings) -> None:
+    svc = build(settings, embedder=FakeEmbedder(), chat=FakeChatModel(), queue=DownQueue())
+    acc = intake.add_file(svc.engine, scope=Scope("local"), data=b"", filename="empty.txt",
+                          source_uri="/docs/empty.txt", max_bytes=10**6)
+    assert ingest_document(svc.ingest, acc.document_id).status == "failed"
+    result = admin.retry(svc, str(acc.document_id))
+    assert result.status == "queued" and "when the queue is back" in result.message
+    with svc.engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM documents WHERE id = :d"), {"d": acc.document_id}).scalar() \
+            == "queued"
