@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +11,9 @@ from sqlalchemy import Engine, text
 
 from bot.config import Settings
 from bot.storage import db
-from bot.storage.embedded import embedded_url, stop_embedded
+from bot.storage.embedded import embedded_url
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
-from tests.support import running_redis
+from tests.support import embedded_data_dir, running_redis
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = "spaces, index_meta, documents, document_blobs, chunks, embedding_cache, questions, feedback, processed_events"
@@ -24,12 +22,8 @@ TABLES = "spaces, index_meta, documents, document_blobs, chunks, embedding_cache
 @pytest.fixture(scope="session")
 def pg_data_dir() -> Iterator[Path]:
     """A data dir holding this session's embedded server (stopped and removed at the end)."""
-    # Not under pytest's tmp dir: pytest keeps that private (0700) and, as root, the server runs as another user.
-    data_dir = Path(tempfile.mkdtemp(prefix="ragbot-test-"))
-    data_dir.chmod(0o755)
-    yield data_dir
-    stop_embedded(data_dir)
-    shutil.rmtree(data_dir, ignore_errors=True)
+    with embedded_data_dir() as data_dir:
+        yield data_dir
 
 
 @pytest.fixture(scope="session")

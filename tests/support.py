@@ -5,9 +5,11 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import redis
 
@@ -25,6 +27,21 @@ def redis_answers(port: int) -> bool:
         return bool(redis.Redis(port=port, socket_connect_timeout=0.5).ping())
     except redis.RedisError:
         return False
+
+
+@contextmanager
+def embedded_data_dir(prefix: str = "ragbot-test-") -> Iterator[Path]:
+    """A data dir for an embedded PostgreSQL of its own, stopped and removed afterwards."""
+    from bot.storage.embedded import stop_embedded
+
+    # Not under pytest's tmp dir: pytest keeps that private (0700) and, as root, the server runs as another user.
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    data_dir.chmod(0o755)
+    try:
+        yield data_dir
+    finally:
+        stop_embedded(data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @contextmanager

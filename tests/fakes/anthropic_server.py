@@ -9,7 +9,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.fakes.local_server import LocalServer, RecordedRequest
+from tests.fakes.local_server import LocalServer, RecordedRequest, read_request
 
 Reply = str | Callable[[dict[str, Any]], str]
 
@@ -158,13 +158,8 @@ def _make_handler(fake: FakeAnthropicServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:  # noqa: N802 - http.server naming
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                body = raw.decode(errors="replace")
-            request = RecordedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+            request = read_request(self)
+            body = request.body
             problem = fake.check(request)
             if problem is not None:
                 status, payload = problem

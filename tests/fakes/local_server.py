@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +17,17 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: Any
+
+
+def read_request(handler: BaseHTTPRequestHandler) -> RecordedRequest:
+    """The handler's request with its body parsed as JSON when it is JSON."""
+    length = int(handler.headers.get("Content-Length") or 0)
+    raw = handler.rfile.read(length) if length else b""
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = raw.decode(errors="replace")
+    return RecordedRequest(handler.command, handler.path, {k.lower(): v for k, v in handler.headers.items()}, body)
 
 
 class LocalServer:

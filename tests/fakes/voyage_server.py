@@ -11,7 +11,7 @@ import struct
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.fakes.local_server import LocalServer, RecordedRequest
+from tests.fakes.local_server import LocalServer, RecordedRequest, read_request
 
 
 def fake_vector(text: str, dim: int) -> list[float]:
@@ -90,14 +90,7 @@ def _make_handler(fake: FakeVoyageServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:  # noqa: N802 - http.server naming
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                body = raw.decode(errors="replace")
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            status, extra, payload = fake.respond(RecordedRequest(self.command, self.path, headers, body))
+            status, extra, payload = fake.respond(read_request(self))
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -20,9 +18,10 @@ from bot.domain import Scope
 from bot.ingestion import intake
 from bot.ingestion.jobs import reconcile
 from bot.ingestion.pipeline import ingest_document
-from bot.storage.embedded import embedded_url, stop_embedded
+from bot.storage.embedded import embedded_url
 from bot.wiring import build
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
+from tests.support import embedded_data_dir
 
 CHUNKS = 500
 
@@ -61,11 +60,8 @@ def body(version: int) -> bytes:
 @pytest.fixture
 def own_server() -> Iterator[Path]:
     """An embedded server of this test alone, so stopping it disturbs no other test."""
-    data_dir = Path(tempfile.mkdtemp(prefix="ragbot-crash-"))
-    data_dir.chmod(0o755)
-    yield data_dir
-    stop_embedded(data_dir)
-    shutil.rmtree(data_dir, ignore_errors=True)
+    with embedded_data_dir("ragbot-crash-") as data_dir:
+        yield data_dir
 
 
 def crash(data_dir: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -74,36 +75,32 @@ async def upload_file(cog: RagbotCog, interaction: discord.Interaction, attachme
     except discord.HTTPException as exc:
         await _edit(message, status_text(title, "failed", 0, f"I couldn't download it from Discord ({exc.status})."))
         return
-    try:
-        accepted = await cog.run(
-            cog.chat.add_file, scope=scope, data=data, filename=name, source_uri=f"discord:upload/{name}",
-            uploader=f"discord:{interaction.user.id}", chat_ref=chat_ref(message.channel.id, message.id),
-        )
-    except RagbotError as exc:
-        await _edit(message, status_text(title, "failed", 0, str(exc)))
-        return
-    except Exception:
-        _log.exception("could not store %s", name)
-        await _edit(message, status_text(title, "failed", 0, STORE_FAILED))
-        return
-    await _accepted(message, title, accepted)
+    await _store(cog, message, title, cog.chat.add_file, scope=scope, data=data, filename=name,
+                 source_uri=f"discord:upload/{name}", uploader=f"discord:{interaction.user.id}",
+                 chat_ref=chat_ref(message.channel.id, message.id))
 
 
 async def upload_url(cog: RagbotCog, interaction: discord.Interaction, url: str, scope: Scope) -> None:
     """A URL: checked (no private addresses unless allowed), registered, fetched by a worker."""
     url = url.strip()
     message = await _status(interaction, status_text(url, "queued", 0, ""))
+    await _store(cog, message, url, cog.chat.add_url, scope=scope, url=url, uploader=f"discord:{interaction.user.id}",
+                 chat_ref=chat_ref(message.channel.id, message.id))
+
+
+async def _store(cog: RagbotCog, message: discord.WebhookMessage, title: str, add: Callable[..., Any],
+                 **kwargs: Any) -> None:
+    """Store and enqueue off the event loop; any failure ends in the status message, never in silence."""
     try:
-        accepted = await cog.run(cog.chat.add_url, scope=scope, url=url, uploader=f"discord:{interaction.user.id}",
-                                 chat_ref=chat_ref(message.channel.id, message.id))
+        accepted = await cog.run(add, **kwargs)
     except RagbotError as exc:
-        await _edit(message, status_text(url, "failed", 0, str(exc)))
+        await _edit(message, status_text(title, "failed", 0, str(exc)))
         return
     except Exception:
-        _log.exception("could not register %s", url)
-        await _edit(message, status_text(url, "failed", 0, STORE_FAILED))
+        _log.exception("could not store %s", title)
+        await _edit(message, status_text(title, "failed", 0, STORE_FAILED))
         return
-    await _accepted(message, url, accepted)
+    await _accepted(message, title, accepted)
 
 
 async def upload_command(cog: RagbotCog, interaction: discord.Interaction, files: list[discord.Attachment],
