@@ -31,6 +31,7 @@ def services() -> Services:
     if _services is None:
         # Same wiring as the bot, so progress edits the chat status message; sends go through this app.
         _services = build(settings, queue=CeleryQueue(app))
+        _services.ingest.passthrough = (SoftTimeLimitExceeded,)  # _document_task explains the time limit
     return _services
 
 

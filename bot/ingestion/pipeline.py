@@ -45,6 +45,8 @@ class IngestContext:
     settings: Settings
     notifier: Notifier
     fetch_url: object | None = None  # callable(url, max_bytes) -> (bytes, filename); None: URLs unsupported
+    # Exceptions the caller handles itself (a worker's time limit), never turned into "unexpected error".
+    passthrough: tuple[type[BaseException], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,9 @@ def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-de
         if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
             raise  # a lost database: the worker retries and the reconciler re-sends
         return _unexpected(ctx, doc_id, version)
-    except Exception:
+    except Exception as exc:
+        if isinstance(exc, ctx.passthrough):
+            raise
         return _unexpected(ctx, doc_id, version)
     _set(ctx, doc_id, DocStatus.READY, 100, f"{len(drafts)} chunks")
     return IngestResult(doc_id, "ready", len(drafts), embedded, f"{len(drafts)} chunks")

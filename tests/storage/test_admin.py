@@ -197,3 +197,12 @@ def test_retry_with_the_broker_down_says_the_document_waits_in_the_queue(clean_d
     with svc.engine.connect() as conn:
         assert conn.execute(text("SELECT status FROM documents WHERE id = :d"), {"d": acc.document_id}).scalar() \
             == "queued"
+
+
+def test_exceptions_the_caller_handles_pass_through_the_pipeline(clean_db, settings) -> None:
+    svc = build(settings, embedder=BrokenEmbedder(), chat=FakeChatModel())
+    svc.ingest.passthrough = (RuntimeError,)  # as a worker passes its time-limit exception
+    acc = intake.add_file(svc.engine, scope=Scope("local"), data=b"Some text here.", filename="x.txt",
+                          source_uri="/docs/x.txt", max_bytes=10**6)
+    with pytest.raises(RuntimeError, match="boom"):
+        ingest_document(svc.ingest, acc.document_id)
