@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # off-topic questions while refusing 0-3% of answerable ones on both eval sets (0.30 refused only ~80%).
     min_similarity: float = 0.40
     ef_search: int = 100
+    # Reranking: "auto" reranks with Voyage when VOYAGE_API_KEY is set, "none" never, "voyage" always (needs the key).
+    # rerank_candidates fused passages go to the reranker, which keeps top_k; it reorders, never decides "don't know".
+    reranker: Literal["auto", "none", "voyage"] = "auto"
+    rerank_model: str = "rerank-2.5-lite"
+    rerank_candidates: int = 30
 
     # Chat platforms.
     slack_bot_token: str | None = Field(default=None, validation_alias=_plain("SLACK_BOT_TOKEN"))

@@ -77,12 +77,14 @@ class Report:
     latency_ms: dict[str, float]
     retrieval_ms: dict[str, float]
     results: list[CaseResult] = field(default_factory=list, repr=False)
+    reranker: str = "none"  # the rerank model that ran, so runs with and without it are told apart
 
     def to_json(self) -> dict[str, object]:
         """The numbers as a JSON-ready dict (per-question results left out)."""
         return {
-            "mode": self.mode, "k": self.k, "questions": self.questions, "answerable": self.answerable,
-            "unanswerable": self.unanswerable, "hit@1": _r(self.hit_at_1), f"hit@{self.k}": _r(self.hit_at_k),
+            "mode": self.mode, "reranker": self.reranker, "k": self.k, "questions": self.questions,
+            "answerable": self.answerable, "unanswerable": self.unanswerable, "hit@1": _r(self.hit_at_1),
+            f"hit@{self.k}": _r(self.hit_at_k),
             "mrr@10": _r(self.mrr_at_10), "ndcg@10": _r(self.ndcg_at_10), "cited_hit": _r(self.cited_hit),
             "must_mention_rate": _r(self.must_mention_rate), "refusal_accuracy": _r(self.refusal_accuracy),
             "answerable_refused": _r(self.answerable_refused), "latency_ms": self.latency_ms,
@@ -181,7 +183,9 @@ def evaluate(rag: RagService, cases: Sequence[EvalCase], *, scope: Scope, k: int
     # not per question, so it stays out of the latency figures.
     rag.retrieve(cases[0].question, scope=scope, mode=mode)
     results = [run_case(rag, c, scope=scope, mode=mode) for c in cases]
-    return summarise(results, k=k, mode=mode)
+    report = summarise(results, k=k, mode=mode)
+    report.reranker = rag.reranker_name
+    return report
 
 
 def summarise(results: Sequence[CaseResult], *, k: int, mode: str) -> Report:

@@ -75,3 +75,16 @@ class ChunkStore(Protocol):
     ) -> list[ScoredChunk]:
         """The k best chunks for the query in this scope, best first."""
         ...
+
+
+class Reranker(Protocol):
+    """Reorders retrieved passages by relevance to a query (a cross-encoder)."""
+
+    @property
+    def model_id(self) -> str:
+        """Identifies the rerank model, e.g. for `ragbot eval` reports."""
+        ...
+
+    def rerank(self, query: str, passages: Sequence[str], top_k: int) -> list[tuple[int, float]]:
+        """(index into passages, relevance score) of the top_k most relevant passages, best first."""
+        ...

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from bot.domain import Answer, Citation, Scope, ScoredChunk, Turn
-from bot.ports import ChatModel, ChunkStore, Embedder
+from bot.errors import RagbotError, TransientError
+from bot.observability import metrics
+from bot.ports import ChatModel, ChunkStore, Embedder, Reranker
 from bot.prompts import SYSTEM_CANARY
 from bot.safety import allowed_hosts, clean_answer
 
+_log = logging.getLogger(__name__)
 _CITE = re.compile(r"\[(\d{1,2})\]")
 NO_ANSWER = "I couldn't find an answer to that in the documents I can search here."
 
@@ -25,23 +30,53 @@ class RagService:
         chat: ChatModel,
         top_k: int = 5,
         min_similarity: float = 0.30,
+        reranker: Reranker | None = None,
+        rerank_candidates: int = 30,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.chat = chat
         self.top_k = top_k
         self.min_similarity = min_similarity
+        self.reranker = reranker
+        self.rerank_candidates = rerank_candidates
+
+    @property
+    def reranker_name(self) -> str:
+        """The rerank model in use, or "none"."""
+        return self.reranker.model_id if self.reranker is not None else "none"
 
     def retrieve(self, query: str, *, scope: Scope, k: int | None = None, mode: str = "hybrid") -> list[ScoredChunk]:
-        """The best chunks for a query in a scope (filtering happens inside the store)."""
+        """The best chunks for a query in a scope (filtering happens inside the store), reranked when configured."""
+        k = k or self.top_k
+        # With a reranker the store returns a larger fused pool and the reranker picks the k best from it; the pool
+        # size does not depend on k (up to rerank_candidates), so `ragbot eval` ranks what the answer path sees.
+        pool = k if self.reranker is None else max(k, self.rerank_candidates)
         vector = self.embedder.embed_query(query)
-        return self.store.search(
-            query_vector=vector, query_text=query, space=scope.space, channel=scope.channel, k=k or self.top_k,
-            mode=mode,
+        found = self.store.search(
+            query_vector=vector, query_text=query, space=scope.space, channel=scope.channel, k=pool, mode=mode,
         )
+        if self.reranker is None or len(found) < 2:
+            return found[:k]
+        return self._rerank(self.reranker, query, found, k)
+
+    def _rerank(self, reranker: Reranker, query: str, found: list[ScoredChunk], k: int) -> list[ScoredChunk]:
+        """The k best of found by the reranker; the fused order when the reranker fails."""
+        try:
+            order = reranker.rerank(query, [p.text for p in found], k)
+        except RagbotError as exc:
+            # An answer must not fail because the reranker is down (or its key is refused): the fused order is
+            # what Ragbot answers from without a reranker anyway.
+            _log.warning("reranker %s failed, answering from the fused order: %s", reranker.model_id, exc)
+            metrics.provider_error("rerank", "transient" if isinstance(exc, TransientError) else "permanent")
+            return found[:k]
+        # score becomes the reranker's relevance; similarity stays the cosine the "don't know" threshold reads.
+        return [replace(found[i], score=score) for i, score in order]
 
     def is_relevant(self, passages: Sequence[ScoredChunk]) -> bool:
         """Whether any passage is close enough to the question to answer from (the 'don't know' threshold)."""
+        # Always cosine similarity, also when reranked: rerank scores have another, model-specific scale, and
+        # min_similarity was tuned on cosine. The reranker only chooses and orders the passages checked here.
         return any((p.similarity or 0.0) >= self.min_similarity for p in passages)
 
     def answer(

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.ingestion.pipeline import IngestContext, LoggingNotifier
-from bot.ports import ChatModel, Embedder, IngestQueue, Notifier
+from bot.ports import ChatModel, Embedder, IngestQueue, Notifier, Reranker
 from bot.rag import RagService
 from bot.storage import db
 from bot.storage.search import PgChunkStore
@@ -45,6 +45,18 @@ def make_chat_model(settings: Settings) -> ChatModel:
     return ExtractiveAnswerer()
 
 
+def make_reranker(settings: Settings) -> Reranker | None:
+    """Voyage rerank when configured (or its key is set under 'auto'), else none: fused order only."""
+    choice = settings.reranker
+    if choice == "voyage" or (choice == "auto" and settings.voyage_api_key):
+        from bot.providers.voyage_rerank import VoyageReranker
+
+        return VoyageReranker(
+            api_key=settings.voyage_api_key or "", model=settings.rerank_model, base_url=settings.voyage_base_url
+        )
+    return None
+
+
 def fetch_url_function(settings: Settings):  # type: ignore[no-untyped-def]
     """The URL fetcher the pipeline uses for URL sources."""
     from bot.ingestion.fetch import UrlFetcher
@@ -77,6 +89,7 @@ class Services:
     embedder: Embedder
     chat: ChatModel
     notifier: Notifier = field(default_factory=LoggingNotifier)
+    reranker: Reranker | None = None
     queue_override: IngestQueue | None = None
 
     @cached_property
@@ -89,8 +102,10 @@ class Services:
     @cached_property
     def rag(self) -> RagService:
         """The question-answering service."""
-        return RagService(store=self.store, embedder=self.embedder, chat=self.chat, top_k=self.settings.top_k,
-                          min_similarity=self.settings.min_similarity)
+        s = self.settings
+        return RagService(store=self.store, embedder=self.embedder, chat=self.chat, top_k=s.top_k,
+                          min_similarity=s.min_similarity, reranker=self.reranker,
+                          rerank_candidates=s.rerank_candidates)
 
     @cached_property
     def ingest(self) -> IngestContext:
@@ -115,6 +130,7 @@ def build(
     chat: ChatModel | None = None,
     notifier: Notifier | None = None,
     queue: IngestQueue | None = None,
+    reranker: Reranker | None = None,
     check_index: bool = True,
 ) -> Services:
     """Connect, migrate on first use, check the index's model, and assemble the services."""
@@ -124,4 +140,5 @@ def build(
     if check_index:
         ensure_index(engine, model=emb.model_id, dim=emb.dim)
     return Services(settings=settings, engine=engine, embedder=emb, chat=chat or make_chat_model(settings),
-                    notifier=notifier or make_notifier(settings, engine), queue_override=queue)
+                    notifier=notifier or make_notifier(settings, engine), queue_override=queue,
+                    reranker=reranker or make_reranker(settings))

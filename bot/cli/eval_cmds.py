@@ -39,11 +39,12 @@ def eval_command(
     if as_json:
         print(json.dumps(data))
         return
-    table = Table(title=f"{file.name}: {report.questions} questions ({report.answerable} answerable), {mode}")
+    table = Table(title=f"{file.name}: {report.questions} questions ({report.answerable} answerable), {mode}, "
+                        f"reranker {report.reranker}")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, value in data.items():
-        if key in ("mode", "k", "questions", "answerable", "unanswerable"):
+        if key in ("mode", "reranker", "k", "questions", "answerable", "unanswerable"):
             continue
         if isinstance(value, dict):
             value = f"p50 {value['p50']:.1f} / p95 {value['p95']:.1f}"

@@ -60,7 +60,7 @@ def question_refused(platform: str, outcome: str) -> None:
 
 
 def provider_error(operation: str, kind: str = "transient") -> None:
-    """Count a provider error; operation is answer or ingest (or a provider name), kind transient or permanent."""
+    """Count a provider error; operation is answer, ingest or rerank (or a provider), kind transient or permanent."""
     PROVIDER_ERRORS.labels(operation, kind).inc()
 
 

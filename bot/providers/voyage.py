@@ -1,11 +1,11 @@
-"""Voyage AI embeddings through the voyageai SDK, with our own batching and retries."""
+"""Voyage AI embeddings through the voyageai SDK, with our own batching and retries (shared with reranking)."""
 
 from __future__ import annotations
 
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.errors import RagbotError, TransientError
 
@@ -20,6 +20,8 @@ TOKEN_LIMITS = {
 }
 DEFAULT_TOKEN_LIMIT = 120_000
 MAX_TEXTS_PER_REQUEST = 1000
+
+T = TypeVar("T")
 
 
 def estimate_tokens(text: str) -> int:
@@ -42,6 +44,80 @@ def batches(texts: Sequence[str], max_texts: int, max_tokens: int) -> Iterator[t
         yield start, batch
 
 
+class VoyageCalls:
+    """A voyageai client with our retries, backoff and error mapping; shared by the embedder and the reranker."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        what: str,
+        unset_hint: str,
+        base_url: str | None = None,
+        max_attempts: int = 5,
+        base_delay: float = 0.5,
+        max_delay: float = 20.0,
+        timeout: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        import voyageai  # only the Voyage providers touch the SDK; imported late to keep start-up fast
+
+        self._sdk = voyageai
+        # max_retries=0: the SDK's own retries would multiply with ours.
+        self.client = voyageai.Client(api_key=api_key, max_retries=0, timeout=timeout, base_url=base_url)
+        self.what = what  # "embeddings" or "rerank", for messages
+        self.unset_hint = unset_hint  # how to do without Voyage, for the rejected-key message
+        self.max_attempts = max(1, max_attempts)
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self._sleep = sleep
+        self._random = random.Random()
+
+    def call(self, request: Callable[[Any], T], *, model: str) -> T:
+        """request(client) once, retried on rate limits, server errors and lost connections."""
+        err = self._sdk.error
+        transient = (
+            err.RateLimitError,
+            err.ServerError,
+            err.ServiceUnavailableError,
+            err.APIConnectionError,
+            err.Timeout,
+            err.TryAgain,
+        )
+        last: Exception | None = None
+        for attempt in range(self.max_attempts):
+            try:
+                return request(self.client)
+            except err.AuthenticationError as e:
+                raise RagbotError(
+                    f"Voyage AI rejected the VOYAGE_API_KEY (unauthorised). Check the key, or {self.unset_hint}."
+                ) from e
+            except transient as e:
+                last = e
+            except err.VoyageError as e:
+                status = getattr(e, "http_status", None) or 0
+                if status == 403:
+                    raise RagbotError("Voyage AI refused the VOYAGE_API_KEY (forbidden); check its access.") from e
+                if status < 500:
+                    raise RagbotError(f"Voyage AI rejected the request for model {model!r}: {e}") from e
+                last = e
+            if attempt + 1 < self.max_attempts:
+                self._sleep(self._delay(attempt, last))
+        raise TransientError(
+            f"Voyage AI {self.what} failed after {self.max_attempts} attempts ({_describe(last)}). Try again later."
+        ) from last
+
+    def _delay(self, attempt: int, error: Exception | None) -> float:
+        """Exponential backoff with jitter; a Retry-After from the server wins, within max_delay."""
+        backoff = min(self.max_delay, self.base_delay * 2**attempt) * (0.5 + self._random.random() / 2)
+        raw = (getattr(error, "headers", None) or {}).get("retry-after")
+        try:
+            retry_after = float(raw) if raw is not None else -1.0
+        except ValueError:
+            return backoff
+        return min(self.max_delay, max(backoff, retry_after))
+
+
 class VoyageEmbedder:
     """Embeds with a Voyage model; input_type "document" for chunks and "query" for questions."""
 
@@ -62,22 +138,16 @@ class VoyageEmbedder:
     ) -> None:
         if not api_key:
             raise RagbotError("VOYAGE_API_KEY is not set; set it or choose the local embedder.")
-        import voyageai  # only this module touches the SDK; imported late to keep start-up fast
-
-        self._sdk = voyageai
-        # max_retries=0: the SDK's own retries would multiply with ours.
-        self._client = voyageai.Client(api_key=api_key, max_retries=0, timeout=timeout, base_url=base_url)
+        self._calls = VoyageCalls(
+            api_key, what="embeddings", unset_hint="unset it to use the offline embedder", base_url=base_url,
+            max_attempts=max_attempts, base_delay=base_delay, max_delay=max_delay, timeout=timeout, sleep=sleep,
+        )
         self.model = model
         self.model_id = model
         self.output_dimension = output_dimension
         self._dim = output_dimension or KNOWN_DIMS.get(model)
-        self.max_attempts = max(1, max_attempts)
-        self.base_delay = base_delay
-        self.max_delay = max_delay
         self.max_batch_texts = min(max_batch_texts, MAX_TEXTS_PER_REQUEST)
         self.max_batch_tokens = max_batch_tokens or TOKEN_LIMITS.get(model, DEFAULT_TOKEN_LIMIT) // 2
-        self._sleep = sleep
-        self._random = random.Random()
 
     @property
     def dim(self) -> int:
@@ -99,49 +169,17 @@ class VoyageEmbedder:
         return self._embed([text], "query")[0]
 
     def _embed(self, texts: list[str], input_type: str) -> list[list[float]]:
-        """One request, retried on rate limits, server errors and lost connections."""
+        """One embeddings request (with retries)."""
         # The API rejects empty strings; a lone space embeds as "nothing".
         texts = [t if t.strip() else " " for t in texts]
-        err = self._sdk.error
-        transient = (
-            err.RateLimitError,
-            err.ServerError,
-            err.ServiceUnavailableError,
-            err.APIConnectionError,
-            err.Timeout,
-            err.TryAgain,
+        result = self._calls.call(
+            lambda client: client.embed(
+                texts, model=self.model, input_type=input_type, truncation=True,
+                output_dimension=self.output_dimension,
+            ),
+            model=self.model,
         )
-        last: Exception | None = None
-        for attempt in range(self.max_attempts):
-            try:
-                result = self._client.embed(
-                    texts,
-                    model=self.model,
-                    input_type=input_type,
-                    truncation=True,
-                    output_dimension=self.output_dimension,
-                )
-            except err.AuthenticationError as e:
-                raise RagbotError(
-                    "Voyage AI rejected the VOYAGE_API_KEY (unauthorised). Check the key, or unset it to use the "
-                    "offline embedder."
-                ) from e
-            except transient as e:
-                last = e
-            except err.VoyageError as e:
-                status = getattr(e, "http_status", None) or 0
-                if status == 403:
-                    raise RagbotError("Voyage AI refused the VOYAGE_API_KEY (forbidden); check its access.") from e
-                if status < 500:
-                    raise RagbotError(f"Voyage AI rejected the request for model {self.model!r}: {e}") from e
-                last = e
-            else:
-                return self._check(result.embeddings, len(texts))
-            if attempt + 1 < self.max_attempts:
-                self._sleep(self._delay(attempt, last))
-        raise TransientError(
-            f"Voyage AI embeddings failed after {self.max_attempts} attempts ({_describe(last)}). Try again later."
-        ) from last
+        return self._check(result.embeddings, len(texts))
 
     def _check(self, vectors: list[Any], expected: int) -> list[list[float]]:
         """Validate the response shape and learn the dimension."""
@@ -151,16 +189,6 @@ class VoyageEmbedder:
         if self._dim is None and vectors:
             self._dim = len(vectors[0])
         return vectors
-
-    def _delay(self, attempt: int, error: Exception | None) -> float:
-        """Exponential backoff with jitter; a Retry-After from the server wins, within max_delay."""
-        backoff = min(self.max_delay, self.base_delay * 2**attempt) * (0.5 + self._random.random() / 2)
-        raw = (getattr(error, "headers", None) or {}).get("retry-after")
-        try:
-            retry_after = float(raw) if raw is not None else -1.0
-        except ValueError:
-            return backoff
-        return min(self.max_delay, max(backoff, retry_after))
 
 
 def _describe(error: Exception | None) -> str:

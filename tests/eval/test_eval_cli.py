@@ -34,7 +34,7 @@ def test_eval_json_on_the_sample_handbook(ragbot, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert (report["questions"], report["answerable"], report["unanswerable"]) == (17, 14, 3)
-    assert report["mode"] == "hybrid" and report["k"] == 5
+    assert report["mode"] == "hybrid" and report["k"] == 5 and report["reranker"] == "none"
     for key in ("hit@1", "hit@5", "mrr@10", "ndcg@10", "must_mention_rate", "refusal_accuracy", "answerable_refused"):
         assert 0.0 <= report[key] <= 1.0, key
     assert report["hit@1"] <= report["hit@5"]

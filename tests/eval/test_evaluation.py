@@ -21,6 +21,9 @@ from bot.evaluation import (
 )
 from bot.ingestion import intake
 from bot.ingestion.pipeline import ingest_document
+from bot.wiring import build
+from tests.fakes.providers import FakeChatModel
+from tests.fakes.voyage_server import FakeVoyageServer
 
 
 def test_parse_cases_reads_the_design_format_and_names_bad_lines() -> None:
@@ -88,3 +91,22 @@ def test_evaluate_runs_the_real_retrieval_and_answer_path(svc) -> None:
     assert report.must_mention_rate == 1.0
     assert report.refusal_accuracy == 1.0 and report.answerable_refused == 0.0
     assert report.latency_ms["p95"] >= report.latency_ms["p50"] > 0
+
+
+def test_evaluate_ranks_what_the_reranker_chose_and_names_it(svc, settings) -> None:  # type: ignore[no-untyped-def]
+    # badge.md leads the fused order (one question word, repeated); the fake reranker prefers reset.md (both words).
+    for name, body in {"badge.md": "Badge badge badge badge.",
+                       "reset.md": "To reset a lost badge, visit the front desk with photo identification."}.items():
+        acc = intake.add_file(svc.engine, scope=Scope("local"), data=body.encode(), filename=name,
+                              source_uri=f"handbook/{name}", max_bytes=10**6)
+        ingest_document(svc.ingest, acc.document_id)
+    cases = [EvalCase("badge reset", ("reset.md",))]
+    with FakeVoyageServer(api_key="pa-key") as voyage:
+        changes = {"reranker": "voyage", "voyage_api_key": "pa-key", "voyage_base_url": voyage.base_url}
+        reranked = build(settings.model_copy(update=changes), embedder=svc.embedder, chat=FakeChatModel())
+        report = evaluate(reranked.rag, cases, scope=Scope("local"))
+        reranked.engine.dispose()
+    plain = evaluate(svc.rag, cases, scope=Scope("local"))
+    assert (plain.reranker, plain.hit_at_1) == ("none", 0.0)
+    assert (report.reranker, report.hit_at_1, report.cited_hit) == ("rerank-2.5-lite", 1.0, 1.0)
+    assert report.to_json()["reranker"] == "rerank-2.5-lite"

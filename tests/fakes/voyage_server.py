@@ -1,4 +1,4 @@
-"""A local HTTP server that speaks Voyage AI's embeddings API, so the real voyageai SDK runs against it."""
+"""A local HTTP server that speaks Voyage AI's embeddings and rerank APIs, so the real voyageai SDK runs against it."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ import hashlib
 import json
 import math
 import random
+import re
 import struct
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from tests.fakes.local_server import LocalServer, RecordedRequest, read_request
+
+EMBEDDINGS = "/v1/embeddings"
+RERANK = "/v1/rerank"
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 def fake_vector(text: str, dim: int) -> list[float]:
@@ -22,30 +27,40 @@ def fake_vector(text: str, dim: int) -> list[float]:
     return [x / norm for x in v]
 
 
+def overlap_score(query: str, document: str) -> float:
+    """The fake reranker's relevance: the share of the query's distinct words found in the document."""
+    words = set(_WORD.findall(query.lower()))
+    return len(words & set(_WORD.findall(document.lower()))) / len(words) if words else 0.0
+
+
 class FakeVoyageServer(LocalServer):
-    """POST /v1/embeddings on 127.0.0.1; base_url is what voyageai.Client(base_url=...) wants."""
+    """POST /v1/embeddings and /v1/rerank on 127.0.0.1; base_url is what voyageai.Client(base_url=...) wants."""
 
     def __init__(self, *, dim: int = 1024, api_key: str | None = None, max_texts: int = 1000) -> None:
         super().__init__()
         self.dim = dim
         self.api_key = api_key  # when set, other keys get 401 like the real API
         self.max_texts = max_texts
-        self._failures: list[tuple[int, dict[str, str]]] = []
+        self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {EMBEDDINGS: [], RERANK: []}
 
     @property
     def base_url(self) -> str:
         """The URL to pass as base_url (the SDK appends /embeddings)."""
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def fail_next(self, n: int, status: int = 429, retry_after: str | None = "0") -> None:
-        """Answer the next n embedding requests with an error status (429 carries Retry-After)."""
+    def fail_next(self, n: int, status: int = 429, retry_after: str | None = "0", *, path: str = EMBEDDINGS) -> None:
+        """Answer the next n requests to path (embeddings or rerank) with an error status (429 has Retry-After)."""
         headers = {"Retry-After": retry_after} if retry_after is not None and status == 429 else {}
         with self._lock:
-            self._failures.extend([(status, headers)] * n)
+            self._failures[path].extend([(status, headers)] * n)
 
     def embedding_requests(self) -> list[RecordedRequest]:
         """The recorded POSTs to /v1/embeddings."""
-        return [r for r in self.requests if r.path == "/v1/embeddings"]
+        return [r for r in self.requests if r.path == EMBEDDINGS]
+
+    def rerank_requests(self) -> list[RecordedRequest]:
+        """The recorded POSTs to /v1/rerank."""
+        return [r for r in self.requests if r.path == RERANK]
 
     def handler_class(self) -> type[BaseHTTPRequestHandler]:
         """The request handler bound to this fake."""
@@ -55,8 +70,9 @@ class FakeVoyageServer(LocalServer):
         """Status, headers and JSON body for a request."""
         with self._lock:
             self.requests.append(request)
-            failure = self._failures.pop(0) if self._failures else None
-        if request.path != "/v1/embeddings" or request.method != "POST":
+            queued = self._failures.get(request.path)
+            failure = queued.pop(0) if queued else None
+        if request.path not in self._failures or request.method != "POST":
             return 404, {}, {"detail": "Not found"}
         if self.api_key is not None and request.headers.get("authorization") != f"Bearer {self.api_key}":
             return 401, {}, {"detail": "Provided API key is invalid."}
@@ -64,6 +80,8 @@ class FakeVoyageServer(LocalServer):
             status, headers = failure
             return status, headers, {"detail": f"Injected failure {status}"}
         body = request.body if isinstance(request.body, dict) else {}
+        if request.path == RERANK:
+            return _rerank(body)
         texts = body.get("input")
         if isinstance(texts, str):
             texts = [texts]
@@ -81,6 +99,23 @@ class FakeVoyageServer(LocalServer):
             data.append({"object": "embedding", "embedding": embedding, "index": i})
         tokens = sum(len(t) // 4 + 1 for t in texts)
         return 200, {}, {"object": "list", "data": data, "model": body.get("model"), "usage": {"total_tokens": tokens}}
+
+
+def _rerank(body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    """Rank the documents by word overlap with the query, best first (ties keep input order), cut to top_k."""
+    query, docs, top_k = body.get("query"), body.get("documents"), body.get("top_k")
+    if not isinstance(query, str) or not query:
+        return 400, {}, {"detail": "query must be a non-empty string"}
+    if not isinstance(docs, list) or not docs or not all(isinstance(d, str) and d for d in docs):
+        return 400, {}, {"detail": "documents must be a non-empty list of non-empty strings"}
+    if not isinstance(body.get("model"), str):
+        return 400, {}, {"detail": "model is required"}
+    scored = sorted(((overlap_score(query, d), i) for i, d in enumerate(docs)), key=lambda s: (-s[0], s[1]))
+    if isinstance(top_k, int):
+        scored = scored[:top_k]
+    tokens = sum(len(d) // 4 + 1 for d in docs) + len(docs) * (len(query) // 4 + 1)
+    data = [{"index": i, "relevance_score": score} for score, i in scored]
+    return 200, {}, {"object": "list", "data": data, "model": body["model"], "usage": {"total_tokens": tokens}}
 
 
 def _make_handler(fake: FakeVoyageServer) -> type[BaseHTTPRequestHandler]:
