@@ -36,7 +36,9 @@ def hwm():
 
 size_mb, url = float(sys.argv[1]), sys.argv[2]
 para = "Every release is tagged, announced in the release channel and rolled back with the runbook. "
-data = ("# Big guide\n\n" + "\n\n".join(para * 3 for _ in range(int(size_mb * 1048576 / (len(para) * 3 + 2))))).encode()
+# Numbered paragraphs: every chunk is distinct, as in a real document, so nothing is shared through the cache.
+count = int(size_mb * 1048576 / (len(para) * 3 + 10))
+data = ("# Big guide\n\n" + "\n\n".join(f"{i}. " + para * 3 for i in range(count))).encode()
 settings = Settings(database_url=url, max_upload_mb=size_mb + 10)
 svc = build(settings, embedder=HashEmbedder(), chat=FakeChatModel())
 base = hwm()

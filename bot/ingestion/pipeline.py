@@ -14,10 +14,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.config import Settings
-from bot.domain import ChunkDraft, DocStatus
+from bot.domain import ChunkDraft, DocStatus, Section
 from bot.errors import IngestError, NotFound, TransientError
 from bot.ingestion.loaders import load_bytes
-from bot.ingestion.splitter import split_sections
+from bot.ingestion.splitter import iter_chunks
 from bot.observability import metrics
 from bot.observability.logging import log_context
 from bot.ports import Embedder, Notifier
@@ -26,6 +26,9 @@ from bot.storage import vectors
 
 _log = logging.getLogger(__name__)
 _DOC_LOCK_SPACE = 1_000_000_000_000  # keeps document locks apart from other advisory locks
+# Chunks embedded and written per step: bounds a worker's memory whatever the size of the document, and is
+# large enough that the per-step costs (a cache lookup, a COPY, a progress update) stay small.
+_WINDOW = 512
 
 
 class LoggingNotifier:
@@ -78,9 +81,7 @@ def document_lock(engine: Engine, document_id: int) -> Iterator[None]:
             conn.commit()
 
 
-def embed_with_cache(
-    ctx: IngestContext, drafts: Sequence[ChunkDraft], *, document_id: int, version: int | None = None
-) -> tuple[list, int]:
+def embed_with_cache(ctx: IngestContext, drafts: Sequence[ChunkDraft]) -> tuple[list, int]:
     """Vectors for the drafts, embedding only texts missing from the cache; returns (vectors, newly embedded)."""
     model = ctx.embedder.model_id
     hashes = [vectors.text_hash(d.text) for d in drafts]
@@ -95,13 +96,10 @@ def embed_with_cache(
     for start in range(0, len(todo), batch):
         part = todo[start : start + batch]
         vecs = ctx.embedder.embed_documents([t for _, t in part])
+        # Committed batch by batch: after a crash or a retry, finished batches come from the cache.
         with ctx.engine.begin() as conn:
             vectors.store_vectors(conn, model=model, items=[(h, v) for (h, _), v in zip(part, vecs, strict=True)])
         known.update({h: v for (h, _), v in zip(part, vecs, strict=True)})
-        done = min(start + batch, len(todo))
-        percent = 20 + int(70 * done / max(1, len(todo)))
-        _set(ctx, document_id, DocStatus.PROCESSING, percent, f"embedded {done}/{len(todo)} new chunks",
-             version=version)
     return [known[h] for h in hashes], len(todo)
 
 
@@ -150,23 +148,12 @@ def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-de
             _set(ctx, doc_id, DocStatus.READY, 100, f"unchanged, {row.chunk_count} chunks")
             return IngestResult(doc_id, "ready", row.chunk_count, 0, "unchanged")
         loaded = load_bytes(data, filename, max_bytes=ctx.settings.max_upload_bytes)
-        drafts = split_sections(loaded.sections, size=ctx.settings.chunk_size, overlap=ctx.settings.chunk_overlap)
-        if not drafts:
-            raise IngestError(f"{filename}: no text to index after extraction; check the file has readable text.")
-        _set(ctx, doc_id, DocStatus.PROCESSING, 20, f"split into {len(drafts)} chunks", version=version)
-        vecs, embedded = embed_with_cache(ctx, drafts, document_id=doc_id, version=version)
-        title = loaded.title or row.title
-        with ctx.engine.begin() as conn:
-            # No need to wait for this commit's WAL flush: should the server crash before it, the whole swap is
-            # lost, the document is still 'processing' on disk and the reconciler runs it again.
-            conn.execute(text("SET LOCAL synchronous_commit = off"))
-            current = repo.get_document_row(conn, document_id=doc_id, lock=True)
-            if current is None or current.version != version:
-                return IngestResult(doc_id, "skipped", 0, embedded, "superseded by a newer version")
-            vectors.replace_chunks(conn, document_id=doc_id, space=row.space_id, channel=row.channel, drafts=drafts,
-                                   vectors=vecs)
-            repo.mark_ready(conn, document_id=doc_id, version=version, content_hash=digest, title=title,
-                            chunks=len(drafts))
+        del data  # from here on the extracted text is all that is needed
+        outcome = _index(ctx, row, loaded.sections, title=loaded.title or row.title, digest=digest,
+                         filename=filename)
+        if outcome is None:
+            return IngestResult(doc_id, "skipped", 0, 0, "superseded by a newer version")
+        count, embedded = outcome
     except IngestError as exc:
         _set(ctx, doc_id, DocStatus.FAILED, 100, str(exc), error=str(exc), version=version)
         return IngestResult(doc_id, "failed", 0, 0, str(exc))
@@ -182,8 +169,58 @@ def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-de
         if isinstance(exc, ctx.passthrough):
             raise
         return _unexpected(ctx, doc_id, version)
-    _set(ctx, doc_id, DocStatus.READY, 100, f"{len(drafts)} chunks")
-    return IngestResult(doc_id, "ready", len(drafts), embedded, f"{len(drafts)} chunks")
+    _set(ctx, doc_id, DocStatus.READY, 100, f"{count} chunks")
+    return IngestResult(doc_id, "ready", count, embedded, f"{count} chunks")
+
+
+def _index(ctx: IngestContext, row, sections: Sequence[Section], *, title: str, digest: str,  # type: ignore[no-untyped-def]
+           filename: str) -> tuple[int, int] | None:
+    """Split, embed and write a document's chunks window by window, swapping them in with one commit.
+
+    Returns (chunks, newly embedded), or None when a newer version took over meanwhile. Only one window of
+    chunks and vectors is in memory at a time, so a worker's memory does not grow with the document.
+    """
+    doc_id, version = row.id, row.version
+    size, overlap = ctx.settings.chunk_size, ctx.settings.chunk_overlap
+    total_chars = max(1, sum(len(s.text) for s in sections))
+    count = embedded = 0
+    with ctx.engine.connect() as conn:
+        # One transaction from the first window to the swap: readers see the old chunks until it commits, and
+        # a crash leaves nothing half-written. No need to wait for the commit's WAL flush either: should the
+        # server crash before it, the document is still 'processing' on disk and the reconciler runs it again.
+        conn.execute(text("SET LOCAL synchronous_commit = off"))
+        # KEY SHARE keeps the row from being deleted under us (a deletion waits for this commit instead of
+        # deadlocking with it) while status updates and new uploads of the document go on.
+        if conn.execute(text("SELECT 1 FROM documents WHERE id = :id FOR KEY SHARE"), {"id": doc_id}).first() is None:
+            return None
+        vectors.delete_chunks(conn, document_id=doc_id)
+        for window in _windows(iter_chunks(sections, size=size, overlap=overlap), _WINDOW):
+            vecs, new = embed_with_cache(ctx, window)
+            vectors.append_chunks(conn, document_id=doc_id, space=row.space_id, channel=row.channel, drafts=window,
+                                  vectors=vecs)
+            count, embedded = count + len(window), embedded + new
+            share = min(1.0, count * (size - overlap) / total_chars)  # chunks advance by about size - overlap
+            _set(ctx, doc_id, DocStatus.PROCESSING, 20 + int(75 * share), f"indexed {count} chunks", version=version)
+        if not count:
+            raise IngestError(f"{filename}: no text to index after extraction; check the file has readable text.")
+        current = repo.get_document_row(conn, document_id=doc_id, lock=True)
+        if current is None or current.version != version:
+            return None
+        repo.mark_ready(conn, document_id=doc_id, version=version, content_hash=digest, title=title, chunks=count)
+        conn.commit()
+    return count, embedded
+
+
+def _windows(drafts: Iterator[ChunkDraft], size: int) -> Iterator[list[ChunkDraft]]:
+    """Consecutive lists of at most size drafts."""
+    window: list[ChunkDraft] = []
+    for draft in drafts:
+        window.append(draft)
+        if len(window) == size:
+            yield window
+            window = []
+    if window:
+        yield window
 
 
 def _unexpected(ctx: IngestContext, doc_id: int, version: int) -> IngestResult:

@@ -24,14 +24,19 @@ _SEPARATORS = tuple(
 
 def split_sections(sections: Sequence[Section], *, size: int = 400, overlap: int = 40) -> list[ChunkDraft]:
     """Split sections into chunks of at most size characters, each carrying its section's location."""
+    return list(iter_chunks(sections, size=size, overlap=overlap))
+
+
+def iter_chunks(sections: Sequence[Section], *, size: int = 400, overlap: int = 40) -> Iterator[ChunkDraft]:
+    """split_sections one chunk at a time, so a large document never has all its chunks in memory at once."""
     if size <= 0 or not 0 <= overlap < size:
         raise ValueError(f"need size > 0 and 0 <= overlap < size, got size={size}, overlap={overlap}")
-    chunks: list[ChunkDraft] = []
+    ordinal = 0
     for section in sections:
         # Pieces leave room for the overlap, so every chunk can start with the previous one's last words.
         for text in _merge(_pieces(section.text, size - overlap, 0), size, overlap):
-            chunks.append(ChunkDraft(len(chunks), text, section.location))
-    return chunks
+            yield ChunkDraft(ordinal, text, section.location)
+            ordinal += 1
 
 
 def _pieces(text: str, limit: int, level: int) -> Iterator[str]:

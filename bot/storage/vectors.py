@@ -99,6 +99,32 @@ def store_vectors(conn: Connection, *, model: str, items: Sequence[tuple[bytes, 
         )
 
 
+def delete_chunks(conn: Connection, *, document_id: int) -> None:
+    """Remove a document's chunks (in the caller's transaction, so readers see the old ones until commit)."""
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        cur.execute("DELETE FROM chunks WHERE document_id = %s", (document_id,))
+
+
+def append_chunks(
+    conn: Connection,
+    *,
+    document_id: int,
+    space: str,
+    channel: str | None,
+    drafts: Sequence[ChunkDraft],
+    vectors: Sequence[Sequence[float]],
+) -> None:
+    """Add chunks to a document with one binary COPY (in the caller's transaction)."""
+    raw = conn.connection.driver_connection
+    # On the driver cursor: SQLAlchemy's per-statement overhead was ~12% of the write path's CPU.
+    with raw.cursor() as cur, cur.copy(_COPY_CHUNKS) as copy:  # type: ignore[union-attr]
+        copy.set_types(["int8", "text", "text", "int4", "text", "text", "vector"])
+        for draft, vec in zip(drafts, vectors, strict=True):
+            vector = np.asarray(vec, dtype=np.float32)
+            copy.write_row((document_id, space, channel, draft.ordinal, draft.text, draft.location, vector))
+
+
 def replace_chunks(
     conn: Connection,
     *,
@@ -108,15 +134,6 @@ def replace_chunks(
     drafts: Sequence[ChunkDraft],
     vectors: Sequence[Sequence[float]],
 ) -> None:
-    """Swap a document's chunks for new ones with one DELETE and one binary COPY (same transaction as the caller)."""
-    raw = conn.connection.driver_connection
-    # Both statements on the driver cursor: SQLAlchemy's per-statement overhead was ~12% of this function's CPU.
-    with raw.cursor() as cur:  # type: ignore[union-attr]
-        cur.execute("DELETE FROM chunks WHERE document_id = %s", (document_id,))
-        with cur.copy(_COPY_CHUNKS) as copy:
-            copy.set_types(["int8", "text", "text", "int4", "text", "text", "vector"])
-            for draft, vec in zip(drafts, vectors, strict=True):
-                copy.write_row(
-                    (document_id, space, channel, draft.ordinal, draft.text, draft.location,
-                     np.asarray(vec, dtype=np.float32))
-                )
+    """Swap a document's chunks for new ones: one DELETE and one binary COPY in the caller's transaction."""
+    delete_chunks(conn, document_id=document_id)
+    append_chunks(conn, document_id=document_id, space=space, channel=channel, drafts=drafts, vectors=vectors)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from bot.domain import Scope
-from bot.ingestion import intake
+from bot.errors import TransientError
+from bot.ingestion import intake, pipeline
 from bot.ingestion.pipeline import ingest_document
+from bot.wiring import build
+from tests.fakes.providers import FakeChatModel, FakeEmbedder
 
 
 def put(svc, body: str, name: str = "guide.md"):  # type: ignore[no-untyped-def]
@@ -56,3 +60,76 @@ def test_bad_file_fails_with_reason_and_leaves_nothing_half_written(svc) -> None
         row = conn.execute(text("SELECT status, error FROM documents WHERE id = :d"), {"d": acc.document_id}).one()
         assert row.status == "failed" and row.error
         assert conn.execute(text("SELECT count(*) FROM chunks")).scalar() == 0
+
+
+class RecordingNotifier:
+    """Keeps every progress step the pipeline reports."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[str, int, str]] = []
+
+    def notify(self, document_id: int, state: str, percent: int, message: str) -> None:
+        self.steps.append((state, percent, message))
+
+
+class FailingAfter(FakeEmbedder):
+    """The fake embedder, whose provider goes down (HTTP 503 style) after `ok` successful calls."""
+
+    def __init__(self, ok: int) -> None:
+        super().__init__()
+        self.ok = ok
+
+    def embed_documents(self, texts):  # type: ignore[no-untyped-def]
+        if self.calls >= self.ok:
+            self.calls += 1
+            raise TransientError("the embedding provider answered 503")
+        return super().embed_documents(texts)
+
+
+def big_body(n: int, tag: str = "") -> str:
+    """n paragraphs of about 300 characters: one chunk each at the default chunk size."""
+    words = "the deploy pipeline tags every release and posts the notes in the release channel for review"
+    return "# Big\n\n" + "\n\n".join(f"Paragraph {i}{tag}: " + " ".join([words] * 3) for i in range(n))
+
+
+def test_a_document_larger_than_a_window_is_written_whole_in_order(clean_db, settings) -> None:  # type: ignore[no-untyped-def]
+    notifier, embedder = RecordingNotifier(), FakeEmbedder()
+    svc = build(settings, embedder=embedder, chat=FakeChatModel(), notifier=notifier)
+    n = 2 * pipeline._WINDOW + 50  # three windows
+    acc = put(svc, big_body(n))
+    result = ingest_document(svc.ingest, acc.document_id)
+    assert result.status == "ready" and result.chunks == n and result.embedded == n
+    with svc.engine.connect() as conn:
+        ordinals = list(conn.execute(text("SELECT ordinal FROM chunks WHERE document_id = :d ORDER BY ordinal"),
+                                     {"d": acc.document_id}).scalars())
+    assert ordinals == list(range(n))
+    steps = [(p, m) for s, p, m in notifier.steps if m.startswith("indexed")]
+    assert [m for _, m in steps] == [f"indexed {c} chunks" for c in (pipeline._WINDOW, 2 * pipeline._WINDOW, n)]
+    assert [p for p, _ in steps] == sorted(p for p, _ in steps) and steps[-1][0] <= 95
+    svc.engine.dispose()
+
+
+def test_a_failure_in_a_later_window_keeps_the_old_chunks_and_the_retry_reuses_finished_batches(
+    clean_db, settings  # type: ignore[no-untyped-def]
+) -> None:
+    good = build(settings, embedder=FakeEmbedder(), chat=FakeChatModel())
+    first = put(good, big_body(20))
+    assert ingest_document(good.ingest, first.document_id).status == "ready"
+    old = chunk_texts(good, first.document_id)
+
+    n = pipeline._WINDOW + 100
+    second = put(good, big_body(n, tag="b"))
+    ok_calls = pipeline._WINDOW // settings.embed_batch_size  # exactly the first window's batches succeed
+    flaky = build(settings, embedder=FailingAfter(ok_calls), chat=FakeChatModel())
+    with pytest.raises(TransientError):
+        ingest_document(flaky.ingest, second.document_id)
+    assert chunk_texts(good, first.document_id) == old  # readers never saw a half-written document
+
+    retry_embedder = FakeEmbedder()
+    retry = build(settings, embedder=retry_embedder, chat=FakeChatModel())
+    result = ingest_document(retry.ingest, second.document_id)
+    assert result.status == "ready" and result.chunks == n
+    assert retry_embedder.texts_embedded == n - pipeline._WINDOW  # the first window came from the cache
+    assert len(chunk_texts(good, first.document_id)) == n
+    for services in (good, flaky, retry):
+        services.engine.dispose()
