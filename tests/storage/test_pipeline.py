@@ -133,3 +133,14 @@ def test_a_failure_in_a_later_window_keeps_the_old_chunks_and_the_retry_reuses_f
     assert len(chunk_texts(good, first.document_id)) == n
     for services in (good, flaky, retry):
         services.engine.dispose()
+
+
+def test_an_upload_larger_than_one_read_slice_reads_back_byte_for_byte(svc) -> None:  # type: ignore[no-untyped-def]
+    from bot.storage import repository
+
+    body = b"0123456789abcdef\n" * (repository._BLOB_SLICE // 17 + 4097)  # a slice and a bit more
+    acc = intake.add_file(svc.engine, scope=Scope("local"), data=body, filename="big.txt", source_uri="/big.txt",
+                          max_bytes=len(body) + 1)
+    with svc.engine.connect() as conn:
+        assert repository.read_blob(conn, document_id=acc.document_id) == body
+        assert repository.read_blob(conn, document_id=acc.document_id + 1000) is None
