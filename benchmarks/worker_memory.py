@@ -2,7 +2,8 @@
 
 The upload is Markdown text of the requested size; embeddings come from a hash embedder at numpy speed, so
 the figure is the pipeline's own memory (the local ONNX model adds about 100 MB, the Voyage client almost
-nothing). Each size runs in a fresh subprocess and reports its own VmHWM.
+nothing). Each size is uploaded by one subprocess and ingested by a fresh one, as a worker would: the ingesting
+process reports its VmHWM, and its RSS before ingesting (interpreter and libraries) as the baseline.
 
     .venv/bin/python benchmarks/worker_memory.py --mb 10 50 200
 """
@@ -19,10 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-_CHILD = r"""
+_SETUP = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[3])
-from pathlib import Path
 from benchmarks.ingest import HashEmbedder
 from sqlalchemy import text
 from bot.config import Settings
@@ -32,29 +32,43 @@ from bot.ingestion.pipeline import ingest_document
 from bot.wiring import build
 from tests.fakes.providers import FakeChatModel
 
-def hwm():
-    return int([l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].split()[1]) / 1024
+def status(key):
+    return int([l for l in open("/proc/self/status") if l.startswith(key + ":")][0].split()[1]) / 1024
 
 size_mb, url = float(sys.argv[1]), sys.argv[2]
+settings = Settings(database_url=url, max_upload_mb=size_mb + 10)
+svc = build(settings, embedder=HashEmbedder(), chat=FakeChatModel())
+# Without the HNSW index (build() creates it): its upkeep is the database server's memory and time, not the
+# worker's, and it made a 20 MB run take minutes.
+with svc.engine.begin() as conn:
+    conn.execute(text("DROP INDEX IF EXISTS chunks_embedding_hnsw"))
+"""
+
+_UPLOAD = _SETUP + r"""
 para = "Every release is tagged, announced in the release channel and rolled back with the runbook. "
 # Numbered paragraphs: every chunk is distinct, as in a real document, so nothing is shared through the cache.
 count = int(size_mb * 1048576 / (len(para) * 3 + 10))
 data = ("# Big guide\n\n" + "\n\n".join(f"{i}. " + para * 3 for i in range(count))).encode()
-settings = Settings(database_url=url, max_upload_mb=size_mb + 10)
-svc = build(settings, embedder=HashEmbedder(), chat=FakeChatModel())
-# Without the HNSW index: its upkeep is the database server's memory and time, not the worker's, and it made a
-# 20 MB run take minutes.
-with svc.engine.begin() as conn:
-    conn.execute(text("DROP INDEX chunks_embedding_hnsw"))
-base = hwm()
-started = time.perf_counter()
 acc = intake.add_file(svc.engine, scope=Scope("local"), data=data, filename="big.md", source_uri="big.md",
                       max_bytes=settings.max_upload_bytes)
-del data
-result = ingest_document(svc.ingest, acc.document_id)
-print(json.dumps({"mb": size_mb, "status": result.status, "chunks": result.chunks,
-                  "seconds": time.perf_counter() - started, "baseline_mb": base, "peak_mb": hwm()}))
+print(json.dumps({"document_id": acc.document_id}))
 """
+
+_INGEST = _SETUP + r"""
+base = status("VmRSS")
+started = time.perf_counter()
+result = ingest_document(svc.ingest, int(sys.argv[4]))
+print(json.dumps({"mb": size_mb, "status": result.status, "chunks": result.chunks,
+                  "seconds": time.perf_counter() - started, "baseline_mb": base, "peak_mb": status("VmHWM")}))
+with svc.engine.begin() as conn:
+    conn.execute(text("TRUNCATE chunks"))  # else the next size's build() indexes these chunks before dropping it
+"""
+
+
+def _child(script: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -70,11 +84,10 @@ def main() -> None:
         url = embedded_url(data_dir)
         print(f"{'upload':>8} {'chunks':>8} {'seconds':>8} {'baseline MB':>12} {'peak RSS MB':>12}")
         for mb in args.mb:
-            out = subprocess.run([sys.executable, "-c", _CHILD, str(mb), url, str(ROOT)], capture_output=True,
-                                 text=True, cwd=ROOT, check=True)
-            r = json.loads(out.stdout.strip().splitlines()[-1])
+            uploaded = _child(_UPLOAD, str(mb), url, str(ROOT))
+            r = _child(_INGEST, str(mb), url, str(ROOT), str(uploaded["document_id"]))
             print(f"{r['mb']:>6.0f}MB {r['chunks']:>8} {r['seconds']:>8.1f} {r['baseline_mb']:>12.0f}"
-                  f" {r['peak_mb']:>12.0f}")
+                  f" {r['peak_mb']:>12.0f}", flush=True)
     finally:
         stop_embedded(data_dir)
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -37,6 +38,18 @@ class LoadedDocument:
 
     title: str
     sections: list[Section]
+
+
+@dataclass(frozen=True)
+class LoadedStream:
+    """A loaded document whose sections are produced one at a time, so a large file's text is not held twice.
+
+    Read the sections once, then call title(): a Markdown title is its first H1, wherever that is in the file.
+    """
+
+    sections: Iterator[Section]
+    chars: int  # length of the extracted text, to report progress while the sections are consumed
+    title: Callable[[], str]
 
 
 @dataclass(frozen=True)

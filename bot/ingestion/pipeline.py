@@ -14,9 +14,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.config import Settings
-from bot.domain import ChunkDraft, DocStatus, Section
+from bot.domain import ChunkDraft, DocStatus, LoadedStream
 from bot.errors import IngestError, NotFound, TransientError
-from bot.ingestion.loaders import load_bytes
+from bot.ingestion.loaders import stream_bytes
 from bot.ingestion.splitter import iter_chunks
 from bot.observability import metrics
 from bot.observability.logging import log_context
@@ -147,10 +147,9 @@ def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-de
                     return IngestResult(doc_id, "skipped", 0, 0, "superseded by a newer version")
             _set(ctx, doc_id, DocStatus.READY, 100, f"unchanged, {row.chunk_count} chunks")
             return IngestResult(doc_id, "ready", row.chunk_count, 0, "unchanged")
-        loaded = load_bytes(data, filename, max_bytes=ctx.settings.max_upload_bytes)
-        del data  # from here on the extracted text is all that is needed
-        outcome = _index(ctx, row, loaded.sections, title=loaded.title or row.title, digest=digest,
-                         filename=filename)
+        loaded = stream_bytes(data, filename, max_bytes=ctx.settings.max_upload_bytes)
+        del data  # before the sections are read: from here on the extracted text is all that is needed
+        outcome = _index(ctx, row, loaded, digest=digest, filename=filename)
         if outcome is None:
             return IngestResult(doc_id, "skipped", 0, 0, "superseded by a newer version")
         count, embedded = outcome
@@ -173,16 +172,17 @@ def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-de
     return IngestResult(doc_id, "ready", count, embedded, f"{count} chunks")
 
 
-def _index(ctx: IngestContext, row, sections: Sequence[Section], *, title: str, digest: str,  # type: ignore[no-untyped-def]
+def _index(ctx: IngestContext, row, loaded: LoadedStream, *, digest: str,  # type: ignore[no-untyped-def]
            filename: str) -> tuple[int, int] | None:
     """Split, embed and write a document's chunks window by window, swapping them in with one commit.
 
-    Returns (chunks, newly embedded), or None when a newer version took over meanwhile. Only one window of
-    chunks and vectors is in memory at a time, so a worker's memory does not grow with the document.
+    Returns (chunks, newly embedded), or None when a newer version took over meanwhile. Sections are read and
+    only one window of chunks and vectors is in memory at a time, so a worker's memory does not grow with the
+    document beyond its text.
     """
     doc_id, version = row.id, row.version
     size, overlap = ctx.settings.chunk_size, ctx.settings.chunk_overlap
-    total_chars = max(1, sum(len(s.text) for s in sections))
+    total_chars = max(1, loaded.chars)
     count = embedded = 0
     with ctx.engine.connect() as conn:
         # One transaction from the first window to the swap: readers see the old chunks until it commits, and
@@ -194,7 +194,7 @@ def _index(ctx: IngestContext, row, sections: Sequence[Section], *, title: str, 
         if conn.execute(text("SELECT 1 FROM documents WHERE id = :id FOR KEY SHARE"), {"id": doc_id}).first() is None:
             return None
         vectors.delete_chunks(conn, document_id=doc_id)
-        for window in _windows(iter_chunks(sections, size=size, overlap=overlap), _WINDOW):
+        for window in _windows(iter_chunks(loaded.sections, size=size, overlap=overlap), _WINDOW):
             vecs, new = embed_with_cache(ctx, window)
             vectors.append_chunks(conn, document_id=doc_id, space=row.space_id, channel=row.channel, drafts=window,
                                   vectors=vecs)
@@ -206,6 +206,8 @@ def _index(ctx: IngestContext, row, sections: Sequence[Section], *, title: str, 
         current = repo.get_document_row(conn, document_id=doc_id, lock=True)
         if current is None or current.version != version:
             return None
+        # Read only now: a Markdown title is its first H1, known once all the sections have been read.
+        title = loaded.title() or row.title
         repo.mark_ready(conn, document_id=doc_id, version=version, content_hash=digest, title=title, chunks=count)
         conn.commit()
     return count, embedded

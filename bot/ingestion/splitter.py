@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 
 from bot.domain import ChunkDraft, Section
 
@@ -22,12 +22,12 @@ _SEPARATORS = tuple(
 )
 
 
-def split_sections(sections: Sequence[Section], *, size: int = 400, overlap: int = 40) -> list[ChunkDraft]:
+def split_sections(sections: Iterable[Section], *, size: int = 400, overlap: int = 40) -> list[ChunkDraft]:
     """Split sections into chunks of at most size characters, each carrying its section's location."""
     return list(iter_chunks(sections, size=size, overlap=overlap))
 
 
-def iter_chunks(sections: Sequence[Section], *, size: int = 400, overlap: int = 40) -> Iterator[ChunkDraft]:
+def iter_chunks(sections: Iterable[Section], *, size: int = 400, overlap: int = 40) -> Iterator[ChunkDraft]:
     """split_sections one chunk at a time, so a large document never has all its chunks in memory at once."""
     if size <= 0 or not 0 <= overlap < size:
         raise ValueError(f"need size > 0 and 0 <= overlap < size, got size={size}, overlap={overlap}")
@@ -65,16 +65,18 @@ def _words(text: str, limit: int) -> Iterator[str]:
     yield text[start:]
 
 
-def _cut(text: str, pattern: re.Pattern[str]) -> list[str]:
-    """Cut text after each match of pattern; the parts join back to text."""
-    parts, start = [], 0
+def _cut(text: str, pattern: re.Pattern[str]) -> Iterator[str]:
+    """Cut text after each match of pattern; the parts join back to text.
+
+    One at a time: a section can be a whole large file, and a list of its paragraphs would hold it all again.
+    """
+    start = 0
     for match in pattern.finditer(text):
         end = match.end()
         if start < end < len(text):
-            parts.append(text[start:end])
+            yield text[start:end]
             start = end
-    parts.append(text[start:])
-    return parts
+    yield text[start:]
 
 
 def _merge(pieces: Iterator[str], size: int, overlap: int) -> Iterator[str]:

@@ -144,3 +144,22 @@ def test_an_upload_larger_than_one_read_slice_reads_back_byte_for_byte(svc) -> N
     with svc.engine.connect() as conn:
         assert repository.read_blob(conn, document_id=acc.document_id) == body
         assert repository.read_blob(conn, document_id=acc.document_id + 1000) is None
+
+
+def test_a_markdown_title_after_the_first_section_names_the_document(svc) -> None:  # type: ignore[no-untyped-def]
+    # Sections are read one at a time, so the title (the first H1) is only known once they have all been read.
+    acc = put(svc, "Some intro text before the title.\n\n# Release handbook\n\nHow releases are tagged.")
+    assert ingest_document(svc.ingest, acc.document_id).status == "ready"
+    with svc.engine.connect() as conn:
+        title = conn.execute(text("SELECT title FROM documents WHERE id = :d"), {"d": acc.document_id}).scalar()
+    assert title == "Release handbook"
+
+
+def test_text_that_cleans_away_to_nothing_fails_as_empty_and_keeps_the_old_chunks(svc) -> None:  # type: ignore[no-untyped-def]
+    first = put(svc, big_body(3))
+    assert ingest_document(svc.ingest, first.document_id).status == "ready"
+    old = chunk_texts(svc, first.document_id)
+    put(svc, "#\n## \u00a0\n\x7f\n")  # bytes that pass the quick check, but no section has text once cleaned
+    result = ingest_document(svc.ingest, first.document_id)
+    assert result.status == "failed" and "no readable text was found" in result.message
+    assert chunk_texts(svc, first.document_id) == old

@@ -1,4 +1,4 @@
-"""Loaders: turn an uploaded file's bytes into a titled list of located text sections."""
+"""Loaders: turn an uploaded file's bytes into a titled series of located text sections."""
 
 from __future__ import annotations
 
@@ -6,19 +6,29 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePath
 
-from bot.domain import LoadedDocument, Section
+from bot.domain import LoadedDocument, LoadedStream, Section
 from bot.errors import CorruptFile, EmptyDocument, FileTooLarge, UnsupportedFile
-from bot.ingestion.loaders.common import Sniffed, clean_text, one_line, sniff
+from bot.ingestion.loaders.common import CLEAN_STEPS, Sniffed, has_text, one_line, sniff
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".csv")
 
-Loader = Callable[[bytes, str], LoadedDocument]
+# Text formats stream their sections; the others get them whole from their parsing libraries.
+Loader = Callable[[bytes, str], LoadedDocument | LoadedStream]
 
-__all__ = ["SUPPORTED_SUFFIXES", "iter_files", "load_bytes"]
+__all__ = ["SUPPORTED_SUFFIXES", "iter_files", "load_bytes", "stream_bytes"]
 
 
 def load_bytes(data: bytes, filename: str, *, max_bytes: int) -> LoadedDocument:
     """Extract a document from a file's bytes; raises an IngestError subclass with a one-line reason."""
+    stream = stream_bytes(data, filename, max_bytes=max_bytes)
+    sections = list(stream.sections)
+    return LoadedDocument(stream.title(), sections)
+
+
+def stream_bytes(data: bytes, filename: str, *, max_bytes: int) -> LoadedStream:
+    """load_bytes for the pipeline: text formats cut and clean their sections as they are read, so drop data before
+    reading them and a large file is held as its text plus one section. Reading raises EmptyDocument if none has text.
+    """
     name = PurePath(filename).name or filename
     if len(data) > max_bytes:
         raise FileTooLarge(
@@ -31,7 +41,7 @@ def load_bytes(data: bytes, filename: str, *, max_bytes: int) -> LoadedDocument:
             f"{name}: Ragbot cannot read {suffix or 'files without an extension'}; "
             f"upload one of {', '.join(SUPPORTED_SUFFIXES)} instead."
         )
-    if not data.strip():
+    if not has_text(data):
         raise EmptyDocument(f"{name}: the file is empty; add some text and upload it again.")
     sniffed = sniff(data)
     if suffix == ".pdf" and sniffed.kind != "pdf" and b"%PDF-" in data[:1024]:
@@ -83,16 +93,33 @@ def _text_loader(suffix: str) -> Loader:
     return load_text
 
 
-def _finish(loaded: LoadedDocument, sniffed: Sniffed, name: str) -> LoadedDocument:
-    """Clean every section, drop empty ones and refuse a document with no text left."""
-    sections = []
-    for section in loaded.sections:
-        text = clean_text(section.text).strip()
+def _finish(loaded: LoadedDocument | LoadedStream, sniffed: Sniffed, name: str) -> LoadedStream:
+    """Clean the sections (as they are read, for a stream) and settle the title."""
+    stem = PurePath(name).stem
+    if isinstance(loaded, LoadedDocument):
+        # A library built these whole anyway; cleaning them now reports an empty document before any indexing.
+        title, sections = loaded.title, list(_cleaned(iter(loaded.sections), sniffed, name))
+        return LoadedStream(iter(sections), sum(len(s.text) for s in sections), lambda: one_line(title) or stem)
+    raw_title = loaded.title
+    return LoadedStream(_cleaned(loaded.sections, sniffed, name), loaded.chars, lambda: one_line(raw_title()) or stem)
+
+
+def _cleaned(sections: Iterator[Section], sniffed: Sniffed, name: str) -> Iterator[Section]:
+    """Clean each section, drop empty ones and refuse a document with no text left."""
+    found = False
+    for section in sections:
+        text, location = section.text, section.location
+        # One section can be the whole file. Loaders keep no reference to it, nor do we, so each step below frees
+        # the text it started from: never more than two copies at once.
+        del section
+        for step in CLEAN_STEPS:
+            text = step(text)
+        text = text.strip()
         if text:
-            sections.append(Section(text, one_line(section.location, 120)))
-    if not sections:
+            found = True
+            yield Section(text, one_line(location, 120))
+    if not found:
         raise EmptyDocument(_empty_message(sniffed, name))
-    return LoadedDocument(one_line(loaded.title) or PurePath(name).stem, sections)
 
 
 def _empty_message(sniffed: Sniffed, name: str) -> str:

@@ -33,8 +33,16 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # C0 controls other than tab, newline, carriage return, form feed and escape mark binary data.
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 _SNIFF_BYTES = 8192
-_STRIP_CHARS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufeff\ud800-\udfff]")
-_NEWLINES = str.maketrans({"\r": "\n", "\x0b": "\n", "\x0c": "\n"})
+# Characters Postgres or readers choke on: NUL, the other C0 and C1 controls, BOMs and lone surrogates. CR, VT and
+# FF become newlines (after CR LF is joined), the rest go. str.translate writes one new string, where re.sub would
+# first hold every piece between matches: as much again as a large text.
+_UNCLEAN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ud800-\udfff]")
+_CLEAN_TABLE: dict[int, str | None] = {
+    **dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xFEFF, *range(0xD800, 0xE000)]),
+    **dict.fromkeys([0x0B, 0x0C, 0x0D], "\n"),
+}
+_VISIBLE_BYTE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
+_STRIP_BLOCK = 4096
 
 
 @dataclass(frozen=True)
@@ -92,10 +100,45 @@ def decode_text(data: bytes) -> str:
         return data.decode("latin-1")
 
 
+def has_text(data: bytes) -> bool:
+    """Whether the bytes hold anything but ASCII whitespace (data.strip() without copying a large file)."""
+    return _VISIBLE_BYTE.search(data) is not None
+
+
+def _join_crlf(text: str) -> str:
+    return text.replace("\r\n", "\n")  # the text itself when there is no CR LF
+
+
+def _clean_controls(text: str) -> str:
+    return text.translate(_CLEAN_TABLE) if _UNCLEAN.search(text) else text
+
+
+# clean_text as steps, for a caller that owns a large text: `text = step(text)` frees each text once it is replaced.
+CLEAN_STEPS = (_join_crlf, _clean_controls)
+
+
 def clean_text(text: str) -> str:
     """Normalise newlines and drop characters Postgres or readers choke on (NUL, controls, surrogates)."""
-    text = text.replace("\r\n", "\n").translate(_NEWLINES)
-    return _STRIP_CHARS.sub("", text)
+    for step in CLEAN_STEPS:
+        text = step(text)
+    return text
+
+
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Bounds of text[start:end].strip() within text, found without copying that stretch."""
+    while start < end:
+        block = text[start : min(end, start + _STRIP_BLOCK)]
+        kept = len(block.lstrip())
+        start += len(block) - kept
+        if kept:
+            break
+    while end > start:
+        block = text[max(start, end - _STRIP_BLOCK) : end]
+        kept = len(block.rstrip())
+        end -= len(block) - kept
+        if kept:
+            break
+    return start, end
 
 
 def one_line(text: str, limit: int = 200) -> str:

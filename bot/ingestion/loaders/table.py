@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-import io
+import re
 from collections.abc import Iterator
 from pathlib import PurePath
 
@@ -18,6 +18,10 @@ ROWS_PER_SECTION = 10
 CHARS_PER_SECTION = 360
 _HEADER_CHARS = 80
 _DELIMITERS = ",;\t|"
+# Lines as io.StringIO(text, newline="") hands them to csv, cut at CR LF, CR or LF and kept whole; StringIO would
+# copy the text at 4 bytes a character first.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_LEADING_NEWLINES = re.compile(r"\n*")
 
 # The csv module's limit is process-wide; only ever raise it (default 128 KiB) so other users
 # keep at least what they had. The per-field check below enforces our own limit either way.
@@ -35,7 +39,7 @@ def load_csv(data: bytes, name: str) -> LoadedDocument:
 
 
 def _rows(text: str, name: str) -> Iterator[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    reader = csv.reader((m.group() for m in _LINE.finditer(text)), delimiter=_delimiter(text))
     number = 0
     try:
         for row in reader:
@@ -58,7 +62,9 @@ def _message(name: str, row: int, reason: str) -> str:
 
 def _delimiter(text: str) -> str:
     """The most frequent of , ; tab | in the first line (the header), comma when none appears."""
-    first = text.lstrip("\n")[:65536].split("\n", 1)[0]
+    leading = _LEADING_NEWLINES.match(text)  # finds where the header starts without copying the text
+    start = leading.end() if leading else 0
+    first = text[start : start + 65536].split("\n", 1)[0]
     best = max(_DELIMITERS, key=first.count)
     return best if first.count(best) else ","
 
