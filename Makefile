@@ -14,13 +14,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m bot.demo
+	$(BIN)/python -m ragbot.demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot workers tests benchmarks
+	$(BIN)/ruff check ragbot tests benchmarks
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -36,15 +36,15 @@ from sqlalchemy import Engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.config import Settings  # noqa: E402
-from bot.domain import ChunkDraft, Scope  # noqa: E402
-from bot.ingestion import intake  # noqa: E402
-from bot.ingestion.loaders import load_bytes  # noqa: E402
-from bot.ingestion.pipeline import ingest_document  # noqa: E402
-from bot.ingestion.splitter import split_sections  # noqa: E402
-from bot.storage import db, vectors  # noqa: E402
-from bot.storage.embedded import embedded_url, stop_embedded  # noqa: E402
-from bot.wiring import Services, build  # noqa: E402
+from ragbot.config import Settings  # noqa: E402
+from ragbot.domain import ChunkDraft, Scope  # noqa: E402
+from ragbot.ingestion import intake  # noqa: E402
+from ragbot.ingestion.loaders import load_bytes  # noqa: E402
+from ragbot.ingestion.pipeline import ingest_document  # noqa: E402
+from ragbot.ingestion.splitter import split_sections  # noqa: E402
+from ragbot.storage import db, vectors  # noqa: E402
+from ragbot.storage.embedded import embedded_url, stop_embedded  # noqa: E402
+from ragbot.wiring import Services, build  # noqa: E402
 
 DIM = 384
 TABLES = "spaces, index_meta, documents, document_blobs, chunks, embedding_cache"
@@ -251,7 +251,7 @@ def run(args: argparse.Namespace, url: str, data_dir: Path) -> None:
 
     # 1 and 4 with the local model: first ingest, then the same files uploaded again.
     reset(engine)
-    from bot.providers.local_embedder import LocalEmbedder
+    from ragbot.providers.local_embedder import LocalEmbedder
 
     local = Counting(LocalEmbedder())
     local.inner.load()  # model loading is start-up cost, not ingestion

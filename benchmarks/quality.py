@@ -26,18 +26,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from quality_corpora import eval_sets  # noqa: E402
 
-from bot.config import Settings  # noqa: E402
-from bot.domain import Scope  # noqa: E402
-from bot.evaluation import evaluate, ndcg, refusal_sweep  # noqa: E402
-from bot.ingestion import intake  # noqa: E402
-from bot.ingestion.pipeline import IngestContext, LoggingNotifier, ingest_document  # noqa: E402
-from bot.providers.extractive import ExtractiveAnswerer  # noqa: E402
-from bot.providers.local_embedder import LocalEmbedder  # noqa: E402
-from bot.rag import RagService  # noqa: E402
-from bot.storage import db  # noqa: E402
-from bot.storage.embedded import stop_embedded  # noqa: E402
-from bot.storage.search import PgChunkStore  # noqa: E402
-from bot.storage.vectors import ensure_index  # noqa: E402
+from ragbot.config import Settings  # noqa: E402
+from ragbot.domain import Scope  # noqa: E402
+from ragbot.evaluation import evaluate, ndcg, refusal_sweep  # noqa: E402
+from ragbot.ingestion import intake  # noqa: E402
+from ragbot.ingestion.pipeline import IngestContext, LoggingNotifier, ingest_document  # noqa: E402
+from ragbot.providers.extractive import ExtractiveAnswerer  # noqa: E402
+from ragbot.providers.local_embedder import LocalEmbedder  # noqa: E402
+from ragbot.rag import RagService  # noqa: E402
+from ragbot.storage import db  # noqa: E402
+from ragbot.storage.embedded import stop_embedded  # noqa: E402
+from ragbot.storage.search import PgChunkStore  # noqa: E402
+from ragbot.storage.vectors import ensure_index  # noqa: E402
 
 
 class QueryCache:

@@ -18,7 +18,7 @@ import random
 from importlib import resources
 from pathlib import Path
 
-from bot.evaluation import EvalCase, load_cases
+from ragbot.evaluation import EvalCase, load_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = ROOT / "samples" / "eval"

@@ -31,11 +31,11 @@ from sqlalchemy import Engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.domain import ChunkDraft, Section  # noqa: E402
-from bot.ingestion.splitter import split_sections  # noqa: E402
-from bot.storage import db, vectors  # noqa: E402
-from bot.storage.embedded import embedded_url, stop_embedded  # noqa: E402
-from bot.storage.search import PgChunkStore  # noqa: E402
+from ragbot.domain import ChunkDraft, Section  # noqa: E402
+from ragbot.ingestion.splitter import split_sections  # noqa: E402
+from ragbot.storage import db, vectors  # noqa: E402
+from ragbot.storage.embedded import embedded_url, stop_embedded  # noqa: E402
+from ragbot.storage.search import PgChunkStore  # noqa: E402
 
 DIM = 384
 MODEL = "bench-minilm-mix"
@@ -55,7 +55,7 @@ def base_passages(count: int) -> tuple[list[str], np.ndarray]:
         cached = np.load(CACHE, allow_pickle=False)
         if list(cached["texts"]) == texts:
             return texts, cached["vectors"]
-    from bot.providers.local_embedder import LocalEmbedder
+    from ragbot.providers.local_embedder import LocalEmbedder
 
     vecs = np.asarray(LocalEmbedder().embed_documents(texts), dtype=np.float32)
     np.savez(CACHE, texts=np.asarray(texts), vectors=vecs)
@@ -229,7 +229,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
 
-    from bot.config import Settings
+    from ragbot.config import Settings
 
     cfg = Settings()
     rng = np.random.default_rng(args.seed)

@@ -25,14 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
-from bot.adapters.slack.app import build_app  # noqa: E402
-from bot.adapters.slack.formatting import PLACEHOLDER  # noqa: E402
-from bot.adapters.slack.http_server import SlackHttpServer  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.domain import Scope, ScoredChunk, Turn  # noqa: E402
-from bot.ingestion import intake  # noqa: E402
-from bot.ingestion.pipeline import ingest_document  # noqa: E402
-from bot.wiring import build  # noqa: E402
+from ragbot.adapters.slack.app import build_app  # noqa: E402
+from ragbot.adapters.slack.formatting import PLACEHOLDER  # noqa: E402
+from ragbot.adapters.slack.http_server import SlackHttpServer  # noqa: E402
+from ragbot.config import Settings  # noqa: E402
+from ragbot.domain import Scope, ScoredChunk, Turn  # noqa: E402
+from ragbot.ingestion import intake  # noqa: E402
+from ragbot.ingestion.pipeline import ingest_document  # noqa: E402
+from ragbot.wiring import build  # noqa: E402
 from tests.fakes.providers import FakeEmbedder  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
 
@@ -167,7 +167,7 @@ def main() -> None:
     fake.stop()
     svc.engine.dispose()
     if args.database_url is None:
-        from bot.storage.embedded import stop_embedded
+        from ragbot.storage.embedded import stop_embedded
 
         stop_embedded(data_dir)
 

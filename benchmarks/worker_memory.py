@@ -25,11 +25,11 @@ import json, sys, time
 sys.path.insert(0, sys.argv[3])
 from benchmarks.ingest import HashEmbedder
 from sqlalchemy import text
-from bot.config import Settings
-from bot.domain import Scope
-from bot.ingestion import intake
-from bot.ingestion.pipeline import ingest_document
-from bot.wiring import build
+from ragbot.config import Settings
+from ragbot.domain import Scope
+from ragbot.ingestion import intake
+from ragbot.ingestion.pipeline import ingest_document
+from ragbot.wiring import build
 from tests.fakes.providers import FakeChatModel
 
 def status(key):
@@ -73,7 +73,7 @@ def _child(script: str, *args: str) -> dict:
 
 def main() -> None:
     """Run each size in its own process against a throw-away embedded PostgreSQL."""
-    from bot.storage.embedded import embedded_url, stop_embedded
+    from ragbot.storage.embedded import embedded_url, stop_embedded
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, nargs="+", default=[10, 50])

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from bot.config import Settings
-from bot.storage import db
-from bot.storage.embedded import embedded_url
+from ragbot.config import Settings
+from ragbot.storage import db
+from ragbot.storage.embedded import embedded_url
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
 from tests.support import embedded_data_dir, running_redis
 
@@ -78,7 +78,7 @@ def fake_embedder() -> FakeEmbedder:
 @pytest.fixture
 def svc(clean_db: Engine, settings: Settings, fake_embedder: FakeEmbedder):  # type: ignore[no-untyped-def]
     """Services on a clean database with fake embedder and chat model."""
-    from bot.wiring import build
+    from ragbot.wiring import build
 
     services = build(settings, embedder=fake_embedder, chat=FakeChatModel())
     yield services

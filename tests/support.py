@@ -32,7 +32,7 @@ def redis_answers(port: int) -> bool:
 @contextmanager
 def embedded_data_dir(prefix: str = "ragbot-test-") -> Iterator[Path]:
     """A data dir for an embedded PostgreSQL of its own, stopped and removed afterwards."""
-    from bot.storage.embedded import stop_embedded
+    from ragbot.storage.embedded import stop_embedded
 
     # Not under pytest's tmp dir: pytest keeps that private (0700) and, as root, the server runs as another user.
     data_dir = Path(tempfile.mkdtemp(prefix=prefix))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.domain import Scope, Turn
-from bot.ingestion import intake
-from bot.ingestion.pipeline import ingest_document
+from ragbot.domain import Scope, Turn
+from ragbot.ingestion import intake
+from ragbot.ingestion.pipeline import ingest_document
 
 
 def seed(svc) -> None:  # type: ignore[no-untyped-def]

@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bot.config import Settings
-from bot.domain import Scope
-from bot.ingestion import intake
-from bot.ingestion.pipeline import ingest_document
-from bot.providers.voyage_rerank import VoyageReranker
-from bot.wiring import Services, build
+from ragbot.config import Settings
+from ragbot.domain import Scope
+from ragbot.ingestion import intake
+from ragbot.ingestion.pipeline import ingest_document
+from ragbot.providers.voyage_rerank import VoyageReranker
+from ragbot.wiring import Services, build
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
 from tests.fakes.voyage_server import RERANK, FakeVoyageServer
 
@@ -97,7 +97,7 @@ def test_failing_reranker_falls_back_to_the_fused_order(
     seed(svc)
     if fail:
         voyage.fail_next(10, status=fail, path=RERANK)
-    with caplog.at_level(logging.WARNING, logger="bot.rag"):
+    with caplog.at_level(logging.WARNING, logger="ragbot.rag"):
         answer = svc.rag.answer(QUESTION, scope=Scope("local"))
     assert voyage.rerank_requests(), "the reranker was not called"
     assert answer.grounded and answer.citations[0].source == "handbook/badge.md"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.db import head_revision
+from ragbot.storage.db import head_revision
 
 ROOT = Path(__file__).resolve().parents[2]
 HANDBOOK = ROOT / "samples" / "handbook"
@@ -23,7 +23,7 @@ def run(clean_db, pg_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     env.update(DATABASE_URL=pg_url, RAGBOT_DATA_DIR=str(tmp_path))
 
     def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env,
+        proc = subprocess.run([sys.executable, "-m", "ragbot.cli", *args], capture_output=True, text=True, env=env,
                               cwd=ROOT, timeout=300)
         if check and proc.returncode != 0:
             raise AssertionError(f"ragbot {args} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
@@ -72,7 +72,7 @@ def test_ingest_ask_docs_forget_reindex(run, tmp_path: Path) -> None:
 
 def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
     env = dict(os.environ, DATABASE_URL="postgresql://u:pw@127.0.0.1:1/db", RAGBOT_DATA_DIR=str(tmp_path))
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", "docs"], capture_output=True, text=True, env=env,
+    proc = subprocess.run([sys.executable, "-m", "ragbot.cli", "docs"], capture_output=True, text=True, env=env,
                           cwd=ROOT, timeout=60)
     assert proc.returncode == 2
     assert "Cannot reach the database at postgresql+psycopg://u:***@127.0.0.1:1/db" in proc.stderr

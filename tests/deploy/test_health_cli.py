@@ -17,7 +17,7 @@ from tests.support import free_port
 
 def ragbot(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).parent / "ragbot"
-    cmd = [str(script)] if script.exists() else [sys.executable, "-c", "from bot.cli import main; main()"]
+    cmd = [str(script)] if script.exists() else [sys.executable, "-c", "from ragbot.cli import main; main()"]
     return subprocess.run(cmd + args, env=env, capture_output=True, text=True, timeout=120)
 
 

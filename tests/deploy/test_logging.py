@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.config import Settings
-from bot.observability.logging import configure_from_settings, configure_logging, log_context, redact, secrets_of
+from ragbot.config import Settings
+from ragbot.observability.logging import configure_from_settings, configure_logging, log_context, redact, secrets_of
 
 SLACK_BOT = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
 SLACK_APP = "xapp-1-A0123456789-1234567890123-abcdef0123456789abcdef"
@@ -101,14 +101,14 @@ def test_text_format_appends_context_and_respects_the_level(root_restored: None)
 
 
 def test_pipeline_logs_carry_the_document_id(svc, root_restored: None) -> None:  # type: ignore[no-untyped-def]
-    from bot.domain import Scope
-    from bot.ingestion import intake
-    from bot.ingestion.pipeline import ingest_document
+    from ragbot.domain import Scope
+    from ragbot.ingestion import intake
+    from ragbot.ingestion.pipeline import ingest_document
 
     stream, _ = capture(True)
     accepted = intake.add_file(svc.engine, scope=Scope("local"), data=b"Some text to index.", filename="a.txt",
                                source_uri="/a.txt", max_bytes=10**6)
     ingest_document(svc.ingest, accepted.document_id)
     records = [json.loads(line) for line in stream.getvalue().splitlines()]
-    progress = [r for r in records if r["logger"] in {"bot.ingestion.pipeline", "bot.chat.status"}]
+    progress = [r for r in records if r["logger"] in {"ragbot.ingestion.pipeline", "ragbot.chat.status"}]
     assert progress and all(r["document_id"] == accepted.document_id for r in progress)

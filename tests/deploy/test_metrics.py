@@ -15,11 +15,11 @@ import pytest
 import redis
 from prometheus_client import REGISTRY
 
-from bot.chat.service import ChatService
-from bot.domain import Scope
-from bot.ingestion import intake
-from bot.ingestion.pipeline import ingest_document
-from bot.observability import metrics
+from ragbot.chat.service import ChatService
+from ragbot.domain import Scope
+from ragbot.ingestion import intake
+from ragbot.ingestion.pipeline import ingest_document
+from ragbot.observability import metrics
 
 HANDBOOK = ("# Office\n\nThe office opens at nine in the morning and closes at six in the evening.\n\n"
             "Parking for bicycles is in the basement of the office building.")
@@ -79,7 +79,7 @@ def test_metrics_after_a_question_is_answered(svc, server: str) -> None:  # type
 
 
 def test_rate_limited_and_failed_questions_are_counted(svc) -> None:  # type: ignore[no-untyped-def]
-    from bot.errors import TransientError
+    from ragbot.errors import TransientError
 
     chat = ChatService(svc, platform="discord")
     limited = value("ragbot_questions_total", platform="discord", outcome="rate_limited")
@@ -162,7 +162,7 @@ def test_prefork_children_are_summed_in_multiprocess_mode(tmp_path: Path) -> Non
     # What a Celery prefork worker does: children count, the parent serves the merge.
     code = (
         "import multiprocessing as mp\n"
-        "from bot.observability import metrics\n"
+        "from ragbot.observability import metrics\n"
         "def child():\n"
         "    metrics.document_ingested('ready', 0.5)\n"
         "ps = [mp.get_context('fork').Process(target=child) for _ in range(3)]\n"

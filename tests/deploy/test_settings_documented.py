@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import Settings
+from ragbot.config import Settings
 from tests.deploy.conftest import DEPLOY, env_names, is_secret
 
 ENV_EXAMPLE = DEPLOY / ".env.example"

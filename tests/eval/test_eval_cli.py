@@ -21,7 +21,7 @@ def ragbot(clean_db, pg_url: str, tmp_path: Path):  # type: ignore[no-untyped-de
     env.update(DATABASE_URL=pg_url, RAGBOT_DATA_DIR=str(tmp_path))
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env,
+        return subprocess.run([sys.executable, "-m", "ragbot.cli", *args], capture_output=True, text=True, env=env,
                               cwd=ROOT, timeout=300)
 
     return run

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from bot.domain import Scope
-from bot.evaluation import (
+from ragbot.domain import Scope
+from ragbot.evaluation import (
     CaseResult,
     EvalCase,
     EvalFileError,
@@ -19,9 +19,9 @@ from bot.evaluation import (
     refusal_sweep,
     summarise,
 )
-from bot.ingestion import intake
-from bot.ingestion.pipeline import ingest_document
-from bot.wiring import build
+from ragbot.ingestion import intake
+from ragbot.ingestion.pipeline import ingest_document
+from ragbot.wiring import build
 from tests.fakes.providers import FakeChatModel
 from tests.fakes.voyage_server import FakeVoyageServer
 

@@ -9,12 +9,12 @@ from importlib import resources
 import pytest
 from sqlalchemy import text
 
-from bot.domain import Scope
-from bot.evaluation import EvalCase, evaluate
-from bot.ingestion import intake
-from bot.ingestion.pipeline import ingest_document
-from bot.providers.extractive import ExtractiveAnswerer
-from bot.providers.local_embedder import LocalEmbedder
+from ragbot.domain import Scope
+from ragbot.evaluation import EvalCase, evaluate
+from ragbot.ingestion import intake
+from ragbot.ingestion.pipeline import ingest_document
+from ragbot.providers.extractive import ExtractiveAnswerer
+from ragbot.providers.local_embedder import LocalEmbedder
 
 
 class MemoQueries(LocalEmbedder):
@@ -37,7 +37,7 @@ def faq_rows() -> list[dict]:
 
 @pytest.mark.slow
 def test_hybrid_beats_vector_and_lexical_on_the_public_faq(clean_db, settings) -> None:
-    from bot.wiring import build
+    from ragbot.wiring import build
 
     svc = build(settings, embedder=MemoQueries(), chat=ExtractiveAnswerer())
     rows = faq_rows()

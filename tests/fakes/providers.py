@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 
-from bot.domain import ScoredChunk, Turn
+from ragbot.domain import ScoredChunk, Turn
 
 _WORD = re.compile(r"[a-z0-9]+")
 

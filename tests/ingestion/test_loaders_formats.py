@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from bot.ingestion.loaders import iter_files, load_bytes
+from ragbot.ingestion.loaders import iter_files, load_bytes
 from tests.ingestion.ingestion_factories import MAX, docx_bytes, docx_with_hidden_text
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.domain import LoadedDocument
-from bot.errors import IngestError
-from bot.ingestion.loaders import SUPPORTED_SUFFIXES, load_bytes
+from ragbot.domain import LoadedDocument
+from ragbot.errors import IngestError
+from ragbot.ingestion.loaders import SUPPORTED_SUFFIXES, load_bytes
 from tests.ingestion.ingestion_factories import MAX, sample
 
 FUZZ = settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from bot.errors import CorruptFile, EmptyDocument, FileTooLarge, IngestError, UnsupportedFile
-from bot.ingestion.loaders import load_bytes, ziptools
+from ragbot.errors import CorruptFile, EmptyDocument, FileTooLarge, IngestError, UnsupportedFile
+from ragbot.ingestion.loaders import load_bytes, ziptools
 from tests.ingestion.ingestion_factories import MAX, blank_pdf, encrypted_pdf, flate_bomb_pdf, rewrite_zip, sample
 
 
@@ -138,7 +138,7 @@ def test_csv_header_only_is_empty() -> None:
 
 
 def test_csv_expansion_is_capped(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from bot.ingestion.loaders import common
+    from ragbot.ingestion.loaders import common
 
     monkeypatch.setattr(common, "MAX_TEXT_CHARS", 1000)
     rows = b"".join(b"%d,%d\n" % (i, i) for i in range(1000))
@@ -147,7 +147,7 @@ def test_csv_expansion_is_capped(monkeypatch) -> None:  # type: ignore[no-untype
 
 
 def test_pdf_expansion_is_capped(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from bot.ingestion.loaders import common
+    from ragbot.ingestion.loaders import common
 
     monkeypatch.setattr(common, "MAX_TEXT_CHARS", 500)
     reject(sample("security-policy.pdf"), "long.pdf", FileTooLarge)

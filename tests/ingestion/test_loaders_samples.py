@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ingestion.loaders import SUPPORTED_SUFFIXES, iter_files, load_bytes
+from ragbot.ingestion.loaders import SUPPORTED_SUFFIXES, iter_files, load_bytes
 from tests.ingestion.ingestion_factories import MAX, SAMPLES, sample
 
 

@@ -6,9 +6,9 @@ import tracemalloc
 
 import pytest
 
-from bot.errors import EmptyDocument
-from bot.ingestion.loaders import load_bytes, stream_bytes
-from bot.ingestion.splitter import iter_chunks, split_sections
+from ragbot.errors import EmptyDocument
+from ragbot.ingestion.loaders import load_bytes, stream_bytes
+from ragbot.ingestion.splitter import iter_chunks, split_sections
 from tests.ingestion.ingestion_factories import MAX
 
 # Front matter, a comment, controls, a closed ATX heading, a bare heading, a fence, a setext heading, trailing

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain import Section
-from bot.ingestion.splitter import split_sections
+from ragbot.domain import Section
+from ragbot.ingestion.splitter import split_sections
 
 WORDS = (
     "leave", "policy", "vacation", "days", "carry", "over", "parental", "weeks", "expense", "claim", "receipt",

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.domain import ScoredChunk, Turn
-from bot.errors import RagbotError, TransientError
-from bot.prompts import condense_system_prompt, system_prompt
-from bot.providers.anthropic import ClaudeChatModel
+from ragbot.domain import ScoredChunk, Turn
+from ragbot.errors import RagbotError, TransientError
+from ragbot.prompts import condense_system_prompt, system_prompt
+from ragbot.providers.anthropic import ClaudeChatModel
 from tests.fakes.anthropic_server import FakeAnthropicServer, split_deltas
 
 KEY = "sk-ant-test"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.domain import ScoredChunk, Turn
-from bot.providers.extractive import ExtractiveAnswerer
+from ragbot.domain import ScoredChunk, Turn
+from ragbot.providers.extractive import ExtractiveAnswerer
 
 
 def chunk(n: int, text: str) -> ScoredChunk:

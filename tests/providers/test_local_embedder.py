@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from bot.providers.local_embedder import LocalEmbedder
+from ragbot.providers.local_embedder import LocalEmbedder
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.domain import ScoredChunk, Turn
-from bot.prompts import (
+from ragbot.domain import ScoredChunk, Turn
+from ragbot.prompts import (
     build_condense_messages,
     build_messages,
     condense_system_prompt,

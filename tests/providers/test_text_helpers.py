@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.text import content_words, split_sentences, stem, terms
+from ragbot.text import content_words, split_sentences, stem, terms
 
 
 def test_split_sentences_handles_abbreviations_bullets_and_headings() -> None:

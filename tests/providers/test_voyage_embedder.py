@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.errors import RagbotError, TransientError
-from bot.providers.voyage import VoyageEmbedder, batches
+from ragbot.errors import RagbotError, TransientError
+from ragbot.providers.voyage import VoyageEmbedder, batches
 from tests.fakes.voyage_server import FakeVoyageServer, fake_vector
 
 KEY = "pa-test-key"

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.errors import RagbotError, TransientError
-from bot.providers.voyage_rerank import VoyageReranker
+from ragbot.errors import RagbotError, TransientError
+from ragbot.providers.voyage_rerank import VoyageReranker
 from tests.fakes.voyage_server import RERANK, FakeVoyageServer
 
 KEY = "pa-test-key"

@@ -6,13 +6,13 @@ from collections.abc import Iterator, Sequence
 
 from sqlalchemy import Engine, text
 
-from bot.config import Settings
-from bot.domain import Scope, ScoredChunk, Turn
-from bot.ingestion import intake
-from bot.ingestion.loaders import load_bytes
-from bot.ingestion.pipeline import ingest_document
-from bot.ingestion.splitter import split_sections
-from bot.ports import ChatModel
+from ragbot.config import Settings
+from ragbot.domain import Scope, ScoredChunk, Turn
+from ragbot.ingestion import intake
+from ragbot.ingestion.loaders import load_bytes
+from ragbot.ingestion.pipeline import ingest_document
+from ragbot.ingestion.splitter import split_sections
+from ragbot.ports import ChatModel
 
 
 def add_doc(svc, scope: Scope, name: str, body: str | bytes) -> int:  # type: ignore[no-untyped-def]

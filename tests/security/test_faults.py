@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.config import Settings
-from bot.domain import Scope
-from bot.ingestion import intake, jobs
-from bot.ingestion.pipeline import ingest_document
-from bot.providers.celery_queue import CeleryQueue
-from bot.wiring import build
+from ragbot.config import Settings
+from ragbot.domain import Scope
+from ragbot.ingestion import intake, jobs
+from ragbot.ingestion.pipeline import ingest_document
+from ragbot.providers.celery_queue import CeleryQueue
+from ragbot.wiring import build
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
 from tests.security.helpers import HNSW, chunks_of, expected_chunks, invalid_indexes
 from tests.support import free_port, redis_answers

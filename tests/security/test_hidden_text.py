@@ -11,8 +11,8 @@ import pytest
 from docx.enum.style import WD_STYLE_TYPE
 from docx.shared import Pt, RGBColor
 
-from bot.domain import Scope
-from bot.ingestion.loaders import load_bytes
+from ragbot.domain import Scope
+from ragbot.ingestion.loaders import load_bytes
 from tests.security.helpers import add_doc
 
 MAX = 10 * 1024 * 1024

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.domain import Scope
-from bot.errors import CorruptFile, FileTooLarge, IngestError, UnsupportedFile
-from bot.ingestion import intake
-from bot.ingestion.loaders import load_bytes
-from bot.ingestion.pipeline import ingest_document
+from ragbot.domain import Scope
+from ragbot.errors import CorruptFile, FileTooLarge, IngestError, UnsupportedFile
+from ragbot.ingestion import intake
+from ragbot.ingestion.loaders import load_bytes
+from ragbot.ingestion.pipeline import ingest_document
 from tests.security import hostile as h
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +61,7 @@ def test_hostile_file_is_refused_with_a_typed_readable_error(name: str) -> None:
 
 
 def test_docx_past_the_absolute_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.ingestion.loaders import ziptools
+    from ragbot.ingestion.loaders import ziptools
 
     monkeypatch.setattr(ziptools, "MAX_UNCOMPRESSED", 2 * h.MB)
     incompressible = bytes(range(256)) * (12 * 1024)  # 3 MB that deflate cannot shrink much: only the cap applies
@@ -90,7 +90,7 @@ def test_upload_over_the_cap_is_refused_before_it_is_stored(clean_db) -> None:  
 _WORKER = """
 import json, sys, time
 from pathlib import Path
-from bot.ingestion.loaders import load_bytes
+from ragbot.ingestion.loaders import load_bytes
 out = {}
 for path in sorted(Path(sys.argv[1]).iterdir()):
     started = time.monotonic()
@@ -148,7 +148,7 @@ def test_normal_documents_ingest_while_hostile_ones_are_refused(svc) -> None:  #
 
 
 def test_pdf_read_budget_stops_a_slow_document_midway(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.ingestion.loaders import pdf
+    from ragbot.ingestion.loaders import pdf
 
     monkeypatch.setattr(pdf, "_READ_SECONDS", 0.2)
     ops = b"BT /F1 12 Tf 72 712 Td " + b"(Dull) Tj T* " * 30_000 + b"ET"  # under the page cap, slow to read

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from bot.domain import Scope
-from bot.prompts import SYSTEM_CANARY, system_prompt
-from bot.providers.anthropic import ClaudeChatModel
-from bot.providers.extractive import ExtractiveAnswerer
-from bot.safety import LEAK_MESSAGE
+from ragbot.domain import Scope
+from ragbot.prompts import SYSTEM_CANARY, system_prompt
+from ragbot.providers.anthropic import ClaudeChatModel
+from ragbot.providers.extractive import ExtractiveAnswerer
+from ragbot.safety import LEAK_MESSAGE
 from tests.fakes.anthropic_server import FakeAnthropicServer
 from tests.security.helpers import add_doc
 
@@ -54,7 +54,7 @@ def assert_safe(text: str) -> None:
 @pytest.fixture
 def services(clean_db, settings, fake_embedder):  # type: ignore[no-untyped-def]
     """A factory of services on a clean database with a chosen chat model and the payload document ingested."""
-    from bot.wiring import build
+    from ragbot.wiring import build
 
     built = []
 

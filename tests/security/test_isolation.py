@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from bot.domain import ChunkDraft, Scope
-from bot.storage import db
-from bot.storage import repository as repo
-from bot.storage.search import PgChunkStore, build_sql
-from bot.storage.vectors import ensure_index, replace_chunks
+from ragbot.domain import ChunkDraft, Scope
+from ragbot.storage import db
+from ragbot.storage import repository as repo
+from ragbot.storage.search import PgChunkStore, build_sql
+from ragbot.storage.vectors import ensure_index, replace_chunks
 from tests.fakes.providers import FakeChatModel
 from tests.security.helpers import RecordingChat, add_doc
 
@@ -58,7 +58,7 @@ def question(rng: random.Random, marks: list[str], secret: str) -> str:
 
 @pytest.mark.slow
 def test_canaries_never_leave_their_channel(clean_db, settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
-    from bot.wiring import build
+    from ragbot.wiring import build
 
     rng = random.Random(20261126)
     marks = canaries(rng)

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.domain import LoadedDocument
-from bot.errors import IngestError
-from bot.ingestion.loaders import load_bytes
+from ragbot.domain import LoadedDocument
+from ragbot.errors import IngestError
+from ragbot.ingestion.loaders import load_bytes
 from tests.security import hostile as h
 
 # Bounded for the suite; RAGBOT_FUZZ_EXAMPLES=5000 runs a deeper search by hand.

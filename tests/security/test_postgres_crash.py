@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from bot.config import Settings
-from bot.domain import Scope
-from bot.ingestion import intake
-from bot.ingestion.jobs import reconcile
-from bot.ingestion.pipeline import ingest_document
-from bot.storage.embedded import embedded_url
-from bot.wiring import build
+from ragbot.config import Settings
+from ragbot.domain import Scope
+from ragbot.ingestion import intake
+from ragbot.ingestion.jobs import reconcile
+from ragbot.ingestion.pipeline import ingest_document
+from ragbot.storage.embedded import embedded_url
+from ragbot.wiring import build
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
 from tests.support import embedded_data_dir
 

@@ -1,4 +1,4 @@
-"""bot.safety: answers lose foreign links and images, mass mentions stop pinging, and prompt leaks are redacted."""
+"""ragbot.safety: answers lose foreign links and images, mass mentions stop pinging, and prompt leaks are redacted."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from bot.domain import Scope, ScoredChunk
-from bot.prompts import SYSTEM_CANARY
-from bot.rag import RagService
-from bot.safety import LEAK_MESSAGE, ZWSP, allowed_hosts, clean_answer, host_of, neutralise_mentions
+from ragbot.domain import Scope, ScoredChunk
+from ragbot.prompts import SYSTEM_CANARY
+from ragbot.rag import RagService
+from ragbot.safety import LEAK_MESSAGE, ZWSP, allowed_hosts, clean_answer, host_of, neutralise_mentions
 from tests.fakes.providers import FakeEmbedder
 
 WIKI = frozenset({"wiki.example.com"})

@@ -10,11 +10,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from bot.domain import Scope
-from bot.errors import FileTooLarge, IngestError, TransientError
-from bot.ingestion import intake
-from bot.ingestion.fetch import BlockedUrl, UrlFetcher, check_url, system_resolve
-from bot.ingestion.pipeline import ingest_document
+from ragbot.domain import Scope
+from ragbot.errors import FileTooLarge, IngestError, TransientError
+from ragbot.ingestion import intake
+from ragbot.ingestion.fetch import BlockedUrl, UrlFetcher, check_url, system_resolve
+from ragbot.ingestion.pipeline import ingest_document
 
 SECRET = "TOP-SECRET-INTERNAL-7731"
 PUBLIC_IP = "93.184.216.34"
@@ -235,7 +235,7 @@ def test_cli_path_refuses_internal_urls_at_fetch_time(svc, internal: Internal) -
 
 
 def test_chat_path_refuses_internal_urls_before_queueing(svc) -> None:  # type: ignore[no-untyped-def]
-    from bot.chat.service import ChatService
+    from ragbot.chat.service import ChatService
 
     chat = ChatService(svc, platform="slack")
     with pytest.raises(BlockedUrl):

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import text
 
-from bot import admin
-from bot.domain import Scope
-from bot.ingestion import intake, jobs
-from bot.ingestion.pipeline import ingest_document
+from ragbot import admin
+from ragbot.domain import Scope
+from ragbot.ingestion import intake, jobs
+from ragbot.ingestion.pipeline import ingest_document
 from tests.security.helpers import HNSW, expected_chunks, invalid_indexes
 
 NAMES = ["leave.md", "travel.md", "oncall.md"]

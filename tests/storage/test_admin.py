@@ -9,13 +9,13 @@ from collections.abc import Iterator, Sequence
 import pytest
 from sqlalchemy import text
 
-from bot import admin
-from bot.domain import Scope
-from bot.errors import IndexMismatch
-from bot.ingestion import intake
-from bot.ingestion.pipeline import ingest_document
-from bot.storage import repository as repo
-from bot.wiring import build
+from ragbot import admin
+from ragbot.domain import Scope
+from ragbot.errors import IndexMismatch
+from ragbot.ingestion import intake
+from ragbot.ingestion.pipeline import ingest_document
+from ragbot.storage import repository as repo
+from ragbot.wiring import build
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
 
 
@@ -125,7 +125,7 @@ class UploadsMeanwhile(FakeEmbedder):
             self.fired = True
             intake.add_file(self.svc_ref[0].engine, scope=Scope("local"), data=b"Version two text.", filename="v.txt",
                             source_uri="/docs/v.txt", max_bytes=10**6)
-            from bot.errors import IngestError
+            from ragbot.errors import IngestError
 
             raise IngestError("v.txt: version one could not be read.")
         return super().embed_documents(texts)
@@ -182,7 +182,7 @@ class DownQueue:
     """A broker that cannot be reached."""
 
     def enqueue(self, task_name: str, **kwargs: object) -> None:
-        from bot.errors import QueueUnavailable
+        from ragbot.errors import QueueUnavailable
 
         raise QueueUnavailable("broker down")
 

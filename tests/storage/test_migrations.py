@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from bot.storage import db
+from ragbot.storage import db
 
 
 def test_migrations_down_and_up_on_empty_database(pg_url: str) -> None:
@@ -29,7 +29,7 @@ def test_migrations_down_and_up_on_empty_database(pg_url: str) -> None:
 
 
 def test_unreachable_database_names_the_url() -> None:
-    from bot.errors import DatabaseUnavailable
+    from ragbot.errors import DatabaseUnavailable
 
     eng = db.make_engine("postgresql://ragbot:secret@127.0.0.1:1/nope")
     try:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from bot.domain import Scope
-from bot.errors import TransientError
-from bot.ingestion import intake, pipeline
-from bot.ingestion.pipeline import ingest_document
-from bot.wiring import build
+from ragbot.domain import Scope
+from ragbot.errors import TransientError
+from ragbot.ingestion import intake, pipeline
+from ragbot.ingestion.pipeline import ingest_document
+from ragbot.wiring import build
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
 
 
@@ -136,7 +136,7 @@ def test_a_failure_in_a_later_window_keeps_the_old_chunks_and_the_retry_reuses_f
 
 
 def test_an_upload_larger_than_one_read_slice_reads_back_byte_for_byte(svc) -> None:  # type: ignore[no-untyped-def]
-    from bot.storage import repository
+    from ragbot.storage import repository
 
     body = b"0123456789abcdef\n" * (repository._BLOB_SLICE // 17 + 4097)  # a slice and a bit more
     acc = intake.add_file(svc.engine, scope=Scope("local"), data=body, filename="big.txt", source_uri="/big.txt",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain import Scope
-from bot.errors import IndexMismatch
-from bot.ingestion import intake
-from bot.ingestion.pipeline import ingest_document
-from bot.storage.vectors import ensure_index
+from ragbot.domain import Scope
+from ragbot.errors import IndexMismatch
+from ragbot.ingestion import intake
+from ragbot.ingestion.pipeline import ingest_document
+from ragbot.storage.vectors import ensure_index
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
 
 
@@ -29,7 +29,7 @@ class SynonymEmbedder(FakeEmbedder):
 
 
 def test_hybrid_finds_rare_identifier_lexically_and_paraphrase_semantically(clean_db, settings) -> None:
-    from bot.wiring import build
+    from ragbot.wiring import build
 
     svc = build(settings, embedder=SynonymEmbedder(dim=256), chat=FakeChatModel())
     scope = Scope("local")

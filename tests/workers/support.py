@@ -64,7 +64,7 @@ class WorkerProcess:
             argv = [str(Path(sys.executable).parent / "ragbot"), "worker", "-c", str(concurrency), "-n", name]
             argv += ["--beat"] if beat else []
         else:
-            argv = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "--loglevel", "info",
+            argv = [sys.executable, "-m", "celery", "-A", "ragbot.workers.celery_app", "worker", "--loglevel", "info",
                     "-c", str(concurrency), "--prefetch-multiplier", "1", "-n", name, "--without-mingle",
                     "--without-gossip"] + (["--beat"] if beat else [])
         self.argv = argv
@@ -132,8 +132,8 @@ def make_corpus(n: int, *, seed: int = 7) -> dict[str, bytes]:
 
 def add_files(engine: Engine, corpus: dict[str, bytes], *, space: str = "local") -> dict[str, int]:
     """Store each file as a queued document; returns file name -> document id."""
-    from bot.domain import Scope
-    from bot.ingestion import intake
+    from ragbot.domain import Scope
+    from ragbot.ingestion import intake
 
     ids = {}
     for name, data in corpus.items():

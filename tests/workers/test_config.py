@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.errors import RagbotError
-from bot.providers.celery_queue import CeleryQueue, broker_url, check_time_limits
+from ragbot.config import Settings
+from ragbot.errors import RagbotError
+from ragbot.providers.celery_queue import CeleryQueue, broker_url, check_time_limits
+from ragbot.workers.config import make_app
+from ragbot.workers.policy import backoff
 from tests.workers.support import add_files, doc_row, make_corpus, wait_until
-from workers.config import make_app
-from workers.policy import backoff
 
 TASKS = ["ragbot.delete_document", "ragbot.ingest_document", "ragbot.ingest_url", "ragbot.reconcile",
          "ragbot.reindex_document", "ragbot.reindex_space", "ragbot.resync_urls"]
@@ -56,7 +56,7 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
 
 
 def test_every_task_is_registered_by_name(worker_env: dict[str, str]) -> None:
-    code = ("import workers.tasks; from workers.celery_app import app; "
+    code = ("import ragbot.workers.tasks; from ragbot.workers.celery_app import app; "
             "print(sorted(n for n in app.tasks if n.startswith('ragbot.')))")
     out = subprocess.run([sys.executable, "-c", code], env=worker_env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -64,8 +64,9 @@ def test_every_task_is_registered_by_name(worker_env: dict[str, str]) -> None:
 
 
 def test_core_never_imports_celery_or_workers() -> None:
-    code = ("import sys, bot.ingestion.jobs, bot.admin, bot.wiring, bot.ingestion.intake; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('celery', 'kombu', 'workers')))")
+    code = ("import sys, ragbot.ingestion.jobs, ragbot.admin, ragbot.wiring, ragbot.ingestion.intake; "
+            "print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('celery', 'kombu') or m.startswith('ragbot.workers')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                          env={**os.environ, "PYTHONPATH": os.getcwd()})
     assert out.returncode == 0, out.stderr

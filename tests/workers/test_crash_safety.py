@@ -6,10 +6,10 @@ import re
 
 from sqlalchemy import text
 
-from bot.config import Settings
-from bot.ingestion import intake
-from bot.ingestion.pipeline import ingest_document
-from bot.providers.celery_queue import CeleryQueue
+from ragbot.config import Settings
+from ragbot.ingestion import intake
+from ragbot.ingestion.pipeline import ingest_document
+from ragbot.providers.celery_queue import CeleryQueue
 from tests.conftest import TABLES
 from tests.workers.support import add_files, chunk_texts, duplicate_ordinals, make_corpus, statuses, wait_until
 

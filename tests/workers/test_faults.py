@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from bot.config import Settings
-from bot.domain import Scope
-from bot.ingestion import intake, jobs
-from bot.providers.celery_queue import QUEUE, CeleryQueue
-from bot.wiring import build
+from ragbot.config import Settings
+from ragbot.domain import Scope
+from ragbot.ingestion import intake, jobs
+from ragbot.providers.celery_queue import QUEUE, CeleryQueue
+from ragbot.wiring import build
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
 from tests.workers.support import RecordingQueue, add_files, doc_row, make_corpus, wait_until
 

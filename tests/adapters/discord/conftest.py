@@ -13,12 +13,12 @@ import pytest
 from discord.ext import commands
 from sqlalchemy import text
 
-from bot.adapters.discord.client import RagbotBot
-from bot.chat.service import ChatService
-from bot.domain import Scope
-from bot.ingestion import intake
-from bot.ingestion.pipeline import ingest_document
-from bot.wiring import Services, build
+from ragbot.adapters.discord.client import RagbotBot
+from ragbot.chat.service import ChatService
+from ragbot.domain import Scope
+from ragbot.ingestion import intake
+from ragbot.ingestion.pipeline import ingest_document
+from ragbot.wiring import Services, build
 from tests.fakes.discord_server import GUILD_ID, FakeDiscord
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 import pytest
 from sqlalchemy import text
 
-from bot.domain import ScoredChunk, Turn
+from ragbot.domain import ScoredChunk, Turn
 from tests.adapters.discord.conftest import add_document, make_bot, run, running
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.providers import FakeChatModel
@@ -68,8 +68,8 @@ def test_feedback_button_stores_the_vote(services, fake: FakeDiscord) -> None:
             up = answer["components"][0]["components"][0]["custom_id"]
             # A restart must not break old buttons: the dynamic item is matched by its custom_id pattern alone.
             await bot.remove_cog("Ragbot")
-            from bot.adapters.discord.cogs.ragbot import RagbotCog
-            from bot.chat.service import ChatService
+            from ragbot.adapters.discord.cogs.ragbot import RagbotCog
+            from ragbot.chat.service import ChatService
             await bot.add_cog(RagbotCog(bot, ChatService(services, platform="discord")))
             click = fake.click(answer, up)
             await fake.wait_for(lambda: fake.requests("POST", rf"/interactions/\d+/{click}/callback"))

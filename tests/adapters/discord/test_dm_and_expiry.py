@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.adapters.discord.replies import EXPIRED_NOTE
-from bot.domain import Scope
-from bot.ingestion import intake
-from bot.ingestion.pipeline import ingest_document
+from ragbot.adapters.discord.replies import EXPIRED_NOTE
+from ragbot.domain import Scope
+from ragbot.ingestion import intake
+from ragbot.ingestion.pipeline import ingest_document
 from tests.adapters.discord.conftest import add_document, make_bot, run, running
 from tests.adapters.discord.test_ask import HANDBOOK
 from tests.fakes.discord_server import BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, MEMBER_ID, FakeDiscord

@@ -30,14 +30,14 @@ def test_extension_adds_ragbot_next_to_the_hosts_commands(services, fake: FakeDi
 
     async def scenario() -> None:
         async with running(bot, fake):
-            await bot.load_extension("bot.adapters.discord.extension")
+            await bot.load_extension("ragbot.adapters.discord.extension")
             names.extend(sorted(c.name for c in bot.tree.get_commands()))
             ping = fake.command("ping")
             ask = fake.command("ask", {"question": "Who approves travel expenses?"})
             await fake.wait_for(lambda: fake.requests("POST", rf"/{ping}/callback"), what="/ping")
             await fake.wait_for(lambda: any(c.body and c.body.get("embeds") for c in fake.requests("PATCH", ask)),
                                 what="/ask")
-            await bot.unload_extension("bot.adapters.discord.extension")
+            await bot.unload_extension("ragbot.adapters.discord.extension")
             names.append("|")
             names.extend(sorted(c.name for c in bot.tree.get_commands()))
 

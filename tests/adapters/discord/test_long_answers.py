@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from bot.domain import ScoredChunk, Turn
+from ragbot.domain import ScoredChunk, Turn
 from tests.adapters.discord.conftest import add_document, make_bot, run, running
 from tests.adapters.discord.test_ask import HANDBOOK
 from tests.fakes.discord_server import FakeDiscord

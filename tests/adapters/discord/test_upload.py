@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from yarl import URL
 
-from bot.adapters.discord.status import DiscordStatusUpdater, chat_ref
+from ragbot.adapters.discord.status import DiscordStatusUpdater, chat_ref
 from tests.adapters.discord.conftest import make_bot, run, running
 from tests.fakes.discord_server import CHANNEL_ID, FakeDiscord
 

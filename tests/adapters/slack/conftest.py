@@ -14,12 +14,12 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.adapters.slack.app import build_app
-from bot.adapters.slack.http_server import SlackHttpServer
-from bot.domain import Scope, ScoredChunk, Turn
-from bot.ingestion import intake
-from bot.ingestion.pipeline import ingest_document
-from bot.wiring import build
+from ragbot.adapters.slack.app import build_app
+from ragbot.adapters.slack.http_server import SlackHttpServer
+from ragbot.domain import Scope, ScoredChunk, Turn
+from ragbot.ingestion import intake
+from ragbot.ingestion.pipeline import ingest_document
+from ragbot.wiring import build
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
 from tests.fakes.slack_server import FakeSlack
 

@@ -7,8 +7,8 @@ import urllib.request
 
 from sqlalchemy import text
 
-from bot.adapters.slack.formatting import PLACEHOLDER, STREAMING_MARK
-from bot.domain import Turn
+from ragbot.adapters.slack.formatting import PLACEHOLDER, STREAMING_MARK
+from ragbot.domain import Turn
 from tests.adapters.slack.conftest import HANDBOOK, ScriptedChat
 from tests.fakes.providers import FakeChatModel
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.adapters.slack.listeners import register
+from ragbot.adapters.slack.listeners import register
 
 MANIFEST = Path(__file__).resolve().parents[3] / "deploy" / "slack" / "manifest.yaml"
 

@@ -9,9 +9,9 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.adapters.slack import register
-from bot.adapters.slack.formatting import PLACEHOLDER
-from bot.adapters.slack.http_server import SlackHttpServer
+from ragbot.adapters.slack import register
+from ragbot.adapters.slack.formatting import PLACEHOLDER
+from ragbot.adapters.slack.http_server import SlackHttpServer
 from tests.adapters.slack.conftest import HANDBOOK, SECRET, Harness
 
 

@@ -6,7 +6,7 @@ import json
 import re
 import time
 
-from bot.adapters.slack.formatting import PLACEHOLDER
+from ragbot.adapters.slack.formatting import PLACEHOLDER
 from tests.adapters.slack.conftest import HANDBOOK, ScriptedChat
 
 

@@ -1,0 +1,95 @@
+"""The standalone Ragbot Discord bot behind `ragbot serve discord`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from ragbot.adapters.discord.cogs.ragbot import RagbotCog
+from ragbot.adapters.discord.replies import NO_PINGS
+from ragbot.chat.service import ChatService
+from ragbot.config import Settings
+from ragbot.errors import RagbotError
+
+_log = logging.getLogger(__name__)
+
+
+def intents(settings: Settings) -> discord.Intents:
+    """Only what Ragbot uses; message content is privileged and needed only for mention-free follow-ups."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True  # channels and threads in the cache: scoping, thread parents, THREAD_CREATE
+    wanted.guild_messages = True  # @mentions and follow-ups in the bot's threads
+    wanted.dm_messages = True  # questions in DMs
+    wanted.message_content = settings.discord_message_content
+    return wanted
+
+
+async def sync_commands(bot: commands.Bot, dev_guild_id: int | None) -> None:
+    """Publish the slash commands: instantly to one development guild, else globally (may take up to an hour)."""
+    if dev_guild_id:
+        guild = discord.Object(id=dev_guild_id)
+        bot.tree.copy_global_to(guild=guild)
+        synced = await bot.tree.sync(guild=guild)
+        _log.info("synced %d commands to development guild %s", len(synced), dev_guild_id)
+    else:
+        synced = await bot.tree.sync()
+        _log.info("synced %d global commands", len(synced))
+
+
+class RagbotBot(commands.Bot):
+    """A bot that is nothing but Ragbot: the Cog plus command sync; no prefix commands."""
+
+    def __init__(self, chat: ChatService, **options: Any) -> None:
+        self.chat = chat
+        settings = chat.services.settings
+        options.setdefault("intents", intents(settings))
+        options.setdefault("allowed_mentions", NO_PINGS)
+        super().__init__(command_prefix=commands.when_mentioned, help_command=None, **options)
+
+    async def setup_hook(self) -> None:
+        """Add the Cog (which re-registers the persistent buttons) and sync the slash commands."""
+        await self.add_cog(RagbotCog(self, self.chat))
+        settings = self.chat.services.settings
+        if settings.discord_sync_commands:
+            try:
+                await sync_commands(self, settings.discord_dev_guild_id)
+            except discord.HTTPException:
+                _log.exception("could not sync slash commands; the previously synced ones stay active")
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Mentions are questions for the Cog's listener, never prefix commands."""
+
+    async def on_ready(self) -> None:
+        """Say who we are and where."""
+        _log.info("Ragbot is online as %s in %d servers", self.user, len(self.guilds))
+
+
+def run(settings: Settings | None = None) -> None:
+    """Build the services and run the bot until interrupted."""
+    from ragbot.wiring import build
+
+    settings = settings or Settings()
+    if not settings.discord_token:
+        raise RagbotError("DISCORD_TOKEN is not set; see docs/discord.md to create a bot and get its token.")
+    services = build(settings)
+    bot = RagbotBot(ChatService(services, platform="discord"))
+    if settings.metrics_port:
+        from ragbot.observability.metrics import start_metrics_server
+
+        # Discord has no HTTP of its own: probes and Prometheus use this small port.
+        start_metrics_server(settings.metrics_host, settings.metrics_port, health=lambda: (bot.is_ready(), "gateway"))
+    try:
+        bot.run(settings.discord_token, log_handler=None)
+    except discord.PrivilegedIntentsRequired as exc:
+        raise RagbotError(
+            "Discord refused the Message Content intent. Enable it for the bot in the Developer Portal, or set "
+            "RAGBOT_DISCORD_MESSAGE_CONTENT=false (follow-ups in threads then need an @mention)."
+        ) from exc
+    except discord.LoginFailure as exc:
+        raise RagbotError("Discord rejected DISCORD_TOKEN; copy the bot token again from the Developer Portal."
+                          ) from exc
+    finally:
+        services.engine.dispose()

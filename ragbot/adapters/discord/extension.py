@@ -1,0 +1,41 @@
+"""discord.py extension: `await bot.load_extension("ragbot.adapters.discord.extension")` adds Ragbot to a host bot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from discord.ext import commands
+
+from ragbot.adapters.discord.cogs.ragbot import RagbotCog
+from ragbot.adapters.discord.views import COG_NAME
+from ragbot.chat.service import ChatService
+from ragbot.config import Settings
+from ragbot.wiring import Services, build
+
+_log = logging.getLogger(__name__)
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Add the Ragbot Cog; the host's own commands, listeners and command sync are left alone."""
+    services: Services | None = getattr(bot, "ragbot_services", None)  # a host may build (or fake) them itself
+    owned = services is None
+    if services is None:
+        # Connecting and migrating block; keep the host's event loop responsive meanwhile.
+        services = await asyncio.to_thread(build, Settings())
+    missing = [name for name in ("guilds", "guild_messages", "dm_messages") if not getattr(bot.intents, name)]
+    if missing:
+        _log.warning("host bot lacks intents %s: mentions, threads or DMs will not reach Ragbot", missing)
+    if services.settings.discord_message_content and not bot.intents.message_content:
+        _log.info("host bot has no message_content intent: follow-ups in Ragbot threads need an @mention")
+    cog = RagbotCog(bot, ChatService(services, platform="discord"))
+    cog.owns_services = owned
+    await bot.add_cog(cog)
+
+
+async def teardown(bot: commands.Bot) -> None:
+    """Remove the Cog and its app commands; discord.py only removes Cogs defined in the extension module itself."""
+    cog = bot.get_cog(COG_NAME)
+    await bot.remove_cog(COG_NAME)
+    if isinstance(cog, RagbotCog) and cog.owns_services:
+        cog.chat.services.engine.dispose()

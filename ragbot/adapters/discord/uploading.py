@@ -1,0 +1,128 @@
+"""/upload: check sizes before downloading, store, enqueue by task name, and post a status message per document."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from ragbot.adapters.discord.replies import NO_PINGS
+from ragbot.adapters.discord.scope import channel_key, space_for
+from ragbot.adapters.discord.status import chat_ref, discord_markdown
+from ragbot.chat.status import status_text
+from ragbot.domain import Scope
+from ragbot.errors import RagbotError
+from ragbot.ingestion.intake import check_upload
+
+if TYPE_CHECKING:
+    from ragbot.adapters.discord.cogs.ragbot import RagbotCog
+
+_log = logging.getLogger(__name__)
+STORE_FAILED = "I couldn't store it just now; please try again in a minute, or tell an admin."
+
+
+def upload_scope(interaction: discord.Interaction, choice: str) -> Scope:
+    """Server-wide by default; 'channel' keeps the documents to this channel and its threads."""
+    space = space_for(interaction.guild_id, interaction.user.id)
+    if interaction.guild_id and choice == "channel":
+        return Scope(space, channel_key(interaction.channel))
+    return Scope(space)
+
+
+def where(scope: Scope) -> str:
+    """How a scope reads in a reply."""
+    if scope.space.startswith("discord:dm:"):
+        return "your private DM knowledge base"
+    return f"<#{scope.channel}> (and its threads)" if scope.channel else "this server's knowledge base"
+
+
+async def _status(interaction: discord.Interaction, text: str) -> discord.WebhookMessage:
+    return await interaction.followup.send(discord_markdown(text), wait=True, allowed_mentions=NO_PINGS)
+
+
+async def _edit(message: discord.WebhookMessage, text: str) -> None:
+    try:
+        await message.edit(content=discord_markdown(text), allowed_mentions=NO_PINGS)
+    except discord.HTTPException:
+        _log.warning("could not edit an upload status message", exc_info=True)
+
+
+async def _accepted(message: discord.WebhookMessage, title: str, accepted: Any) -> None:
+    """Correct the status message when no worker is going to edit it."""
+    if not accepted.changed:
+        await _edit(message, status_text(title, "ready", 100, "unchanged, already indexed"))
+    elif not accepted.queued:
+        await _edit(message, status_text(title, "queued", 0, accepted.message))
+    # Otherwise a worker owns the message now; editing it here could overwrite its newer progress.
+
+
+async def upload_file(cog: RagbotCog, interaction: discord.Interaction, attachment: discord.Attachment,
+                      scope: Scope) -> None:
+    """One attachment: refuse early, else post its status message, download, store and enqueue."""
+    name = attachment.filename
+    try:
+        check_upload(filename=name, size=attachment.size, max_bytes=cog.settings.max_upload_bytes)
+    except RagbotError as exc:
+        await interaction.followup.send(f"❌ {exc}", allowed_mentions=NO_PINGS)
+        return
+    title = name.rsplit(".", 1)[0]
+    # The status message exists before the document, so the worker never finishes before it knows where to report.
+    message = await _status(interaction, status_text(title, "queued", 0, ""))
+    try:
+        data = await attachment.read()
+    except discord.HTTPException as exc:
+        await _edit(message, status_text(title, "failed", 0, f"I couldn't download it from Discord ({exc.status})."))
+        return
+    await _store(cog, message, title, cog.chat.add_file, scope=scope, data=data, filename=name,
+                 source_uri=f"discord:upload/{name}", uploader=f"discord:{interaction.user.id}",
+                 chat_ref=chat_ref(message.channel.id, message.id))
+
+
+async def upload_url(cog: RagbotCog, interaction: discord.Interaction, url: str, scope: Scope) -> None:
+    """A URL: checked (no private addresses unless allowed), registered, fetched by a worker."""
+    url = url.strip()
+    message = await _status(interaction, status_text(url, "queued", 0, ""))
+    await _store(cog, message, url, cog.chat.add_url, scope=scope, url=url, uploader=f"discord:{interaction.user.id}",
+                 chat_ref=chat_ref(message.channel.id, message.id))
+
+
+async def _store(cog: RagbotCog, message: discord.WebhookMessage, title: str, add: Callable[..., Any],
+                 **kwargs: Any) -> None:
+    """Store and enqueue off the event loop; any failure ends in the status message, never in silence."""
+    try:
+        accepted = await cog.run(add, **kwargs)
+    except RagbotError as exc:
+        await _edit(message, status_text(title, "failed", 0, str(exc)))
+        return
+    except Exception:
+        _log.exception("could not store %s", title)
+        await _edit(message, status_text(title, "failed", 0, STORE_FAILED))
+        return
+    await _accepted(message, title, accepted)
+
+
+async def upload_command(cog: RagbotCog, interaction: discord.Interaction, files: list[discord.Attachment],
+                         url: str | None, choice: str) -> None:
+    """/upload file [file2 file3] [url] [scope]: one status message per document, edited by the workers."""
+    if not files and not url:
+        await interaction.response.send_message(
+            "Attach a file (`file:`) or give a `url:` to add to the knowledge base.", ephemeral=True)
+        return
+    await interaction.response.defer(thinking=True)
+    scope = upload_scope(interaction, choice)
+    count = len(files) + (1 if url else 0)
+    await interaction.edit_original_response(
+        content=f"📥 Adding {count} document{'s' if count > 1 else ''} to {where(scope)}. "
+                "Progress is shown below.", allowed_mentions=NO_PINGS)
+    for attachment in files:
+        try:
+            await upload_file(cog, interaction, attachment, scope)
+        except discord.HTTPException:
+            _log.exception("upload of %s failed", attachment.filename)
+    if url:
+        try:
+            await upload_url(cog, interaction, url, scope)
+        except discord.HTTPException:
+            _log.exception("upload of %s failed", url)

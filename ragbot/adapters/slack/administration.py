@@ -1,0 +1,118 @@
+"""/ragbot-admin: reindex, docs, delete, stats and gaps, for workspace admins and the configured allowlist."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+
+from ragbot import admin
+from ragbot.adapters.slack.formatting import confirm_blocks, escape, text_blocks
+from ragbot.adapters.slack.runtime import SlackRagbot
+from ragbot.domain import DocumentInfo
+from ragbot.errors import RagbotError
+
+_log = logging.getLogger(__name__)
+CONFIRM_ACTION = "ragbot_admin_confirm"
+CANCEL_ACTION = "ragbot_admin_cancel"
+REFUSAL = ("Sorry, `/ragbot-admin` is for workspace admins and owners, and for people an admin added to "
+           "`RAGBOT_ADMIN_USERS`.")
+HELP = "\n".join([
+    "*`/ragbot-admin` commands*",
+    "• `docs`: list the documents of this workspace with status and chunk count",
+    "• `reindex DOC`: re-embed one document (id, file name or title)",
+    "• `reindex all`: re-embed every document of this workspace (asks to confirm)",
+    "• `delete DOC`: delete a document with its chunks (asks to confirm)",
+    "• `stats`: documents, chunks, questions and the share answered from the documents",
+    "• `gaps`: recent questions the documents could not answer",
+])
+
+Respond = Callable[..., Any]
+
+
+def _doc_line(d: DocumentInfo) -> str:
+    where = f"<#{d.channel}>" if d.channel and d.channel[:1] in "CG" else ("this DM" if d.channel else "workspace")
+    error = f" — {escape(d.error)}" if d.error else ""
+    return f"`{d.id}` *{escape(d.title)}* · {d.status} · {d.chunks} chunks · {where}{error}"
+
+
+def _docs(rt: SlackRagbot, space: str) -> str:
+    docs = admin.documents(rt.services, space=space)
+    if not docs:
+        return "No documents yet. Add some with `/ragbot-upload`."
+    return f"*{len(docs)} documents*\n" + "\n".join(_doc_line(d) for d in docs)
+
+
+def _stats(rt: SlackRagbot, space: str) -> str:
+    s = admin.stats(rt.services, space=space)
+    states = ", ".join(f"{k} {v}" for k, v in sorted(s["by_status"].items())) or "none"
+    return (f"*Documents:* {s['documents']} ({states})\n*Chunks:* {s['chunks']}\n*Questions:* {s['questions']}"
+            f"\n*Answered from the documents:* {s['grounded_ratio'] * 100:.0f}%")
+
+
+def _gaps(rt: SlackRagbot, space: str) -> str:
+    rows = admin.gaps(rt.services, space=space)
+    if not rows:
+        return "No unanswered questions lately."
+    lines = [f"• {escape(r['question'])} — " + (f"<@{r['user_id']}>, " if r["user_id"] else "")
+             + f"{r['created_at']:%Y-%m-%d}" for r in rows]
+    return "*Recent questions the documents could not answer*\n" + "\n".join(lines)
+
+
+def handle(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str, text: str, respond: Respond) -> None:
+    """Run one /ragbot-admin command and answer the admin privately."""
+    if not rt.is_admin(client, team, user):
+        respond(text=REFUSAL, response_type="ephemeral")
+        return
+    words = text.split()
+    op, arg = (words[0].lower(), " ".join(words[1:])) if words else ("help", "")
+    space = rt.space(team)
+    try:
+        if op == "docs":
+            respond(text="Documents", blocks=text_blocks(_docs(rt, space)), response_type="ephemeral")
+        elif op == "stats":
+            respond(text=_stats(rt, space), response_type="ephemeral")
+        elif op == "gaps":
+            respond(text="Gaps", blocks=text_blocks(_gaps(rt, space)), response_type="ephemeral")
+        elif op == "delete" and arg:
+            doc = admin.find(rt.services, arg, space=space)
+            respond(text=f"Delete {doc.title}?", response_type="ephemeral", blocks=confirm_blocks(
+                f"Delete *{escape(doc.title)}* (`{doc.id}`, {doc.chunks} chunks)? Answers will stop citing it.",
+                action_id=CONFIRM_ACTION, value=json.dumps({"op": "delete", "id": doc.id}), confirm_label="Delete"))
+        elif op == "reindex" and arg.lower() in ("", "all"):
+            n = len(admin.documents(rt.services, space=space))
+            respond(text="Reindex everything?", response_type="ephemeral", blocks=confirm_blocks(
+                f"Re-embed all *{n}* documents of this workspace? Answers may miss them until it finishes.",
+                action_id=CONFIRM_ACTION, value=json.dumps({"op": "reindex_all"}), confirm_label="Reindex all"))
+        elif op == "reindex":
+            doc = admin.find(rt.services, arg, space=space)
+            admin.reindex(rt.services, ref=str(doc.id), space=space, background=True)
+            respond(text=f"🔁 Queued *{escape(doc.title)}* for reindexing.", response_type="ephemeral")
+        else:
+            respond(text=HELP, response_type="ephemeral")
+    except RagbotError as exc:
+        respond(text=f"❌ {escape(str(exc))}", response_type="ephemeral")
+
+
+def confirmed(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str, value: str,
+              respond: Respond) -> None:
+    """Carry out a confirmed destructive action (the admin check is repeated: buttons can be forwarded)."""
+    if not rt.is_admin(client, team, user):
+        respond(text=REFUSAL, response_type="ephemeral", replace_original=False)
+        return
+    request = json.loads(value)
+    space = rt.space(team)
+    try:
+        if request.get("op") == "delete":
+            doc = admin.forget(rt.services, str(int(request["id"])), space=space)
+            respond(text=f"🗑️ Deleted *{escape(doc.title)}*.", replace_original=True)
+        elif request.get("op") == "reindex_all":
+            results = admin.reindex(rt.services, space=space, background=True)
+            respond(text=f"🔁 Queued {len(results)} documents for reindexing.", replace_original=True)
+        else:
+            respond(text=HELP, replace_original=True)
+    except RagbotError as exc:
+        respond(text=f"❌ {escape(str(exc))}", replace_original=True)

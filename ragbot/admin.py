@@ -1,0 +1,106 @@
+"""Index administration shared by the CLI and the chat adapters: list, delete, reindex, retry, stats, gaps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+
+from ragbot.domain import DocumentInfo
+from ragbot.errors import IndexMismatch, NotFound, QueueUnavailable
+from ragbot.ingestion.intake import INGEST_TASK
+from ragbot.ingestion.pipeline import IngestResult, ingest_document
+from ragbot.storage import repository as repo
+from ragbot.storage.vectors import index_meta, switch_model
+from ragbot.wiring import Services
+
+REINDEX_SPACE_TASK = "ragbot.reindex_space"
+DELETE_TASK = "ragbot.delete_document"
+
+
+def documents(svc: Services, *, space: str | None = None) -> list[DocumentInfo]:
+    """Every document (optionally of one space) with status and chunk count."""
+    with svc.engine.connect() as conn:
+        return repo.list_documents(conn, space=space)
+
+
+def find(svc: Services, ref: str, *, space: str | None = None) -> DocumentInfo:
+    """A document by id, source or title; NotFound with a hint otherwise."""
+    with svc.engine.connect() as conn:
+        doc = repo.resolve_document(conn, ref=ref, space=space)
+    if doc is None:
+        raise NotFound(f"No single document matches {ref!r}; list them with `docs` and use the id.")
+    return doc
+
+
+def forget(svc: Services, ref: str, *, space: str | None = None) -> DocumentInfo:
+    """Delete a document with its chunks and stored bytes."""
+    doc = find(svc, ref, space=space)
+    with svc.engine.begin() as conn:
+        repo.delete_document(conn, document_id=doc.id)
+    return doc
+
+
+def requeue(svc: Services, doc_ids: list[int], *, background: bool) -> list[IngestResult]:
+    """Mark documents for another run, then run them now or hand them to the workers."""
+    with svc.engine.begin() as conn:
+        for doc_id in doc_ids:
+            repo.requeue(conn, document_id=doc_id)
+    if not background:
+        return [ingest_document(svc.ingest, d, force=True) for d in doc_ids]
+    sent = 0
+    for doc_id in doc_ids:
+        try:
+            svc.queue.enqueue(INGEST_TASK, document_id=doc_id)
+        except QueueUnavailable:
+            break  # they stay queued; the reconciler sends them when the broker is back
+        sent += 1
+    later = "queued; the workers will pick it up when the queue is back"
+    return [IngestResult(d, "queued", message="queued" if i < sent else later) for i, d in enumerate(doc_ids)]
+
+
+def reindex(svc: Services, *, ref: str | None = None, space: str | None = None, background: bool = False
+            ) -> list[IngestResult]:
+    """Re-embed one document, or every document; a changed embedding model rebuilds the index first."""
+    if ref is not None:
+        return requeue(svc, [find(svc, ref, space=space).id], background=background)
+    with svc.engine.begin() as conn:
+        if index_meta(conn) not in (None, (svc.embedder.model_id, svc.embedder.dim)):
+            if space is not None:
+                # One index holds every space: a model change must rebuild all of them, not one.
+                raise IndexMismatch(
+                    "The embedding model changed; run `reindex --all` without --space to rebuild the whole index."
+                )
+            switch_model(conn, model=svc.embedder.model_id, dim=svc.embedder.dim)
+    return requeue(svc, [d.id for d in documents(svc, space=space)], background=background)
+
+
+def retry(svc: Services, ref: str, *, space: str | None = None, background: bool = True) -> IngestResult:
+    """Queue a failed document again."""
+    doc = find(svc, ref, space=space)
+    return requeue(svc, [doc.id], background=background)[0]
+
+
+def in_flight(svc: Services, *, space: str | None = None) -> list[DocumentInfo]:
+    """Documents queued or processing."""
+    with svc.engine.connect() as conn:
+        return repo.list_documents(conn, space=space, statuses=["queued", "processing"])
+
+
+def stats(svc: Services, *, space: str | None = None) -> dict[str, Any]:
+    """Counts of documents, chunks and questions, and the grounded ratio."""
+    with svc.engine.connect() as conn:
+        return repo.stats(conn, space=space)
+
+
+def gaps(svc: Services, *, space: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Recent questions that got no grounded answer: what the documents are missing."""
+    with svc.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT question, channel, user_id, created_at FROM questions WHERE space_id = :s AND NOT grounded"
+                " ORDER BY created_at DESC LIMIT :n"
+            ),
+            {"s": space, "n": limit},
+        )
+        return [dict(r._mapping) for r in rows]

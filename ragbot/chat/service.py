@@ -1,0 +1,130 @@
+"""ChatService: what both chat adapters do the same way: ask, record, vote, upload, deduplicate."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ragbot.chat.ratelimit import RateLimiter, slow_down_message
+from ragbot.domain import Answer, Scope, Turn
+from ragbot.errors import RagbotError, TransientError
+from ragbot.ingestion import intake
+from ragbot.observability import metrics
+from ragbot.observability.logging import redact
+from ragbot.storage import conversations as conv
+from ragbot.wiring import Services
+
+_log = logging.getLogger(__name__)
+TROUBLE = (
+    "Sorry, something went wrong while answering. Please try again in a minute; if it keeps happening, tell an admin."
+)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """An answer as shown in chat, with the stored question id (None when nothing was answered)."""
+
+    answer: Answer
+    question_id: int | None
+    refused: bool = False  # rate-limited or failed: no feedback buttons
+
+
+class ChatService:
+    """Platform-neutral chat behaviour over the core services."""
+
+    def __init__(self, services: Services, *, platform: str, limiter: RateLimiter | None = None) -> None:
+        self.services = services
+        self.platform = platform
+        self.limiter = limiter or RateLimiter(services.settings.questions_per_minute, 60.0)
+
+    def first_delivery(self, event_id: str) -> bool:
+        """True the first time an event id is seen; redeliveries get False."""
+        with self.services.engine.begin() as conn:
+            return conv.claim_event(conn, event_id=f"{self.platform}:{event_id}", platform=self.platform)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        scope: Scope,
+        user: str,
+        history: Sequence[Turn] = (),
+        on_delta: Callable[[str], None] | None = None,
+        hint: str = "",
+    ) -> Asked:
+        """Answer a question for a user, within their rate limit; failures become a friendly answer."""
+        if not self.limiter.allow(f"{scope.space}:{user}"):
+            text = slow_down_message(self.limiter.retry_after(f"{scope.space}:{user}"))
+            metrics.question_refused(self.platform, "rate_limited")
+            return Asked(Answer(text=text, grounded=False), None, refused=True)
+        started = time.perf_counter()
+        try:
+            answer = self.services.rag.answer(question, scope=scope, history=history, on_delta=on_delta,
+                                              no_answer_hint=hint)
+        except TransientError as exc:
+            _log.warning("transient failure answering: %s", exc)
+            metrics.provider_error("answer")
+            metrics.question_refused(self.platform, "failed")
+            # Error texts can quote what a provider echoed back; chat must never show a secret.
+            return Asked(Answer(text=f"I couldn't reach the answering service just now ({redact(str(exc))}). "
+                                "Please try again.", grounded=False), None, refused=True)
+        except RagbotError as exc:
+            metrics.question_refused(self.platform, "failed")
+            return Asked(Answer(text=redact(str(exc)), grounded=False), None, refused=True)
+        except Exception:
+            _log.exception("unexpected failure answering a question")
+            metrics.question_refused(self.platform, "failed")
+            return Asked(Answer(text=TROUBLE, grounded=False), None, refused=True)
+        metrics.question_answered(self.platform, time.perf_counter() - started, answer.grounded)
+        latency = int((time.perf_counter() - started) * 1000)
+        with self.services.engine.begin() as conn:
+            qid = conv.record_question(conn, space=scope.space, channel=scope.channel, platform=self.platform,
+                                       user_id=user, question=question, answer=answer, latency_ms=latency)
+        return Asked(answer, qid)
+
+    def vote(self, *, question_id: int, user: str, vote: int, comment: str | None = None) -> None:
+        """Store a 👍 (1) or 👎 (-1), optionally with what was wrong."""
+        with self.services.engine.begin() as conn:
+            conv.record_vote(conn, question_id=question_id, platform=self.platform, user_id=user, vote=vote,
+                             comment=comment)
+
+    def uploaders_of_cited(self, question_id: int) -> list[tuple[str, str]]:
+        """(uploader id, title) of documents an answer cited; uploader ids look like 'slack:U123'."""
+        with self.services.engine.connect() as conn:
+            return conv.cited_uploaders(conn, question_id=question_id)
+
+    def question(self, question_id: int) -> Any | None:
+        """A stored question row."""
+        with self.services.engine.connect() as conn:
+            return conv.get_question(conn, question_id=question_id)
+
+    def add_file(
+        self, *, scope: Scope, data: bytes, filename: str, source_uri: str, uploader: str,
+        chat_ref: dict[str, Any] | None = None,
+    ) -> intake.Accepted:
+        """Store an uploaded file and queue it for the workers."""
+        accepted = intake.add_file(
+            self.services.engine, scope=scope, data=data, filename=filename, source_uri=source_uri,
+            max_bytes=self.services.settings.max_upload_bytes, source_kind="upload", uploader=uploader,
+            chat_ref=chat_ref,
+        )
+        return intake.enqueue(self.services.queue, accepted)
+
+    def add_url(self, *, scope: Scope, url: str, uploader: str, chat_ref: dict[str, Any] | None = None
+                ) -> intake.Accepted:
+        """Register a URL and queue it for the workers."""
+        from ragbot.ingestion.fetch import check_url
+
+        check_url(url, allow_private=self.services.settings.allow_private_urls)
+        accepted = intake.add_url(self.services.engine, scope=scope, url=url, uploader=uploader, chat_ref=chat_ref)
+        return intake.enqueue(self.services.queue, accepted)
+
+    def set_status_message(self, document_id: int, chat_ref: dict[str, Any]) -> None:
+        """Remember which chat message shows a document's progress (posted after the upload was accepted)."""
+        from ragbot.storage import repository as repo
+
+        with self.services.engine.begin() as conn:
+            repo.set_chat_ref(conn, document_id=document_id, chat_ref=chat_ref)

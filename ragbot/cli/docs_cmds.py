@@ -1,0 +1,169 @@
+"""`ragbot ingest`, `docs`, `forget`, `reindex`, `jobs`, `retry`: managing the index from the terminal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from ragbot import admin
+from ragbot.cli.app import app, console, err_console, services, settings
+from ragbot.domain import DocumentInfo, Scope
+from ragbot.errors import IngestError
+from ragbot.ingestion import intake
+from ragbot.ingestion.loaders import iter_files
+from ragbot.ingestion.pipeline import ingest_document
+
+SpaceOpt = Annotated[str | None, typer.Option("--space", "-s", help="Space (workspace) to use; default 'local'.")]
+ChannelOpt = Annotated[str | None, typer.Option("--channel", "-c", help="Limit to one channel; default: whole space.")]
+
+
+def _accept(svc, scope: Scope, item: str):  # type: ignore[no-untyped-def]
+    """Accept one file or URL; returns Accepted, raising IngestError for bad input."""
+    if item.startswith(("http://", "https://")):
+        return intake.add_url(svc.engine, scope=scope, url=item)
+    path = Path(item)
+    max_bytes = svc.settings.max_upload_bytes
+    intake.check_upload(filename=path.name, size=path.stat().st_size, max_bytes=max_bytes)
+    return intake.add_file(svc.engine, scope=scope, data=path.read_bytes(), filename=path.name,
+                           source_uri=str(path.resolve()), max_bytes=max_bytes)
+
+
+def _expand(items: list[str]) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        if item.startswith(("http://", "https://")):
+            out.append(item)
+        elif not Path(item).exists():
+            raise typer.BadParameter(f"{item}: no such file or directory")
+        else:
+            out.extend(str(p) for p in iter_files(Path(item)))
+    return out
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Files, directories (walked recursively) or http(s) URLs.")],
+    space: SpaceOpt = None,
+    channel: ChannelOpt = None,
+    background: Annotated[bool, typer.Option("--background", help="Queue for the workers instead.")] = False,
+) -> None:
+    """Add documents to the index (unchanged ones cost nothing)."""
+    svc = services()
+    scope = Scope(space or settings().default_space, channel)
+    items = _expand(paths)
+    failures = 0
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
+                  transient=True) as progress:
+        task = progress.add_task("ingesting", total=len(items))
+        for item in items:
+            progress.update(task, description=Path(item).name[:40])
+            failures += _ingest_one(svc, scope, item, background)
+            progress.advance(task)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _ingest_one(svc, scope: Scope, item: str, background: bool) -> int:  # type: ignore[no-untyped-def]
+    try:
+        accepted = _accept(svc, scope, item)
+        if background:
+            accepted = intake.enqueue(svc.queue, accepted)
+            console.print(f"[cyan]queued[/cyan] {item} (document {accepted.document_id}): {accepted.message}",
+                          highlight=False)
+            return 0
+        if not accepted.changed:
+            console.print(f"[dim]unchanged[/dim] {item}", highlight=False)
+            return 0
+        result = ingest_document(svc.ingest, accepted.document_id)
+    except (IngestError, OSError) as exc:
+        err_console.print(f"[red]failed[/red] {exc}", highlight=False)
+        return 1
+    if result.status == "failed":
+        err_console.print(f"[red]failed[/red] {result.message}", highlight=False)
+        return 1
+    console.print(f"[green]ready[/green] {item}: {result.chunks} chunks", highlight=False)
+    return 0
+
+
+def _docs_table(docs: list[DocumentInfo]) -> Table:
+    table = Table("id", "title", "status", "chunks", "scope", "source")
+    for d in docs:
+        status = d.status if d.status != "failed" else f"failed: {d.error}"
+        if d.status == "processing":
+            status = f"processing {d.progress}%"
+        table.add_row(str(d.id), d.title, status, str(d.chunks), d.space + (f"#{d.channel}" if d.channel else ""),
+                      d.source)
+    return table
+
+
+def _doc_json(d: DocumentInfo) -> dict[str, object]:
+    return {"id": d.id, "title": d.title, "source": d.source, "status": d.status, "chunks": d.chunks,
+            "space": d.space, "channel": d.channel, "error": d.error, "progress": d.progress, "version": d.version}
+
+
+@app.command()
+def docs(
+    space: SpaceOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List documents with their status and chunk count."""
+    found = admin.documents(services(), space=space)
+    if as_json:
+        print(json.dumps([_doc_json(d) for d in found], indent=2))
+    elif not found:
+        console.print("No documents yet. Add some with `ragbot ingest PATH`.")
+    else:
+        console.print(_docs_table(found))
+
+
+@app.command()
+def forget(doc: Annotated[str, typer.Argument(help="Document id, source path/URL or title.")],
+           space: SpaceOpt = None) -> None:
+    """Delete a document and its chunks."""
+    gone = admin.forget(services(), doc, space=space)
+    console.print(f"deleted {gone.id}: {gone.title}", highlight=False)
+
+
+@app.command()
+def reindex(
+    doc: Annotated[str | None, typer.Argument(help="Document id, source or title.")] = None,
+    all_docs: Annotated[bool, typer.Option("--all", help="Reindex every document.")] = False,
+    space: SpaceOpt = None,
+    background: Annotated[bool, typer.Option("--background", help="Queue for the workers instead.")] = False,
+) -> None:
+    """Re-embed a document or everything (needed after changing the embedding model)."""
+    if bool(doc) == all_docs:
+        raise typer.BadParameter("give either a document or --all")
+    svc = services() if doc or not all_docs else _services_for_reindex()
+    results = admin.reindex(svc, ref=doc, space=space, background=background)
+    failed = [r for r in results if r.status == "failed"]
+    for r in failed:
+        err_console.print(f"[red]failed[/red] {r.document_id}: {r.message}", highlight=False)
+    console.print(f"reindexed {len(results) - len(failed)} of {len(results)} documents"
+                  + (" (queued)" if background else ""))
+    if failed:
+        raise typer.Exit(1)
+
+
+def _services_for_reindex():  # type: ignore[no-untyped-def]
+    # A model change is exactly what reindex --all is for, so the index check must not refuse it.
+    return services(check_index=False)
+
+
+@app.command()
+def jobs(space: SpaceOpt = None) -> None:
+    """List documents that are queued or processing."""
+    found = admin.in_flight(services(), space=space)
+    console.print(_docs_table(found) if found else "Nothing in flight.")
+
+
+@app.command()
+def retry(doc: Annotated[str, typer.Argument(help="Document id, source or title.")], space: SpaceOpt = None) -> None:
+    """Queue a failed document again."""
+    result = admin.retry(services(), doc, space=space)
+    console.print(f"{doc}: {result.message}", highlight=False)

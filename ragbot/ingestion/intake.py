@@ -1,0 +1,90 @@
+"""Accepting documents: check them at the door, store their bytes, and queue them for ingestion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ragbot.domain import Scope
+from ragbot.errors import FileTooLarge, QueueUnavailable, UnsupportedFile
+from ragbot.ingestion.loaders import SUPPORTED_SUFFIXES
+from ragbot.ingestion.pipeline import content_hash
+from ragbot.ports import IngestQueue
+from ragbot.storage import repository as repo
+
+INGEST_TASK = "ragbot.ingest_document"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A document accepted for ingestion."""
+
+    document_id: int
+    changed: bool
+    queued: bool = False
+    message: str = ""
+
+
+def check_upload(*, filename: str, size: int, max_bytes: int) -> None:
+    """Refuse an upload before downloading or storing it: unsupported type or over the cap."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise UnsupportedFile(f"{filename}: unsupported file type {suffix or '(none)'}; Ragbot reads {kinds}.")
+    if size > max_bytes:
+        raise FileTooLarge(
+            f"{filename}: {size / 1048576:.1f} MB is over the {max_bytes / 1048576:.0f} MB limit; "
+            "split it or ask an admin to raise RAGBOT_MAX_UPLOAD_MB."
+        )
+
+
+def add_file(
+    engine: Engine,
+    *,
+    scope: Scope,
+    data: bytes,
+    filename: str,
+    source_uri: str,
+    max_bytes: int,
+    source_kind: str = "file",
+    uploader: str | None = None,
+    chat_ref: dict[str, Any] | None = None,
+) -> Accepted:
+    """Store a file's bytes and mark its document queued; unchanged content is left as it is."""
+    check_upload(filename=filename, size=len(data), max_bytes=max_bytes)
+    with engine.begin() as conn:
+        doc_id, changed = repo.upsert_document(
+            conn, space=scope.space, channel=scope.channel, source_kind=source_kind, source_uri=source_uri,
+            title=PurePosixPath(filename).stem, filename=filename, uploader=uploader,
+            content_hash=content_hash(data), data=data, chat_ref=chat_ref,
+        )
+    return Accepted(doc_id, changed)
+
+
+def add_url(
+    engine: Engine, *, scope: Scope, url: str, uploader: str | None = None, chat_ref: dict[str, Any] | None = None
+) -> Accepted:
+    """Register a URL source as queued; the worker fetches it."""
+    with engine.begin() as conn:
+        row = repo.find_document(conn, space=scope.space, channel=scope.channel, source_uri=url)
+        doc_id, _ = repo.upsert_document(
+            conn, space=scope.space, channel=scope.channel, source_kind="url", source_uri=url, title=url,
+            filename=None, uploader=uploader, chat_ref=chat_ref,
+        )
+        if row is not None:
+            repo.requeue(conn, document_id=doc_id)
+    return Accepted(doc_id, True)
+
+
+def enqueue(queue: IngestQueue, accepted: Accepted) -> Accepted:
+    """Send an accepted document to the workers; a broker outage leaves it queued for the reconciler."""
+    if not accepted.changed:
+        return Accepted(accepted.document_id, False, False, "unchanged, nothing to do")
+    try:
+        queue.enqueue(INGEST_TASK, document_id=accepted.document_id)
+    except QueueUnavailable:
+        return Accepted(accepted.document_id, True, False, "queued; the workers will pick it up when the queue is back")
+    return Accepted(accepted.document_id, True, True, "queued")

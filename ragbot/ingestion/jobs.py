@@ -1,0 +1,80 @@
+"""Background jobs as plain functions; the Celery tasks in workers/ are thin wrappers over these."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from ragbot import admin
+from ragbot.domain import DocStatus
+from ragbot.errors import QueueUnavailable
+from ragbot.ingestion.intake import INGEST_TASK
+from ragbot.ingestion.pipeline import IngestResult, LoggingNotifier, document_lock, ingest_document
+from ragbot.storage import repository as repo
+from ragbot.wiring import Services
+
+_log = logging.getLogger(__name__)
+
+URL_TASK = "ragbot.ingest_url"
+
+
+def reconcile(svc: Services, *, older_than_seconds: int) -> list[int]:
+    """Re-queue documents stuck in queued or processing; Postgres, not the broker, says what is unfinished."""
+    with svc.engine.begin() as conn:
+        stuck = repo.claim_stuck_documents(conn, older_than_seconds=older_than_seconds)
+    sent: list[int] = []
+    for doc_id in stuck:
+        try:
+            svc.queue.enqueue(INGEST_TASK, document_id=doc_id)
+        except QueueUnavailable:
+            # The rest stay queued and are claimed again after another threshold.
+            _log.warning("reconciler: queue unavailable, %d documents wait", len(stuck) - len(sent))
+            break
+        sent.append(doc_id)
+    if stuck:
+        _log.info("reconciler re-sent %d stuck documents: %s", len(sent), sent)
+    return sent
+
+
+def resync_urls(svc: Services) -> list[int]:
+    """Send every ready URL source for a re-fetch; each re-indexes only when its content changed."""
+    with svc.engine.connect() as conn:
+        ids = repo.url_documents(conn)
+    sent: list[int] = []
+    for doc_id in ids:
+        try:
+            svc.queue.enqueue(URL_TASK, document_id=doc_id)
+        except QueueUnavailable:
+            break  # the next scheduled re-sync tries again
+        sent.append(doc_id)
+    return sent
+
+
+def resync_url(svc: Services, document_id: int) -> IngestResult:
+    """Re-fetch one URL source; unchanged content costs no embedding and no chunk write."""
+    # A routine re-sync must not edit the chat message that announced the original upload.
+    quiet = replace(svc.ingest, notifier=LoggingNotifier())
+    return ingest_document(quiet, document_id, force=True)
+
+
+def reindex_document(svc: Services, document_id: int) -> IngestResult:
+    """Rebuild one document's chunks from its current content."""
+    return admin.requeue(svc, [document_id], background=False)[0]
+
+
+def reindex_space(svc: Services, space: str) -> int:
+    """Queue every document of a space for re-indexing; returns how many."""
+    return len(admin.reindex(svc, space=space, background=True))
+
+
+def delete_document(svc: Services, document_id: int) -> bool:
+    """Delete a document with its chunks and bytes, after any ingestion of it has finished."""
+    with document_lock(svc.engine, document_id), svc.engine.begin() as conn:
+        return repo.delete_document(conn, document_id=document_id)
+
+
+def give_up(svc: Services, document_id: int, reason: str) -> None:
+    """Mark a document failed with a reason a user can act on (retries exhausted, time limit hit)."""
+    with svc.engine.begin() as conn:
+        repo.set_status(conn, document_id=document_id, status=DocStatus.FAILED, progress=100, error=reason)
+    svc.notifier.notify(document_id, DocStatus.FAILED.value, 100, reason)

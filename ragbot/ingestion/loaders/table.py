@@ -1,0 +1,109 @@
+"""CSV loader: each row becomes "Header: value; ..." and rows are grouped into located sections."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import PurePath
+
+from ragbot.domain import LoadedDocument, Section
+from ragbot.errors import CorruptFile
+from ragbot.ingestion.loaders.common import TextBudget, decode_text
+
+FIELD_LIMIT = 1_000_000
+ROWS_PER_SECTION = 10
+# Small enough that a section fits one default chunk (400 chars less the 40 of overlap), so a
+# chunk's "rows a–b" location names exactly the rows it holds.
+CHARS_PER_SECTION = 360
+_HEADER_CHARS = 80
+_DELIMITERS = ",;\t|"
+# Lines as io.StringIO(text, newline="") hands them to csv, cut at CR LF, CR or LF and kept whole; StringIO would
+# copy the text at 4 bytes a character first.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_LEADING_NEWLINES = re.compile(r"\n*")
+
+# The csv module's limit is process-wide; only ever raise it (default 128 KiB) so other users
+# keep at least what they had. The per-field check below enforces our own limit either way.
+if csv.field_size_limit() < FIELD_LIMIT:
+    csv.field_size_limit(FIELD_LIMIT)
+
+
+def load_csv(data: bytes, name: str) -> LoadedDocument:
+    """A CSV file: the first row names the columns; sections hold a few rows, located "rows a–b"."""
+    text = decode_text(data)
+    rows = _rows(text, name)
+    header = next(rows, None)
+    sections = list(_sections(_labels(header or []), rows, TextBudget(name)))
+    return LoadedDocument(PurePath(name).stem, sections)
+
+
+def _rows(text: str, name: str) -> Iterator[list[str]]:
+    reader = csv.reader((m.group() for m in _LINE.finditer(text)), delimiter=_delimiter(text))
+    number = 0
+    try:
+        for row in reader:
+            number += 1
+            if any(len(cell) > FIELD_LIMIT for cell in row):
+                raise CorruptFile(_message(name, number, "field larger than field limit"))
+            yield row
+    except csv.Error as exc:
+        raise CorruptFile(_message(name, number + 1, str(exc))) from exc
+
+
+def _message(name: str, row: int, reason: str) -> str:
+    if "field limit" in reason:
+        return (
+            f"{name}: a value in row {row} is over {FIELD_LIMIT // 1_000_000} MB, probably an unclosed quote; "
+            "fix the quoting or split the data, then upload it again."
+        )
+    return f"{name}: the CSV could not be parsed at row {row} ({reason}); fix the file and upload it again."
+
+
+def _delimiter(text: str) -> str:
+    """The most frequent of , ; tab | in the first line (the header), comma when none appears."""
+    leading = _LEADING_NEWLINES.match(text)  # finds where the header starts without copying the text
+    start = leading.end() if leading else 0
+    first = text[start : start + 65536].split("\n", 1)[0]
+    best = max(_DELIMITERS, key=first.count)
+    return best if first.count(best) else ","
+
+
+def _labels(header: list[str]) -> list[str]:
+    return [" ".join(h.split())[:_HEADER_CHARS] or f"column {i}" for i, h in enumerate(header, start=1)]
+
+
+def _line(labels: list[str], row: list[str]) -> str:
+    """Header: value pairs for the non-empty cells; extra cells get "column N"."""
+    pairs = []
+    for i, cell in enumerate(row):
+        value = " ".join(cell.split())
+        if value:
+            label = labels[i] if i < len(labels) else f"column {i + 1}"
+            pairs.append(f"{label}: {value}")
+    return "; ".join(pairs)
+
+
+def _sections(labels: list[str], rows: Iterator[list[str]], budget: TextBudget) -> Iterator[Section]:
+    """Group row lines; row numbers count the header as row 1, as a spreadsheet shows them."""
+    lines: list[str] = []
+    first = last = size = 0
+    for number, row in enumerate(rows, start=2):
+        line = _line(labels, row)
+        if not line:
+            continue
+        budget.spend(line)
+        if lines and (len(lines) >= ROWS_PER_SECTION or size + len(line) > CHARS_PER_SECTION):
+            yield _section(lines, first, last)
+            lines, size = [], 0
+        if not lines:
+            first = number
+        lines.append(line)
+        size, last = size + len(line) + 1, number
+    if lines:
+        yield _section(lines, first, last)
+
+
+def _section(lines: list[str], first: int, last: int) -> Section:
+    location = f"row {first}" if first == last else f"rows {first}–{last}"
+    return Section("\n".join(lines), location)

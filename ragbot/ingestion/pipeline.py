@@ -1,0 +1,244 @@
+"""The one ingestion entry point: load, split, embed (through the cache) and store a document."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from ragbot.config import Settings
+from ragbot.domain import ChunkDraft, DocStatus, LoadedStream
+from ragbot.errors import IngestError, NotFound, TransientError
+from ragbot.ingestion.loaders import stream_bytes
+from ragbot.ingestion.splitter import iter_chunks
+from ragbot.observability import metrics
+from ragbot.observability.logging import log_context
+from ragbot.ports import Embedder, Notifier
+from ragbot.storage import repository as repo
+from ragbot.storage import vectors
+
+_log = logging.getLogger(__name__)
+_DOC_LOCK_SPACE = 1_000_000_000_000  # keeps document locks apart from other advisory locks
+# Chunks embedded and written per step: bounds a worker's memory whatever the size of the document, and is
+# large enough that the per-step costs (a cache lookup, a COPY, a progress update) stay small.
+_WINDOW = 512
+
+
+class LoggingNotifier:
+    """Notifier that writes progress to the log."""
+
+    def notify(self, document_id: int, state: str, percent: int, message: str) -> None:
+        """Log one progress step."""
+        _log.info("document %s %s %s%% %s", document_id, state, percent, message)
+
+
+@dataclass
+class IngestContext:
+    """What the pipeline needs: the database, the embedder, settings and who hears progress."""
+
+    engine: Engine
+    embedder: Embedder
+    settings: Settings
+    notifier: Notifier
+    fetch_url: object | None = None  # callable(url, max_bytes) -> (bytes, filename); None: URLs unsupported
+    # Exceptions the caller handles itself (a worker's time limit), never turned into "unexpected error".
+    passthrough: tuple[type[BaseException], ...] = ()
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The outcome of one run for one document."""
+
+    document_id: int
+    status: str  # ready | failed | skipped
+    chunks: int = 0
+    embedded: int = 0
+    message: str = ""
+
+
+def content_hash(data: bytes) -> str:
+    """Hash of a document's bytes, used to skip unchanged content."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@contextmanager
+def document_lock(engine: Engine, document_id: int) -> Iterator[None]:
+    """Hold a session advisory lock so two deliveries of one document never interleave."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _DOC_LOCK_SPACE + document_id})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _DOC_LOCK_SPACE + document_id})
+            conn.commit()
+
+
+def embed_with_cache(ctx: IngestContext, drafts: Sequence[ChunkDraft]) -> tuple[list, int]:
+    """Vectors for the drafts, embedding only texts missing from the cache; returns (vectors, newly embedded)."""
+    model = ctx.embedder.model_id
+    hashes = [vectors.text_hash(d.text) for d in drafts]
+    with ctx.engine.connect() as conn:
+        known: dict[bytes, Any] = dict(vectors.cached_vectors(conn, model=model, hashes=list(set(hashes))))
+    missing: dict[bytes, str] = {}
+    for h, d in zip(hashes, drafts, strict=True):
+        if h not in known and h not in missing:
+            missing[h] = d.text
+    todo = list(missing.items())
+    batch = max(1, ctx.settings.embed_batch_size)
+    for start in range(0, len(todo), batch):
+        part = todo[start : start + batch]
+        vecs = ctx.embedder.embed_documents([t for _, t in part])
+        # Committed batch by batch: after a crash or a retry, finished batches come from the cache.
+        with ctx.engine.begin() as conn:
+            vectors.store_vectors(conn, model=model, items=[(h, v) for (h, _), v in zip(part, vecs, strict=True)])
+        known.update({h: v for (h, _), v in zip(part, vecs, strict=True)})
+    return [known[h] for h in hashes], len(todo)
+
+
+def _source_bytes(ctx: IngestContext, row) -> tuple[bytes, str]:  # type: ignore[no-untyped-def]
+    if row.source_kind == "url" and ctx.fetch_url is not None:
+        data, filename = ctx.fetch_url(row.source_uri, ctx.settings.max_upload_bytes)  # type: ignore[operator]
+        return data, filename
+    with ctx.engine.connect() as conn:
+        data = repo.read_blob(conn, document_id=row.id)
+    if data is None:
+        raise IngestError(f"{row.title}: the stored file is missing; upload it again.")
+    return data, row.filename or row.source_uri
+
+
+def ingest_document(ctx: IngestContext, document_id: int, *, force: bool = False) -> IngestResult:
+    """Bring a document's chunks up to its current version; safe to run twice or concurrently."""
+    started = time.perf_counter()
+    with log_context(document_id=document_id), document_lock(ctx.engine, document_id):
+        with ctx.engine.connect() as conn:
+            row = repo.get_document_row(conn, document_id=document_id)
+        if row is None:
+            raise NotFound(f"Document {document_id} does not exist (it may have been deleted).")
+        if not force and row.status == "ready" and row.indexed_version == row.version:
+            result = IngestResult(document_id, "skipped", row.chunk_count, 0, "already up to date")
+        else:
+            try:
+                result = _run(ctx, row)
+            except TransientError:
+                metrics.ingest_retry(time.perf_counter() - started)
+                raise
+        metrics.document_ingested(result.status, time.perf_counter() - started)
+        return result
+
+
+def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-def]
+    doc_id, version = row.id, row.version
+    _set(ctx, doc_id, DocStatus.PROCESSING, 5, "reading the file", version=version)
+    try:
+        data, filename = _source_bytes(ctx, row)
+        digest = content_hash(data)
+        if row.source_kind == "url" and digest == row.indexed_hash and row.chunk_count:
+            with ctx.engine.begin() as conn:
+                if not repo.mark_ready(conn, document_id=doc_id, version=version, content_hash=digest,
+                                       title=row.title, chunks=row.chunk_count):
+                    return IngestResult(doc_id, "skipped", 0, 0, "superseded by a newer version")
+            _set(ctx, doc_id, DocStatus.READY, 100, f"unchanged, {row.chunk_count} chunks")
+            return IngestResult(doc_id, "ready", row.chunk_count, 0, "unchanged")
+        loaded = stream_bytes(data, filename, max_bytes=ctx.settings.max_upload_bytes)
+        del data  # before the sections are read: from here on the extracted text is all that is needed
+        outcome = _index(ctx, row, loaded, digest=digest, filename=filename)
+        if outcome is None:
+            return IngestResult(doc_id, "skipped", 0, 0, "superseded by a newer version")
+        count, embedded = outcome
+    except IngestError as exc:
+        _set(ctx, doc_id, DocStatus.FAILED, 100, str(exc), error=str(exc), version=version)
+        return IngestResult(doc_id, "failed", 0, 0, str(exc))
+    except TransientError as exc:
+        # Back to queued: the worker retries, and the reconciler picks it up if the worker dies.
+        _set(ctx, doc_id, DocStatus.QUEUED, 0, f"will retry: {exc}", version=version)
+        raise
+    except DBAPIError as exc:
+        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+            raise  # a lost database: the worker retries and the reconciler re-sends
+        return _unexpected(ctx, doc_id, version)
+    except Exception as exc:
+        if isinstance(exc, ctx.passthrough):
+            raise
+        return _unexpected(ctx, doc_id, version)
+    _set(ctx, doc_id, DocStatus.READY, 100, f"{count} chunks")
+    return IngestResult(doc_id, "ready", count, embedded, f"{count} chunks")
+
+
+def _index(ctx: IngestContext, row, loaded: LoadedStream, *, digest: str,  # type: ignore[no-untyped-def]
+           filename: str) -> tuple[int, int] | None:
+    """Split, embed and write a document's chunks window by window, swapping them in with one commit.
+
+    Returns (chunks, newly embedded), or None when a newer version took over meanwhile. Sections are read and
+    only one window of chunks and vectors is in memory at a time, so a worker's memory does not grow with the
+    document beyond its text.
+    """
+    doc_id, version = row.id, row.version
+    size, overlap = ctx.settings.chunk_size, ctx.settings.chunk_overlap
+    total_chars = max(1, loaded.chars)
+    count = embedded = 0
+    with ctx.engine.connect() as conn:
+        # One transaction from the first window to the swap: readers see the old chunks until it commits, and
+        # a crash leaves nothing half-written. No need to wait for the commit's WAL flush either: should the
+        # server crash before it, the document is still 'processing' on disk and the reconciler runs it again.
+        conn.execute(text("SET LOCAL synchronous_commit = off"))
+        # KEY SHARE keeps the row from being deleted under us (a deletion waits for this commit instead of
+        # deadlocking with it) while status updates and new uploads of the document go on.
+        if conn.execute(text("SELECT 1 FROM documents WHERE id = :id FOR KEY SHARE"), {"id": doc_id}).first() is None:
+            return None
+        vectors.delete_chunks(conn, document_id=doc_id)
+        for window in _windows(iter_chunks(loaded.sections, size=size, overlap=overlap), _WINDOW):
+            vecs, new = embed_with_cache(ctx, window)
+            vectors.append_chunks(conn, document_id=doc_id, space=row.space_id, channel=row.channel, drafts=window,
+                                  vectors=vecs)
+            count, embedded = count + len(window), embedded + new
+            share = min(1.0, count * (size - overlap) / total_chars)  # chunks advance by about size - overlap
+            _set(ctx, doc_id, DocStatus.PROCESSING, 20 + int(75 * share), f"indexed {count} chunks", version=version)
+        if not count:
+            raise IngestError(f"{filename}: no text to index after extraction; check the file has readable text.")
+        current = repo.get_document_row(conn, document_id=doc_id, lock=True)
+        if current is None or current.version != version:
+            return None
+        # Read only now: a Markdown title is its first H1, known once all the sections have been read.
+        title = loaded.title() or row.title
+        repo.mark_ready(conn, document_id=doc_id, version=version, content_hash=digest, title=title, chunks=count)
+        conn.commit()
+    return count, embedded
+
+
+def _windows(drafts: Iterator[ChunkDraft], size: int) -> Iterator[list[ChunkDraft]]:
+    """Consecutive lists of at most size drafts."""
+    window: list[ChunkDraft] = []
+    for draft in drafts:
+        window.append(draft)
+        if len(window) == size:
+            yield window
+            window = []
+    if window:
+        yield window
+
+
+def _unexpected(ctx: IngestContext, doc_id: int, version: int) -> IngestResult:
+    """A bug or an unforeseen input: fail the document visibly instead of leaving it 'processing' forever."""
+    _log.exception("unexpected error ingesting document %s", doc_id)
+    message = "an unexpected error stopped indexing; an admin can find the details in the worker log."
+    _set(ctx, doc_id, DocStatus.FAILED, 100, message, error=message, version=version)
+    return IngestResult(doc_id, "failed", 0, 0, message)
+
+
+def _set(ctx: IngestContext, doc_id: int, status: DocStatus, percent: int, message: str,
+         error: str | None = None, version: int | None = None) -> None:
+    if status is not DocStatus.READY:
+        with ctx.engine.begin() as conn:
+            moved = repo.set_status(conn, document_id=doc_id, status=status, progress=percent, error=error,
+                                    version=version)
+        if not moved:
+            return  # a newer upload owns the document's state now; this run's news is stale
+    ctx.notifier.notify(doc_id, status.value, percent, message)

@@ -1,0 +1,120 @@
+"""Recursive character splitter: cut at the coarsest boundary that fits, merge up to size, overlap a little."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from ragbot.domain import ChunkDraft, Section
+
+# Coarsest first. Each pattern marks where a piece may end (the cut is after the match), so
+# joining the pieces gives back the text exactly and sentences keep their full stops.
+_SEPARATORS = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"\n+(?=#{1,6}[ \t])",  # before a Markdown heading
+        r"\n[ \t]*\n\s*",  # paragraph break
+        r"\n",  # line break
+        r"[.?!…][\"'”’)\]]*[ \t]+",  # sentence end
+        r";\s+",
+        r",\s+",
+    )
+)
+
+
+def split_sections(sections: Iterable[Section], *, size: int = 400, overlap: int = 40) -> list[ChunkDraft]:
+    """Split sections into chunks of at most size characters, each carrying its section's location."""
+    return list(iter_chunks(sections, size=size, overlap=overlap))
+
+
+def iter_chunks(sections: Iterable[Section], *, size: int = 400, overlap: int = 40) -> Iterator[ChunkDraft]:
+    """split_sections one chunk at a time, so a large document never has all its chunks in memory at once."""
+    if size <= 0 or not 0 <= overlap < size:
+        raise ValueError(f"need size > 0 and 0 <= overlap < size, got size={size}, overlap={overlap}")
+    ordinal = 0
+    for section in sections:
+        # Pieces leave room for the overlap, so every chunk can start with the previous one's last words.
+        for text in _merge(_pieces(section.text, size - overlap, 0), size, overlap):
+            yield ChunkDraft(ordinal, text, section.location)
+            ordinal += 1
+
+
+def _pieces(text: str, limit: int, level: int) -> Iterator[str]:
+    """Pieces of at most limit characters, cut at the coarsest separator that makes them fit."""
+    if len(text) <= limit:
+        yield text
+    elif level == len(_SEPARATORS):
+        yield from _words(text, limit)
+    else:
+        for part in _cut(text, _SEPARATORS[level]):
+            yield from _pieces(part, limit, level + 1)
+
+
+def _words(text: str, limit: int) -> Iterator[str]:
+    """Greedy runs of whole words of at most limit characters; a longer word is hard-cut.
+
+    Packing here instead of yielding single words keeps long unpunctuated text fast.
+    """
+    start = 0
+    while len(text) - start > limit:
+        end = start + limit
+        space = text.rfind(" ", start + 1, end)
+        cut = space + 1 if space > start else end
+        yield text[start:cut]
+        start = cut
+    yield text[start:]
+
+
+def _cut(text: str, pattern: re.Pattern[str]) -> Iterator[str]:
+    """Cut text after each match of pattern; the parts join back to text.
+
+    One at a time: a section can be a whole large file, and a list of its paragraphs would hold it all again.
+    """
+    start = 0
+    for match in pattern.finditer(text):
+        end = match.end()
+        if start < end < len(text):
+            yield text[start:end]
+            start = end
+    yield text[start:]
+
+
+def _merge(pieces: Iterator[str], size: int, overlap: int) -> Iterator[str]:
+    """Pack pieces into chunks of at most size; each new chunk starts with the last words of the one before."""
+    buffer: list[str] = []
+    length, fresh = 0, False  # fresh: the buffer holds text not yet emitted
+    for piece in pieces:
+        if length + len(piece) > size:
+            joined = "".join(buffer)
+            if fresh and joined.strip():
+                yield joined.strip()
+            tail = _tail(joined, min(overlap, size - len(piece)))
+            buffer, length, fresh = ([tail] if tail else []), len(tail), False
+        buffer.append(piece)
+        length += len(piece)
+        fresh = fresh or bool(piece.strip())
+    joined = "".join(buffer).strip()
+    if fresh and joined:
+        yield joined
+
+
+def _tail(text: str, limit: int) -> str:
+    """At most limit trailing characters of text, starting at a word boundary and ending in one space."""
+    room = limit - 1  # the trailing space that separates the tail from the next piece
+    text = text.rstrip()
+    if room <= 0 or not text:
+        return ""
+    if len(text) <= room:
+        return text + " "
+    tail = text[-room:]
+    if not text[-room - 1].isspace():
+        # Starting mid-word would give the next chunk a word fragment; skip to the next word.
+        cut = _first_space(tail)
+        tail = tail[cut:] if cut >= 0 else ""
+    tail = tail.lstrip()
+    return tail + " " if tail else ""
+
+
+def _first_space(text: str) -> int:
+    match = re.search(r"\s", text)
+    return match.start() if match else -1

@@ -1,0 +1,296 @@
+"""Keyword-only repository functions over a SQLAlchemy connection: documents, blobs and state."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from ragbot.domain import DocStatus, DocumentInfo
+from ragbot.errors import TransientError
+
+_DOC_COLUMNS = (
+    "d.id, d.space_id, d.channel, d.title, d.source_uri, d.status, d.error, d.chunk_count, d.version, d.progress,"
+    " d.uploader"
+)
+
+
+def _info(row: Any) -> DocumentInfo:
+    return DocumentInfo(
+        id=row.id, space=row.space_id, channel=row.channel, title=row.title, source=row.source_uri,
+        status=row.status, error=row.error, chunks=row.chunk_count, version=row.version, progress=row.progress,
+        uploader=row.uploader,
+    )
+
+
+def ensure_space(conn: Connection, *, space_id: str, platform: str | None = None, name: str | None = None) -> None:
+    """Create the space row if it is new."""
+    conn.execute(
+        text("INSERT INTO spaces (id, platform, name) VALUES (:id, :p, :n) ON CONFLICT (id) DO NOTHING"),
+        {"id": space_id, "p": platform or space_id.split(":", 1)[0], "n": name},
+    )
+
+
+def find_document(conn: Connection, *, space: str, channel: str | None, source_uri: str) -> Any | None:
+    """The document row for a source in a scope, or None."""
+    return conn.execute(
+        text(
+            "SELECT * FROM documents WHERE space_id = :s AND coalesce(channel, '') = coalesce(:c, '')"
+            " AND source_uri = :u"
+        ),
+        {"s": space, "c": channel, "u": source_uri},
+    ).first()
+
+
+_BLOB_SLICE = 8 * 1024 * 1024  # bytes per fetch when reading an upload back
+
+
+def get_document_row(conn: Connection, *, document_id: int, lock: bool = False) -> Any | None:
+    """The full document row, optionally locked FOR UPDATE."""
+    sql = "SELECT * FROM documents WHERE id = :id" + (" FOR UPDATE" if lock else "")
+    return conn.execute(text(sql), {"id": document_id}).first()
+
+
+def upsert_document(
+    conn: Connection,
+    *,
+    space: str,
+    channel: str | None,
+    source_kind: str,
+    source_uri: str,
+    title: str,
+    filename: str | None = None,
+    uploader: str | None = None,
+    content_hash: str | None = None,
+    data: bytes | None = None,
+    chat_ref: dict[str, Any] | None = None,
+) -> tuple[int, bool]:
+    """Create or update a document as queued; returns (id, changed). Same content on a ready document: no change."""
+    ensure_space(conn, space_id=space)
+    row = find_document(conn, space=space, channel=channel, source_uri=source_uri)
+    if row is not None and content_hash is not None and row.indexed_hash == content_hash and row.status == "ready":
+        return row.id, False
+    params = {
+        "s": space, "c": channel, "k": source_kind, "u": source_uri, "t": title, "f": filename, "up": uploader,
+        "h": content_hash, "ref": json.dumps(chat_ref) if chat_ref else None,
+    }
+    doc_id = None
+    if row is None:
+        doc_id = conn.execute(
+            text(
+                "INSERT INTO documents (space_id, channel, source_kind, source_uri, title, filename, uploader,"
+                " content_hash, chat_ref) VALUES (:s, :c, :k, :u, :t, :f, :up, :h, CAST(:ref AS jsonb))"
+                " ON CONFLICT DO NOTHING RETURNING id"
+            ),
+            params,
+        ).scalar()
+        # Two first uploads of one source at once: the loser updates the winner's row like a re-upload.
+        row = None if doc_id is not None else find_document(conn, space=space, channel=channel, source_uri=source_uri)
+    if row is not None:
+        doc_id = row.id
+        conn.execute(
+            text(
+                "UPDATE documents SET title = :t, filename = :f, uploader = coalesce(:up, uploader), content_hash = :h,"
+                " chat_ref = coalesce(CAST(:ref AS jsonb), chat_ref), status = 'queued', error = NULL, progress = 0,"
+                " version = version + 1, updated_at = now(), status_changed_at = now() WHERE id = :id"
+            ),
+            {**params, "id": doc_id},
+        )
+    if data is not None:
+        conn.execute(
+            text(
+                "INSERT INTO document_blobs (document_id, content_hash, data) VALUES (:id, :h, :d)"
+                " ON CONFLICT (document_id) DO UPDATE SET content_hash = EXCLUDED.content_hash, data = EXCLUDED.data"
+            ),
+            {"id": doc_id, "h": content_hash or "", "d": data},
+        )
+    assert doc_id is not None  # inserted above, or found after losing the insert race
+    return doc_id, True
+
+
+def read_blob(conn: Connection, *, document_id: int) -> bytes | None:
+    """The stored original bytes of a document."""
+    raw = conn.connection.driver_connection
+    # Binary results, in slices: libpq keeps a connection's largest message in its input buffer for good and
+    # text format doubles it as hex, so fetching a 20 MB upload whole left 60 MB in the worker.
+    with raw.cursor(binary=True) as cur:  # type: ignore[union-attr]
+        for _ in range(3):
+            cur.execute("SELECT octet_length(data), content_hash FROM document_blobs WHERE document_id = %s",
+                        (document_id,))
+            head = cur.fetchone()
+            if head is None:
+                return None
+            parts = []
+            for start in range(0, head[0], _BLOB_SLICE):
+                cur.execute("SELECT substring(data FROM %s FOR %s), content_hash FROM document_blobs"
+                            " WHERE document_id = %s", (start + 1, _BLOB_SLICE, document_id))
+                part = cur.fetchone()
+                if part is None or part[1] != head[1]:
+                    break  # a new upload replaced the file between two slices: read the new one from the start
+                parts.append(part[0])
+            else:
+                return b"".join(parts)
+    raise TransientError("the file kept changing while it was being read; the worker will retry.")
+
+
+def set_status(
+    conn: Connection,
+    *,
+    document_id: int,
+    status: DocStatus,
+    progress: int | None = None,
+    error: str | None = None,
+    version: int | None = None,
+) -> bool:
+    """Move a document to a state; with a version, only while that version is current. False when nothing moved."""
+    result = conn.execute(
+        text(
+            "UPDATE documents SET status_changed_at = CASE WHEN status = :st THEN status_changed_at ELSE now() END,"
+            " status = :st, progress = coalesce(:p, progress), error = :e, updated_at = now()"
+            " WHERE id = :id AND (CAST(:v AS int) IS NULL OR version = :v)"
+        ),
+        {"st": status.value, "p": progress, "e": error, "id": document_id, "v": version},
+    )
+    return result.rowcount == 1
+
+
+def set_chat_ref(conn: Connection, *, document_id: int, chat_ref: dict[str, Any]) -> None:
+    """Remember the chat message that shows this document's status."""
+    conn.execute(
+        text("UPDATE documents SET chat_ref = CAST(:r AS jsonb) WHERE id = :id"),
+        {"r": json.dumps(chat_ref), "id": document_id},
+    )
+
+
+def mark_ready(conn: Connection, *, document_id: int, version: int, content_hash: str, title: str, chunks: int) -> bool:
+    """Finish a version; False when a newer version arrived meanwhile (its own run will finish it)."""
+    result = conn.execute(
+        text(
+            "UPDATE documents SET status = 'ready', progress = 100, error = NULL, indexed_version = version,"
+            " indexed_hash = :h, content_hash = :h, title = :t, chunk_count = :n, updated_at = now(),"
+            " status_changed_at = now() WHERE id = :id AND version = :v"
+        ),
+        {"h": content_hash, "t": title, "n": chunks, "id": document_id, "v": version},
+    )
+    return result.rowcount == 1
+
+
+def list_documents(
+    conn: Connection, *, space: str | None = None, statuses: Sequence[str] | None = None
+) -> list[DocumentInfo]:
+    """Documents, newest first, optionally for one space or some states."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if space is not None:
+        clauses.append("d.space_id = :s")
+        params["s"] = space
+    if statuses:
+        clauses.append("d.status = ANY(:st)")
+        params["st"] = list(statuses)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    rows = conn.execute(text(f"SELECT {_DOC_COLUMNS} FROM documents d{where} ORDER BY d.id"), params)
+    return [_info(r) for r in rows]
+
+
+def get_document(conn: Connection, *, document_id: int) -> DocumentInfo | None:
+    """One document's listing."""
+    row = conn.execute(text(f"SELECT {_DOC_COLUMNS} FROM documents d WHERE d.id = :id"), {"id": document_id}).first()
+    return _info(row) if row else None
+
+
+def resolve_document(conn: Connection, *, ref: str, space: str | None = None) -> DocumentInfo | None:
+    """Find a document by id, exact source, title, or a unique source ending in /ref (e.g. handbook/leave.md)."""
+    if ref.isdigit():
+        # An id never falls through to other matches: `forget 2` run twice must not delete another document.
+        doc = get_document(conn, document_id=int(ref))
+        return doc if doc and (space is None or doc.space == space) else None
+    params: dict[str, Any] = {"r": ref, "suffix": "%/" + ref.replace("%", r"\%").replace("_", r"\_")}
+    space_sql = ""
+    if space is not None:
+        space_sql = " AND d.space_id = :s"
+        params["s"] = space
+    rows = conn.execute(
+        text(
+            f"SELECT {_DOC_COLUMNS} FROM documents d WHERE (d.source_uri = :r OR d.source_uri LIKE :suffix"
+            f" OR d.title = :r){space_sql} ORDER BY (d.source_uri = :r) DESC, d.id LIMIT 2"
+        ),
+        params,
+    ).all()
+    if len(rows) == 1 or (rows and rows[0].source_uri == ref):
+        return _info(rows[0])
+    return None
+
+
+def delete_document(conn: Connection, *, document_id: int) -> bool:
+    """Remove a document with its chunks and bytes; False when it did not exist."""
+    return conn.execute(text("DELETE FROM documents WHERE id = :id"), {"id": document_id}).rowcount == 1
+
+
+def requeue(conn: Connection, *, document_id: int) -> None:
+    """Mark a document for another run of its current content (reindex or retry)."""
+    conn.execute(
+        text(
+            "UPDATE documents SET status = 'queued', progress = 0, error = NULL, indexed_version = NULL,"
+            " indexed_hash = NULL, status_changed_at = now(), updated_at = now() WHERE id = :id"
+        ),
+        {"id": document_id},
+    )
+
+
+def stuck_documents(conn: Connection, *, older_than_seconds: int) -> list[int]:
+    """Documents queued or processing for longer than the threshold."""
+    rows = conn.execute(
+        text(
+            "SELECT id FROM documents WHERE status IN ('queued', 'processing')"
+            " AND status_changed_at < now() - make_interval(secs => :s) ORDER BY id"
+        ),
+        {"s": older_than_seconds},
+    )
+    return [r.id for r in rows]
+
+
+def claim_stuck_documents(conn: Connection, *, older_than_seconds: int) -> list[int]:
+    """Atomically move documents stuck in queued/processing back to a fresh 'queued'; returns their ids.
+
+    Resetting status_changed_at in the same statement means two reconcilers never both claim a document,
+    and a claimed document is not re-sent again before another full threshold has passed.
+    """
+    rows = conn.execute(
+        text(
+            "UPDATE documents SET status = 'queued', progress = 0, status_changed_at = now(), updated_at = now()"
+            " WHERE status IN ('queued', 'processing') AND status_changed_at < now() - make_interval(secs => :s)"
+            " RETURNING id"
+        ),
+        {"s": older_than_seconds},
+    )
+    return sorted(r.id for r in rows)
+
+
+def url_documents(conn: Connection, *, statuses: Sequence[str] = ("ready",)) -> list[int]:
+    """Ids of URL sources in the given states."""
+    rows = conn.execute(
+        text("SELECT id FROM documents WHERE source_kind = 'url' AND status = ANY(:st) ORDER BY id"),
+        {"st": list(statuses)},
+    )
+    return [r.id for r in rows]
+
+
+def stats(conn: Connection, *, space: str | None = None) -> dict[str, Any]:
+    """Counts for admins: documents by state, chunks, questions and the grounded ratio."""
+    p = {"s": space}
+    where = "WHERE space_id = :s" if space else ""
+    counts = conn.execute(text(f"SELECT status, count(*) FROM documents {where} GROUP BY status"), p).all()
+    by_state: dict[str, int] = {row[0]: row[1] for row in counts}
+    chunks = conn.execute(text(f"SELECT count(*) FROM chunks {where}"), p).scalar_one()
+    q = conn.execute(
+        text(f"SELECT count(*), coalesce(avg(grounded::int), 0) FROM questions {where}"), p
+    ).one()
+    return {
+        "documents": sum(by_state.values()),
+        "by_status": by_state,
+        "chunks": chunks,
+        "questions": q[0],
+        "grounded_ratio": round(float(q[1]), 3),
+    }

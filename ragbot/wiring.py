@@ -1,0 +1,144 @@
+"""Composition root: the one place that picks implementations from Settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from ragbot.config import Settings
+from ragbot.ingestion.pipeline import IngestContext, LoggingNotifier
+from ragbot.ports import ChatModel, Embedder, IngestQueue, Notifier, Reranker
+from ragbot.rag import RagService
+from ragbot.storage import db
+from ragbot.storage.search import PgChunkStore
+from ragbot.storage.vectors import ensure_index
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """Voyage when configured (or its key is set under 'auto'), else the local ONNX model."""
+    choice = settings.embedder
+    if choice == "voyage" or (choice == "auto" and settings.voyage_api_key):
+        from ragbot.providers.voyage import VoyageEmbedder
+
+        return VoyageEmbedder(
+            api_key=settings.voyage_api_key or "", model=settings.voyage_model, base_url=settings.voyage_base_url
+        )
+    from ragbot.providers.local_embedder import LocalEmbedder
+
+    return LocalEmbedder()
+
+
+def make_chat_model(settings: Settings) -> ChatModel:
+    """Claude when configured (or its key is set under 'auto'), else the extractive answerer."""
+    choice = settings.chat_model
+    if choice == "claude" or (choice == "auto" and settings.anthropic_api_key):
+        from ragbot.providers.anthropic import ClaudeChatModel
+
+        return ClaudeChatModel(
+            api_key=settings.anthropic_api_key or "", model=settings.claude_model,
+            base_url=settings.anthropic_base_url, max_tokens=settings.claude_max_tokens,
+        )
+    from ragbot.providers.extractive import ExtractiveAnswerer
+
+    return ExtractiveAnswerer()
+
+
+def make_reranker(settings: Settings) -> Reranker | None:
+    """Voyage rerank when configured (or its key is set under 'auto'), else none: fused order only."""
+    choice = settings.reranker
+    if choice == "voyage" or (choice == "auto" and settings.voyage_api_key):
+        from ragbot.providers.voyage_rerank import VoyageReranker
+
+        return VoyageReranker(
+            api_key=settings.voyage_api_key or "", model=settings.rerank_model, base_url=settings.voyage_base_url
+        )
+    return None
+
+
+def fetch_url_function(settings: Settings):  # type: ignore[no-untyped-def]
+    """The URL fetcher the pipeline uses for URL sources."""
+    from ragbot.ingestion.fetch import UrlFetcher
+
+    return UrlFetcher(timeout=settings.fetch_timeout_seconds, allow_private=settings.allow_private_urls)
+
+
+def make_notifier(settings: Settings, engine: Engine) -> Notifier:
+    """Edits chat status messages on the platforms this process has tokens for."""
+    from ragbot.chat.status import ChatStatusNotifier, StatusUpdater
+
+    updaters: list[StatusUpdater] = []
+    if settings.slack_bot_token:
+        from ragbot.adapters.slack.status import SlackStatusUpdater
+
+        updaters.append(SlackStatusUpdater(settings))
+    if settings.discord_token:
+        from ragbot.adapters.discord.status import DiscordStatusUpdater
+
+        updaters.append(DiscordStatusUpdater(settings))
+    return ChatStatusNotifier(engine, updaters)
+
+
+@dataclass
+class Services:
+    """Everything an entry point needs, built from one Settings."""
+
+    settings: Settings
+    engine: Engine
+    embedder: Embedder
+    chat: ChatModel
+    notifier: Notifier = field(default_factory=LoggingNotifier)
+    reranker: Reranker | None = None
+    queue_override: IngestQueue | None = None
+
+    @cached_property
+    def store(self) -> PgChunkStore:
+        """The chunk store, sized to the embedder's dimension."""
+        s = self.settings
+        return PgChunkStore(self.engine, dim=self.embedder.dim, candidates=s.candidates, rrf_k=s.rrf_k,
+                            ef_search=s.ef_search)
+
+    @cached_property
+    def rag(self) -> RagService:
+        """The question-answering service."""
+        s = self.settings
+        return RagService(store=self.store, embedder=self.embedder, chat=self.chat, top_k=s.top_k,
+                          min_similarity=s.min_similarity, reranker=self.reranker,
+                          rerank_candidates=s.rerank_candidates)
+
+    @cached_property
+    def ingest(self) -> IngestContext:
+        """What the ingestion pipeline needs."""
+        return IngestContext(self.engine, self.embedder, self.settings, self.notifier,
+                             fetch_url=fetch_url_function(self.settings))
+
+    @cached_property
+    def queue(self) -> IngestQueue:
+        """The background queue (Celery by task name)."""
+        if self.queue_override is not None:
+            return self.queue_override
+        from ragbot.providers.celery_queue import CeleryQueue
+
+        return CeleryQueue.from_settings(self.settings, database_url=self.engine.url.render_as_string(False))
+
+
+def build(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    chat: ChatModel | None = None,
+    notifier: Notifier | None = None,
+    queue: IngestQueue | None = None,
+    reranker: Reranker | None = None,
+    check_index: bool = True,
+) -> Services:
+    """Connect, migrate on first use, check the index's model, and assemble the services."""
+    engine = db.make_engine(db.database_url(settings))
+    db.ensure_schema(engine)
+    emb = embedder or make_embedder(settings)
+    if check_index:
+        ensure_index(engine, model=emb.model_id, dim=emb.dim)
+    return Services(settings=settings, engine=engine, embedder=emb, chat=chat or make_chat_model(settings),
+                    notifier=notifier or make_notifier(settings, engine), queue_override=queue,
+                    reranker=reranker or make_reranker(settings))
