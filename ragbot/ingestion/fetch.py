@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 import httpx
 
 from ragbot.errors import FileTooLarge, IngestError, TransientError
+from ragbot.ingestion.deadline import deadline_transport
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Sequence[str]]  # (host, port) -> address strings
@@ -171,31 +172,40 @@ class UrlFetcher:
 
     def __call__(self, url: str, max_bytes: int) -> tuple[bytes, str]:
         """Download the URL, following redirects by hand so that every hop is checked and pinned."""
+        # One wall-clock deadline from the first connect to the last byte, across every hop: httpx's own timeouts
+        # count each socket read apart, so a server dripping its headers could otherwise hold a worker for hours.
         deadline = time.monotonic() + self.timeout
         for _ in range(self.max_redirects + 1):
             target = check_url(url, allow_private=self.allow_private, resolve=self.resolve,
                                private_hosts=self.private_hosts)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise IngestError(f"{url}: the download took longer than allowed.")
+                raise IngestError(self._too_slow(url))
             try:
-                with self._client(remaining) as client, client.stream(**_pinned(target)) as resp:
+                with self._client(remaining, deadline) as client, client.stream(**_pinned(target)) as resp:
                     location = resp.headers.get("location")
                     if resp.status_code in _REDIRECTS and location:
                         url = str(target.url.join(location))
                         continue
                     return self._read(url, resp, max_bytes, deadline)
             except httpx.TimeoutException as exc:
+                if time.monotonic() >= deadline:
+                    raise IngestError(self._too_slow(url)) from exc
                 raise TransientError(f"{url}: the server did not answer in time.") from exc
             except httpx.TransportError as exc:
                 raise TransientError(f"{url}: could not connect ({exc}).") from exc
         raise IngestError(f"{url}: too many redirects.")
 
-    def _client(self, remaining: float) -> httpx.Client:
+    def _too_slow(self, url: str) -> str:
+        return (f"{url}: the download took longer than the {self.timeout:g} s allowed "
+                "(RAGBOT_FETCH_TIMEOUT_SECONDS); the server is too slow.")
+
+    def _client(self, remaining: float, deadline: float) -> httpx.Client:
         # No pooling: a kept-alive TLS connection to one name must never carry a request for another.
         # No proxy from the environment: a proxy would resolve the name again, undoing the pin.
         return httpx.Client(
-            timeout=min(self.timeout, remaining), follow_redirects=False, trust_env=False, transport=self.transport,
+            timeout=min(self.timeout, remaining), follow_redirects=False, trust_env=False,
+            transport=self.transport or deadline_transport(deadline),
             limits=httpx.Limits(max_keepalive_connections=0),
         )
 
@@ -213,7 +223,7 @@ class UrlFetcher:
             if len(body) > max_bytes:
                 raise FileTooLarge(f"{url}: the page is over the {max_bytes / 1048576:.0f} MB limit.")
             if time.monotonic() > deadline:
-                raise IngestError(f"{url}: the download took longer than allowed.")
+                raise IngestError(self._too_slow(url))
         return bytes(body), _filename(url, resp.headers.get("content-type", ""))
 
 
