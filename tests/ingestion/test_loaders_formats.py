@@ -115,6 +115,16 @@ def test_html_sections_by_h1_to_h3_only() -> None:
     assert "D" in sections[-1].text
 
 
+def test_html_site_chrome_is_dropped() -> None:
+    html = (b'<div class="related" role="navigation"><a href="/">index</a> | modules</div>'
+            b'<nav>Home Docs Blog</nav><div class="sphinxsidebar"><h3>Table of Contents</h3><ul><li>x</li></ul></div>'
+            b'<h1>enumerate<a class="headerlink" href="#e">\xc2\xb6</a></h1><p>Return an enumerate object.</p>')
+    doc = load(html, "functions.html")
+    assert [s.location for s in doc.sections] == ["enumerate"]
+    assert doc.sections[0].text.strip() == "enumerate\n\nReturn an enumerate object."
+    assert "\u00b6" not in doc.title and "Table of Contents" not in doc.sections[0].text
+
+
 def test_html_deep_nesting_does_not_crash() -> None:
     html = b"<div>" * 5000 + b"deep text" + b"</div>" * 5000
     assert "deep text" in text_of(html, "deep.html")

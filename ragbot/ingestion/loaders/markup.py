@@ -36,6 +36,10 @@ _SPACES = re.compile(r"\s+")
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 _LINE_SPACES = re.compile(r"[^\S\n]+")
+# Site chrome rather than page content: navigation bars, sidebars with the table of contents, and the "¶"
+# permalink anchors that documentation generators (Sphinx, MkDocs) put after every heading.
+_CHROME_ROLES = {"navigation", "search", "banner", "contentinfo"}
+_CHROME_CLASSES = {"headerlink", "sphinxsidebar", "related", "toctree-wrapper", "md-sidebar", "md-header", "md-footer"}
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
 
 
@@ -102,7 +106,7 @@ def _walk(root: Tag, *, headings: bool = True) -> Iterator[str | _Heading]:
             pre -= frame.pre
             yield frame.closer
         elif isinstance(child, Tag):
-            if child.name in _INVISIBLE_TAGS or _is_hidden(child):
+            if child.name in _INVISIBLE_TAGS or _is_hidden(child) or _is_chrome(child):
                 continue
             if headings and child.name in _HEADINGS:
                 yield _Heading(int(child.name[1]), " ".join(_text(child).split()))
@@ -134,6 +138,14 @@ def _is_hidden(tag: Tag) -> bool:
         return True
     style = _CSS_COMMENT.sub("", "".join(str(tag.get("style", "")).lower().split()))
     return bool(style) and _HIDING_STYLE.search(style) is not None
+
+
+def _is_chrome(tag: Tag) -> bool:
+    """Navigation, sidebars and permalink anchors: the same on every page, so they only add noise to answers."""
+    if tag.name == "nav" or str(tag.get("role", "")).lower() in _CHROME_ROLES:
+        return True
+    classes = tag.get("class") or []
+    return any(c in _CHROME_CLASSES for c in classes)
 
 
 def _tidy(text: str) -> str:
