@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-import sys
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from ragbot.config import Settings
-from ragbot.errors import RagbotError
+from ragbot.errors import IngestError, NotFound, RagbotError, TransientError
+from ragbot.observability.redaction import redact
 
 if TYPE_CHECKING:
     from ragbot.wiring import Services
@@ -46,16 +48,41 @@ def services(**overrides: object) -> Services:
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print a one-line error and return the exit to raise."""
-    err_console.print(f"[red]error:[/red] {message}", highlight=False)
+    """Print a one-line, redacted error and return the exit to raise."""
+    err_console.print(f"[red]error:[/red] {escape(redact(message))}", highlight=False)
     return typer.Exit(code)
 
 
+def exit_code(exc: BaseException) -> int:
+    """1 when the work itself failed (a document, a missing item, a passing fault); 2 for usage or configuration."""
+    return 1 if isinstance(exc, IngestError | TransientError | NotFound) else 2
+
+
+def _configure_logging() -> None:
+    """The one logging set-up every entry point uses, here for a terminal: redacted, RAGBOT_LOG_FORMAT honoured."""
+    from ragbot.observability.logging import configure_from_settings, configure_logging
+
+    try:
+        configure_from_settings(settings(), terminal=True)
+    except ValidationError:
+        configure_logging(False, "WARNING", tracebacks=False)  # the command reports the bad setting itself
+
+
 def run() -> None:
-    """Run the app, turning Ragbot errors into one readable line and a non-zero exit."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    """Run the app: one readable line per error, exit 0 ok, 1 failed work, 2 usage or configuration."""
+    _configure_logging()
     try:
         app()
     except RagbotError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
-        sys.exit(2)
+        raise SystemExit(fail(str(exc), exit_code(exc)).exit_code) from None
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors())
+        raise SystemExit(fail(f"invalid settings: {problems}", 2).exit_code) from None
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line for the user, details in the log
+        logging.getLogger("ragbot.cli").error("unexpected error", exc_info=True)
+        raise SystemExit(fail(f"unexpected {type(exc).__name__}: {_first_line(exc)}", 1).exit_code) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else "no message"

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from ragbot import admin
 from ragbot.cli.app import app, console, err_console, services, settings
 from ragbot.domain import DocumentInfo, Scope
-from ragbot.errors import IngestError
+from ragbot.errors import IngestError, RagbotError, TransientError
 from ragbot.ingestion import intake
 from ragbot.ingestion.loaders import iter_files
 from ragbot.ingestion.pipeline import ingest_document
+from ragbot.observability.redaction import redact
+
+_log = logging.getLogger(__name__)
 
 SpaceOpt = Annotated[str | None, typer.Option("--space", "-s", help="Space (workspace) to use; default 'local'.")]
 ChannelOpt = Annotated[str | None, typer.Option("--channel", "-c", help="Limit to one channel; default: whole space.")]
@@ -36,10 +41,8 @@ def _accept(svc, scope: Scope, item: str):  # type: ignore[no-untyped-def]
 def _expand(items: list[str]) -> list[str]:
     out: list[str] = []
     for item in items:
-        if item.startswith(("http://", "https://")):
-            out.append(item)
-        elif not Path(item).exists():
-            raise typer.BadParameter(f"{item}: no such file or directory")
+        if item.startswith(("http://", "https://")) or not Path(item).is_dir():
+            out.append(item)  # a missing file is reported on its own line, with the others still ingested
         else:
             out.extend(str(p) for p in iter_files(Path(item)))
     return out
@@ -69,10 +72,12 @@ def ingest(
 
 
 def _ingest_one(svc, scope: Scope, item: str, background: bool) -> int:  # type: ignore[no-untyped-def]
+    """Ingest one file or URL and print its line; returns 1 when it failed. Nothing it raises stops the batch."""
+    accepted = None
     try:
         accepted = _accept(svc, scope, item)
         if background:
-            accepted = intake.enqueue(svc.queue, accepted)
+            accepted = intake.enqueue(svc.queue, accepted, engine=svc.engine)
             console.print(f"[cyan]queued[/cyan] {item} (document {accepted.document_id}): {accepted.message}",
                           highlight=False)
             return 0
@@ -81,19 +86,43 @@ def _ingest_one(svc, scope: Scope, item: str, background: bool) -> int:  # type:
             return 0
         result = ingest_document(svc.ingest, accepted.document_id)
     except (IngestError, OSError) as exc:
-        err_console.print(f"[red]failed[/red] {exc}", highlight=False)
-        return 1
+        return _failed(_reason(item, exc))
+    except TransientError as exc:
+        # No worker retries a foreground run: record why, so the document never sits queued without a reason.
+        reason = f"{exc} Run `ragbot retry {accepted.document_id}` to try again." if accepted else str(exc)
+        if accepted is not None:
+            from ragbot.ingestion.jobs import give_up
+
+            give_up(svc, accepted.document_id, reason)
+        return _failed(reason)
+    except RagbotError as exc:
+        return _failed(_reason(item, exc))
+    except Exception:
+        _log.exception("unexpected error ingesting %s", item)
+        return _failed(f"{item}: an unexpected error stopped it; the details are in the log.")
     if result.status == "failed":
-        err_console.print(f"[red]failed[/red] {result.message}", highlight=False)
-        return 1
+        return _failed(result.message)
     console.print(f"[green]ready[/green] {item}: {result.chunks} chunks", highlight=False)
     return 0
+
+
+def _reason(item: str, exc: BaseException) -> str:
+    text = str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return f"{item}: no such file or directory"
+    return text if item in text or Path(item).name in text else f"{item}: {text}"
+
+
+def _failed(reason: str) -> int:
+    err_console.print(f"[red]failed[/red] {escape(redact(reason))}", highlight=False)
+    return 1
 
 
 def _docs_table(docs: list[DocumentInfo]) -> Table:
     table = Table("id", "title", "status", "chunks", "scope", "source")
     for d in docs:
-        status = d.status if d.status != "failed" else f"failed: {d.error}"
+        # A queued document with an error is waiting for a retry or for the queue: say why.
+        status = f"{d.status}: {d.error}" if d.error and d.status in ("failed", "queued") else d.status
         if d.status == "processing":
             status = f"processing {d.progress}%"
         table.add_row(str(d.id), d.title, status, str(d.chunks), d.space + (f"#{d.channel}" if d.channel else ""),

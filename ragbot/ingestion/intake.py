@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ragbot.domain import Scope
+from ragbot.domain import DocStatus, Scope
 from ragbot.errors import FileTooLarge, QueueUnavailable, UnsupportedFile
 from ragbot.ingestion.loaders import SUPPORTED_SUFFIXES
 from ragbot.ingestion.pipeline import content_hash
@@ -79,12 +79,20 @@ def add_url(
     return Accepted(doc_id, True)
 
 
-def enqueue(queue: IngestQueue, accepted: Accepted) -> Accepted:
-    """Send an accepted document to the workers; a broker outage leaves it queued for the reconciler."""
+def enqueue(queue: IngestQueue, accepted: Accepted, *, engine: Engine | None = None) -> Accepted:
+    """Send an accepted document to the workers; a broker outage leaves it queued for the reconciler.
+
+    With an engine, that outage is written on the document, so `ragbot docs` shows why it waits.
+    """
     if not accepted.changed:
         return Accepted(accepted.document_id, False, False, "unchanged, nothing to do")
     try:
         queue.enqueue(INGEST_TASK, document_id=accepted.document_id)
     except QueueUnavailable:
-        return Accepted(accepted.document_id, True, False, "queued; the workers will pick it up when the queue is back")
+        message = "queued; the workers will pick it up when the queue is back"
+        if engine is not None:
+            with engine.begin() as conn:
+                repo.set_status(conn, document_id=accepted.document_id, status=DocStatus.QUEUED,
+                                error="the task queue was unreachable; the reconciler sends it when the queue is back")
+        return Accepted(accepted.document_id, True, False, message)
     return Accepted(accepted.document_id, True, True, "queued")

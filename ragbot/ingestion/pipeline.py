@@ -15,11 +15,12 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ragbot.config import Settings
 from ragbot.domain import ChunkDraft, DocStatus, LoadedStream
-from ragbot.errors import IngestError, NotFound, TransientError
+from ragbot.errors import IngestError, NotFound, RagbotError, TransientError
 from ragbot.ingestion.loaders import stream_bytes
 from ragbot.ingestion.splitter import iter_chunks
 from ragbot.observability import metrics
 from ragbot.observability.logging import log_context
+from ragbot.observability.redaction import redact
 from ragbot.ports import Embedder, Notifier
 from ragbot.storage import repository as repo
 from ragbot.storage import vectors
@@ -158,12 +159,18 @@ def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-de
         return IngestResult(doc_id, "failed", 0, 0, str(exc))
     except TransientError as exc:
         # Back to queued: the worker retries, and the reconciler picks it up if the worker dies.
-        _set(ctx, doc_id, DocStatus.QUEUED, 0, f"will retry: {exc}", version=version)
+        # The reason is kept on the row, so a document waiting for a retry never sits queued without one.
+        _set(ctx, doc_id, DocStatus.QUEUED, 0, f"will retry: {exc}", error=f"will retry: {exc}", version=version)
         raise
     except DBAPIError as exc:
         if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
             raise  # a lost database: the worker retries and the reconciler re-sends
         return _unexpected(ctx, doc_id, version)
+    except RagbotError as exc:
+        # A provider refusing the request (bad key, rejected input): a reason the user can act on, redacted.
+        reason = redact(f"{row.filename or row.source_uri}: {exc}")
+        _set(ctx, doc_id, DocStatus.FAILED, 100, reason, error=reason, version=version)
+        return IngestResult(doc_id, "failed", 0, 0, reason)
     except Exception as exc:
         if isinstance(exc, ctx.passthrough):
             raise

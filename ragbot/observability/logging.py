@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json as _json
 import logging
-import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -12,58 +11,14 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ragbot.observability.redaction import add_secrets, redact, secrets_of
+
 if TYPE_CHECKING:
     from ragbot.config import Settings
 
 _CONTEXT: ContextVar[dict[str, Any]] = ContextVar("ragbot_log_context", default={})  # noqa: B039 - never mutated
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is worth logging.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
-_MIN_SECRET = 6  # shorter configured values are too likely to match ordinary words
-
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+"), "xox*-***"),  # Slack bot/user/refresh tokens
-    (re.compile(r"\bxapp-[A-Za-z0-9-]+"), "xapp-***"),  # Slack app-level (Socket Mode) tokens
-    (re.compile(r"\bsk-ant-[A-Za-z0-9_-]+"), "sk-ant-***"),  # Anthropic keys
-    (re.compile(r"\bsk-[A-Za-z0-9_-]{20,}"), "sk-***"),
-    (re.compile(r"\bpa-[A-Za-z0-9_-]{20,}"), "pa-***"),  # Voyage AI keys
-    # Discord bot tokens (and JWT-shaped values): three base64url parts separated by dots.
-    (re.compile(r"\b[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{27,}"), "***token***"),
-    # Authorization header values; the lookahead wants a digit so that prose ("basic understanding") survives.
-    (re.compile(r"\b(Bearer|Basic|bearer)\s+(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{16,}"), r"\1 ***"),
-    (re.compile(r"(://[^:/@\s]*:)[^@\s]+@"), r"\1***@"),  # passwords in URLs (postgres://u:p@h, redis://:p@h)
-    # NAME=value and "name": "value" where the name ends in a secret word (DISCORD_TOKEN=, "signing_secret": ...).
-    (re.compile(r"(?i)\b([\w-]*(?:password|passwd|pwd|secret|token|api[_-]?key)[\"']?\s*[=:]\s*[\"']?)"
-                r"[^\s\"'&,;]+"), r"\1***"),
-]
-_literal_secrets: set[str] = set()
-
-
-def redact(text: str) -> str:
-    """The text with token shapes, URL passwords and configured secret values replaced by ***."""
-    for secret in sorted(_literal_secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def secrets_of(settings: Settings) -> list[str]:
-    """Configured secret values (tokens, keys, secrets, database/broker passwords) to redact literally."""
-    found: list[str] = []
-    for name in type(settings).model_fields:
-        value = getattr(settings, name)
-        if isinstance(value, str) and name.endswith(("_token", "_key", "_secret", "_password")):
-            found.append(value)
-        elif isinstance(value, str) and name.endswith("_url"):
-            match = re.search(r"://[^:/@]*:([^@]+)@", value)
-            if match:
-                found.append(match.group(1))
-    return [s for s in found if len(s) >= _MIN_SECRET]
-
-
-def add_secrets(values: Iterable[str]) -> None:
-    """Redact these exact values from now on (in addition to the built-in patterns)."""
-    _literal_secrets.update(v for v in values if v and len(v) >= _MIN_SECRET)
 
 
 @contextmanager
@@ -140,12 +95,26 @@ class TextFormatter(logging.Formatter):
         return redact(line)
 
 
+class OneLineErrors(logging.Filter):
+    """Drops tracebacks from records (for a terminal user); DEBUG level keeps them, redacted like the rest."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Strip the traceback and say where to find it."""
+        if record.exc_info or record.exc_text:
+            record.exc_info, record.exc_text = None, None
+            record.msg = f"{record.getMessage()} (set RAGBOT_LOG_LEVEL=DEBUG to see the traceback)"
+            record.args = None
+        return True
+
+
 def configure_logging(json: bool, level: str | int = "INFO", *, secrets: Iterable[str] = (),
-                      stream: TextIO | None = None) -> logging.Handler:
+                      stream: TextIO | None = None, tracebacks: bool = True) -> logging.Handler:
     """Replace the root handlers with one redacting handler writing JSON or text; returns that handler."""
     add_secrets(secrets)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if json else TextFormatter())
+    if not tracebacks:
+        handler.addFilter(OneLineErrors())
     handler.addFilter(RedactFilter())
     root = logging.getLogger()
     for old in root.handlers[:]:
@@ -155,7 +124,19 @@ def configure_logging(json: bool, level: str | int = "INFO", *, secrets: Iterabl
     return handler
 
 
-def configure_from_settings(settings: Settings, *, stream: TextIO | None = None) -> logging.Handler:
-    """configure_logging with RAGBOT_LOG_FORMAT, RAGBOT_LOG_LEVEL and the configured secrets."""
-    return configure_logging(settings.log_format == "json", settings.log_level, secrets=secrets_of(settings),
-                             stream=stream)
+def configure_from_settings(settings: Settings, *, stream: TextIO | None = None, terminal: bool = False
+                            ) -> logging.Handler:
+    """configure_logging with RAGBOT_LOG_FORMAT, RAGBOT_LOG_LEVEL and the configured secrets.
+
+    terminal (the CLI): WARNING unless RAGBOT_LOG_LEVEL is set, and tracebacks only at DEBUG, so a person at a
+    terminal reads one line per problem while servers keep full, redacted tracebacks in their logs.
+    """
+    level = settings.log_level
+    if terminal and "log_level" not in settings.model_fields_set:
+        level = "WARNING"
+    return configure_logging(settings.log_format == "json", level, secrets=secrets_of(settings), stream=stream,
+                             tracebacks=not terminal or level.upper() == "DEBUG")
+
+
+__all__ = ["JsonFormatter", "OneLineErrors", "RedactFilter", "TextFormatter", "add_secrets", "configure_from_settings",
+           "configure_logging", "log_context", "redact", "secrets_of"]

@@ -88,24 +88,28 @@ class VoyageCalls:
         for attempt in range(self.max_attempts):
             try:
                 return request(self.client)
-            except err.AuthenticationError as e:
+            except err.AuthenticationError:
                 raise RagbotError(
                     f"Voyage AI rejected the VOYAGE_API_KEY (unauthorised). Check the key, or {self.unset_hint}."
-                ) from e
+                ) from None
             except transient as e:
                 last = e
             except err.VoyageError as e:
                 status = getattr(e, "http_status", None) or 0
                 if status == 403:
-                    raise RagbotError("Voyage AI refused the VOYAGE_API_KEY (forbidden); check its access.") from e
+                    raise RagbotError("Voyage AI refused the VOYAGE_API_KEY (forbidden); check its access.") from None
                 if status < 500:
-                    raise RagbotError(f"Voyage AI rejected the request for model {model!r}: {e}") from e
+                    # from None: the SDK's exception may quote the request (headers, key) back; only a short,
+                    # redacted reason travels on.
+                    raise RagbotError(
+                        f"Voyage AI rejected the request for model {model!r} (HTTP {status}: {_brief(e)})."
+                    ) from None
                 last = e
             if attempt + 1 < self.max_attempts:
                 self._sleep(self._delay(attempt, last))
         raise TransientError(
             f"Voyage AI {self.what} failed after {self.max_attempts} attempts ({_describe(last)}). Try again later."
-        ) from last
+        ) from None
 
     def _delay(self, attempt: int, error: Exception | None) -> float:
         """Exponential backoff with jitter; a Retry-After from the server wins, within max_delay."""
@@ -197,4 +201,12 @@ def _describe(error: Exception | None) -> str:
         return "no response"
     status = getattr(error, "http_status", None)
     name = type(error).__name__
-    return f"{name}, HTTP {status}" if status else f"{name}: {error}"
+    return f"{name}, HTTP {status}" if status else f"{name}: {_brief(error)}"
+
+
+def _brief(error: Exception) -> str:
+    """The first line of a provider's message, at most 160 characters, redacted: never the request it echoes."""
+    from ragbot.observability.redaction import redact
+
+    text = str(getattr(error, "user_message", None) or error).strip().splitlines()
+    return redact(text[0][:160]) if text else type(error).__name__

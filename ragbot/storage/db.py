@@ -31,8 +31,10 @@ def normalise_url(url: str) -> str:
 
 
 def redact(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+    """The URL without its password, for messages and logs (the one shared redaction)."""
+    from ragbot.observability.redaction import redact as shared
+
+    return shared(url)
 
 
 def _register_vector(dbapi_conn: object, _record: object) -> None:
