@@ -28,7 +28,8 @@ class Settings(BaseSettings):
 
     # Providers. "auto" picks the vendor when its key is set, the offline default otherwise.
     embedder: Literal["auto", "local", "voyage"] = "auto"
-    chat_model: Literal["auto", "extractive", "claude"] = "auto"
+    # "auto" also picks "openai" when RAGBOT_OPENAI_BASE_URL is set and ANTHROPIC_API_KEY is not.
+    chat_model: Literal["auto", "extractive", "claude", "openai"] = "auto"
     voyage_api_key: str | None = Field(default=None, validation_alias=_plain("VOYAGE_API_KEY"))
     voyage_base_url: str | None = None
     voyage_model: str = "voyage-3.5"
@@ -36,6 +37,13 @@ class Settings(BaseSettings):
     anthropic_base_url: str | None = None
     claude_model: str = "claude-sonnet-4-6"
     claude_max_tokens: int = 1024
+    # Any OpenAI-compatible chat server (Ollama, vLLM, llama.cpp, LM Studio): see docs/local-llm.md.
+    openai_base_url: str | None = None
+    openai_model: str | None = None
+    openai_api_key: str | None = None  # Ollama and llama.cpp need none; vLLM and gateways may
+    openai_max_tokens: int = 1024
+    # Read timeout: a local model may take a minute to load and read the prompt before its first token.
+    openai_timeout_seconds: float = 120.0
 
     # Ingestion.
     chunk_size: int = 400

@@ -1,4 +1,4 @@
-"""Readiness checks for `ragbot health`: database, pgvector, migrations, broker and embedder."""
+"""Readiness checks for `ragbot health`: database, pgvector, migrations, broker, embedder and chat model."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.pool import NullPool
 from ragbot.config import Settings
 from ragbot.observability.logging import redact
 
-CHECKS = ("database", "pgvector", "migrations", "broker", "embedder")
+CHECKS = ("database", "pgvector", "migrations", "broker", "embedder", "chat")
 MIN_PGVECTOR = (0, 5, 0)  # HNSW indexes arrived in pgvector 0.5
 TIMEOUT_SECONDS = 3  # a probe must answer quickly even when a server is black-holed
 
@@ -152,9 +152,24 @@ def check_embedder(ctx: _Context) -> CheckResult:
     return CheckResult("embedder", True, f"{embedder.model_id} ({embedder.dim} dimensions)")
 
 
+def check_chat(ctx: _Context) -> CheckResult:
+    """An OpenAI-compatible server answers and serves the model; the other chat models need no probe here."""
+    from ragbot.wiring import chat_model_choice, make_openai_chat
+
+    choice = chat_model_choice(ctx.settings)
+    if choice != "openai":
+        detail = ctx.settings.claude_model if choice == "claude" else "offline, nothing to reach"
+        return CheckResult("chat", True, f"{choice} ({detail})")
+    try:
+        # Ten seconds: a server busy loading a model still lists its models quickly.
+        return CheckResult("chat", True, make_openai_chat(ctx.settings, timeout=10.0, max_retries=0).check())
+    except Exception as exc:  # noqa: BLE001
+        return CheckResult("chat", False, f"openai: {_short(exc)}")
+
+
 _RUNNERS: dict[str, Callable[[_Context], CheckResult]] = {
     "database": check_database, "pgvector": check_pgvector, "migrations": check_migrations,
-    "broker": check_broker, "embedder": check_embedder,
+    "broker": check_broker, "embedder": check_embedder, "chat": check_chat,
 }
 
 

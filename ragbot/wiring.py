@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -14,6 +15,9 @@ from ragbot.rag import RagService
 from ragbot.storage import db
 from ragbot.storage.search import PgChunkStore
 from ragbot.storage.vectors import ensure_index
+
+if TYPE_CHECKING:
+    from ragbot.providers.openai_chat import OpenAIChatModel
 
 
 def make_embedder(settings: Settings) -> Embedder:
@@ -30,10 +34,32 @@ def make_embedder(settings: Settings) -> Embedder:
     return LocalEmbedder()
 
 
-def make_chat_model(settings: Settings) -> ChatModel:
-    """Claude when configured (or its key is set under 'auto'), else the extractive answerer."""
-    choice = settings.chat_model
-    if choice == "claude" or (choice == "auto" and settings.anthropic_api_key):
+def chat_model_choice(settings: Settings) -> str:
+    """The chat model in use: 'claude', 'openai' or 'extractive' ('auto' resolved by which settings are set)."""
+    if settings.chat_model != "auto":
+        return settings.chat_model
+    if settings.anthropic_api_key:
+        return "claude"
+    return "openai" if settings.openai_base_url else "extractive"
+
+
+def make_openai_chat(settings: Settings, *, timeout: float | None = None, max_retries: int = 2) -> OpenAIChatModel:
+    """The OpenAI-compatible chat model from Settings (health probes pass a short timeout and no retries)."""
+    from ragbot.providers.openai_chat import OpenAIChatModel
+
+    return OpenAIChatModel(
+        base_url=settings.openai_base_url, model=settings.openai_model, api_key=settings.openai_api_key,
+        max_tokens=settings.openai_max_tokens, timeout=timeout or settings.openai_timeout_seconds,
+        max_retries=max_retries,
+    )
+
+
+def make_chat_model(settings: Settings, embedder: Embedder | None = None) -> ChatModel:
+    """Claude or an OpenAI-compatible server when configured (see chat_model_choice), else the extractive answerer."""
+    choice = chat_model_choice(settings)
+    if choice == "openai":
+        return make_openai_chat(settings)
+    if choice == "claude":
         from ragbot.providers.anthropic import ClaudeChatModel
 
         return ClaudeChatModel(
@@ -42,7 +68,8 @@ def make_chat_model(settings: Settings) -> ChatModel:
         )
     from ragbot.providers.extractive import ExtractiveAnswerer
 
-    return ExtractiveAnswerer()
+    # The embedder lets it pick sentences by meaning, not only by shared words.
+    return ExtractiveAnswerer(embedder=embedder)
 
 
 def make_reranker(settings: Settings) -> Reranker | None:
@@ -139,6 +166,6 @@ def build(
     emb = embedder or make_embedder(settings)
     if check_index:
         ensure_index(engine, model=emb.model_id, dim=emb.dim)
-    return Services(settings=settings, engine=engine, embedder=emb, chat=chat or make_chat_model(settings),
+    return Services(settings=settings, engine=engine, embedder=emb, chat=chat or make_chat_model(settings, emb),
                     notifier=notifier or make_notifier(settings, engine), queue_override=queue,
                     reranker=reranker or make_reranker(settings))

@@ -9,7 +9,7 @@ import typer
 
 from ragbot.cli.app import app, fail, settings
 
-_NAMES = "database, pgvector, migrations, broker, embedder"
+_NAMES = "database, pgvector, migrations, broker, embedder, chat"
 
 
 @app.command()
@@ -18,7 +18,7 @@ def health(
     skip: Annotated[list[str] | None, typer.Option("--skip", help="Leave these checks out.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of lines.")] = False,
 ) -> None:
-    """Check the database, pgvector, migrations, the broker and the embedder; exit 1 if any fails."""
+    """Check the database, pgvector, migrations, the broker, the embedder and the chat model; exit 1 if any fails."""
     # Imported here: every other command pays nothing for the health module.
     from ragbot.health import CHECKS, run_checks
     from ragbot.health import as_json as to_json

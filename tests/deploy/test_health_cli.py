@@ -39,7 +39,7 @@ def test_health_passes_on_a_good_configuration(base_env: dict[str, str]) -> None
     out = ragbot(["health"], base_env)
     assert out.returncode == 0, out.stdout + out.stderr
     checks = lines_by_check(out.stdout)
-    assert list(checks) == ["database", "pgvector", "migrations", "broker", "embedder"]
+    assert list(checks) == ["database", "pgvector", "migrations", "broker", "embedder", "chat"]
     assert all(line.startswith("ok ") for line in checks.values()), out.stdout
     assert "PONG" in checks["broker"] and "384 dimensions" in checks["embedder"]
 

@@ -49,7 +49,7 @@ def compose() -> dict[str, Any]:
 
 def test_compose_has_every_service_with_healthchecks_and_ordered_start(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "slack", "discord", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "migrate", "slack", "discord", "worker", "beat", "ollama"}
     for name, svc in services.items():
         if name != "migrate":  # a one-shot job: its exit status is its health
             assert svc["healthcheck"]["test"], name
