@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     chunk_overlap: int = 40
     max_upload_mb: float = 50.0
     embed_batch_size: int = 64
+    # Chunks one document may become, checked before it is embedded. Unset: enough for the largest text upload
+    # RAGBOT_MAX_UPLOAD_MB allows (one chunk per chunk_size - chunk_overlap characters), 145,636 at the defaults.
+    max_chunks_per_document: int | None = None
     fetch_timeout_seconds: float = 20.0
     # Off by default: URL ingestion must not reach the host's own network (SSRF). Tests and intranets may turn it on.
     allow_private_urls: bool = False
@@ -116,3 +119,10 @@ class Settings(BaseSettings):
     def max_upload_bytes(self) -> int:
         """The upload cap in bytes."""
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def chunk_limit(self) -> int:
+        """RAGBOT_MAX_CHUNKS_PER_DOCUMENT, or the default sized to the largest allowed text upload."""
+        if self.max_chunks_per_document:
+            return self.max_chunks_per_document
+        return -(-self.max_upload_bytes // max(1, self.chunk_size - self.chunk_overlap))

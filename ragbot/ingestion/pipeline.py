@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ragbot.config import Settings
 from ragbot.domain import ChunkDraft, DocStatus, LoadedStream
-from ragbot.errors import IngestError, NotFound, RagbotError, TransientError
+from ragbot.errors import FileTooLarge, IngestError, NotFound, RagbotError, TransientError
 from ragbot.ingestion.loaders import stream_bytes
 from ragbot.ingestion.splitter import iter_chunks
 from ragbot.observability import metrics
@@ -92,7 +92,8 @@ def embed_with_cache(ctx: IngestContext, drafts: Sequence[ChunkDraft]) -> tuple[
     for h, d in zip(hashes, drafts, strict=True):
         if h not in known and h not in missing:
             missing[h] = d.text
-    todo = list(missing.items())
+    # Sorted by length across the whole window, so each batch holds texts of similar length (little padding).
+    todo = sorted(missing.items(), key=lambda item: len(item[1]))
     batch = max(1, ctx.settings.embed_batch_size)
     for start in range(0, len(todo), batch):
         part = todo[start : start + batch]
@@ -190,6 +191,10 @@ def _index(ctx: IngestContext, row, loaded: LoadedStream, *, digest: str,  # typ
     doc_id, version = row.id, row.version
     size, overlap = ctx.settings.chunk_size, ctx.settings.chunk_overlap
     total_chars = max(1, loaded.chars)
+    limit = ctx.settings.chunk_limit
+    # Checked before any embedding: from the text's size first, then exactly as each window is cut.
+    if loaded.chars // (size - overlap) > limit:
+        raise _too_many_chunks(filename, limit)
     count = embedded = 0
     with ctx.engine.connect() as conn:
         # One transaction from the first window to the swap: readers see the old chunks until it commits, and
@@ -202,6 +207,8 @@ def _index(ctx: IngestContext, row, loaded: LoadedStream, *, digest: str,  # typ
             return None
         vectors.delete_chunks(conn, document_id=doc_id)
         for window in _windows(iter_chunks(loaded.sections, size=size, overlap=overlap), _WINDOW):
+            if count + len(window) > limit:
+                raise _too_many_chunks(filename, limit)
             vecs, new = embed_with_cache(ctx, window)
             vectors.append_chunks(conn, document_id=doc_id, space=row.space_id, channel=row.channel, drafts=window,
                                   vectors=vecs)
@@ -218,6 +225,13 @@ def _index(ctx: IngestContext, row, loaded: LoadedStream, *, digest: str,  # typ
         repo.mark_ready(conn, document_id=doc_id, version=version, content_hash=digest, title=title, chunks=count)
         conn.commit()
     return count, embedded
+
+
+def _too_many_chunks(filename: str, limit: int) -> FileTooLarge:
+    return FileTooLarge(
+        f"{filename}: the document makes more than {limit:,} chunks, the limit per document "
+        "(RAGBOT_MAX_CHUNKS_PER_DOCUMENT); split it into smaller files."
+    )
 
 
 def _windows(drafts: Iterator[ChunkDraft], size: int) -> Iterator[list[ChunkDraft]]:

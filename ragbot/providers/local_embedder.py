@@ -26,11 +26,15 @@ class LocalEmbedder:
         tokenizer_path: str | Path | None = None,
         batch_size: int = 32,
         max_tokens: int = 256,
+        batch_tokens: int = 8192,
         threads: int | None = None,
     ) -> None:
         self._model_path = Path(model_path) if model_path else None
         self._tokenizer_path = Path(tokenizer_path) if tokenizer_path else ASSETS / "tokenizer.json"
         self.batch_size = max(1, batch_size)
+        # Padded tokens per ONNX run (texts x longest text): the activations' size, so memory stays flat whether
+        # the texts are long (32 of 256 tokens) or short (up to 4 x batch_size of 64 tokens, padding included).
+        self.batch_tokens = max(max_tokens, batch_tokens)
         # MiniLM was trained with 256-token inputs; longer ones only cost time.
         self.max_tokens = max_tokens
         self.threads = threads or min(os.cpu_count() or 1, 4)
@@ -82,10 +86,24 @@ class LocalEmbedder:
         # Batch texts of similar length together so little time goes on padding.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
+        for idx in self._batches(order, [len(e.ids) for e in encodings]):
             out[idx] = self._run([encodings[i] for i in idx])
         return out
+
+    def _batches(self, order: list[int], lengths: list[int]) -> list[list[int]]:
+        """Consecutive runs of the length-sorted texts, each within batch_tokens padded tokens."""
+        batches: list[list[int]] = []
+        current: list[int] = []
+        cap = 4 * self.batch_size  # short texts batch wider, but not without end
+        for i in order:
+            # Sorted ascending, so the text being added is the longest: it sets the padded width.
+            if current and ((len(current) + 1) * lengths[i] > self.batch_tokens or len(current) >= cap):
+                batches.append(current)
+                current = []
+            current.append(i)
+        if current:
+            batches.append(current)
+        return batches
 
     def _run(self, encodings: list[Any]) -> np.ndarray:
         """One padded batch through the model, mean-pooled over real tokens and normalised."""

@@ -125,7 +125,7 @@ def test_truncated_docx() -> None:
 def test_csv_with_a_10_mb_field() -> None:
     data = b"name,notes\nalice," + b"x" * (10 * 1024 * 1024) + b"\n"
     message = reject(data, "huge-field.csv", CorruptFile)
-    assert "row 2" in message and "1 MB" in message
+    assert "line 2" in message and "1 MB" in message
 
 
 def test_csv_with_unclosed_quote_over_the_limit() -> None:

@@ -151,3 +151,20 @@ def csv_with_huge_field(size: int = 10 * MB) -> bytes:
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)
 ELF = b"\x7fELF\x02\x01\x01" + bytes(200)
 GZIP = b"\x1f\x8b\x08\x00" + bytes(100)
+
+
+def wide_csv(columns: int = 100_000, rows: int = 3) -> bytes:
+    """About 1.8 MB: a header of 100,000 labels and three rows of short values (once 11,476 chunks to embed)."""
+    header = ",".join(f"c{i}" for i in range(columns))
+    return (header + "\n" + ("\n".join(",".join("v" for _ in range(columns)) for _ in range(rows)))).encode() + b"\n"
+
+
+def one_line_csv(size: int = 37 * MB) -> bytes:
+    """One 37 MB line of short cells: a header and nothing else."""
+    return b"abcdefgh," * (size // 9) + b"z\n"
+
+
+def long_csv(size: int = 37 * MB) -> bytes:
+    """37 MB of short rows: past the extracted-text cap once each row is labelled."""
+    row = b"person-0000000,team-00000000,office-000000\n"
+    return b"name,team,office\n" + row * (size // len(row))

@@ -32,6 +32,9 @@ CASES: dict[str, tuple[Callable[[], bytes], type[IngestError], str]] = {
     "laughs.docx": (lambda: h.docx_with_prolog(h.BILLION_LAUGHS, b"&lol9;"), CorruptFile, "entity declarations"),
     "xxe.docx": (lambda: h.docx_with_prolog(h.XXE, b"&xxe;"), CorruptFile, "entity declarations"),
     "huge-field.csv": (h.csv_with_huge_field, CorruptFile, "over 1 MB"),
+    "wide.csv": (h.wide_csv, FileTooLarge, "over the limit of 300 columns"),
+    "one-line.csv": (h.one_line_csv, CorruptFile, "line 1 is over 1 MB"),
+    "long.csv": (h.long_csv, FileTooLarge, "more than 20,000,000 characters"),
     # Extensions that lie: the bytes decide.
     "photo.txt": (lambda: h.PNG, UnsupportedFile, "PNG image"),
     "report.pdf": (lambda: h.ELF, CorruptFile, "not a valid PDF"),

@@ -8,10 +8,16 @@ from collections.abc import Iterator
 from pathlib import PurePath
 
 from ragbot.domain import LoadedDocument, Section
-from ragbot.errors import CorruptFile
-from ragbot.ingestion.loaders.common import TextBudget, decode_text
+from ragbot.errors import CorruptFile, FileTooLarge
+from ragbot.ingestion.loaders.common import TextBudget, decode_text, drop_invisible
 
 FIELD_LIMIT = 1_000_000
+# A table wider or with longer cells than this is not a table a question is answered from; each label is repeated
+# into its cells, so without these limits a 2 MB file of 100,000 columns became 11,000 chunks to embed.
+MAX_COLUMNS = 300
+MAX_CELL_CHARS = 20_000
+# A physical line longer than this is refused before the csv module splits it into a list of cells.
+MAX_LINE_CHARS = FIELD_LIMIT
 ROWS_PER_SECTION = 10
 # Small enough that a section fits one default chunk (400 chars less the 40 of overlap), so a
 # chunk's "rows a–b" location names exactly the rows it holds.
@@ -31,7 +37,8 @@ if csv.field_size_limit() < FIELD_LIMIT:
 
 def load_csv(data: bytes, name: str) -> LoadedDocument:
     """A CSV file: the first row names the columns; sections hold a few rows, located "rows a–b"."""
-    text = decode_text(data)
+    # Invisible characters go before the cells are read: a row of them must not become "label:" text.
+    text = drop_invisible(decode_text(data))
     rows = _rows(text, name)
     header = next(rows, None)
     sections = list(_sections(_labels(header or []), rows, TextBudget(name)))
@@ -39,16 +46,38 @@ def load_csv(data: bytes, name: str) -> LoadedDocument:
 
 
 def _rows(text: str, name: str) -> Iterator[list[str]]:
-    reader = csv.reader((m.group() for m in _LINE.finditer(text)), delimiter=_delimiter(text))
+    reader = csv.reader(_lines(text, name), delimiter=_delimiter(text))
     number = 0
     try:
         for row in reader:
             number += 1
+            if len(row) > MAX_COLUMNS:
+                raise FileTooLarge(
+                    f"{name}: row {number} has {len(row):,} columns, over the limit of {MAX_COLUMNS} columns a "
+                    "table may have; keep the columns people ask about and upload that."
+                )
             if any(len(cell) > FIELD_LIMIT for cell in row):
                 raise CorruptFile(_message(name, number, "field larger than field limit"))
+            if any(len(cell) > MAX_CELL_CHARS for cell in row):
+                raise FileTooLarge(
+                    f"{name}: a value in row {number} is over the limit of {MAX_CELL_CHARS:,} characters a cell may "
+                    "hold; put long text in a .txt or .md document instead."
+                )
             yield row
     except csv.Error as exc:
         raise CorruptFile(_message(name, number + 1, str(exc))) from exc
+
+
+def _lines(text: str, name: str) -> Iterator[str]:
+    """The text's lines for the csv module; a line too long to be a sane row is refused before it is copied."""
+    for number, match in enumerate(_LINE.finditer(text), start=1):
+        if match.end() - match.start() > MAX_LINE_CHARS:
+            # CorruptFile, as for a field past FIELD_LIMIT: such a line is an unclosed quote or not a table at all.
+            raise CorruptFile(
+                f"{name}: line {number} is over {MAX_LINE_CHARS // 1_000_000} MB, more than a row may hold (at most "
+                f"{MAX_COLUMNS} columns of {MAX_CELL_CHARS:,} characters); fix the quoting or split the data."
+            )
+        yield match.group()
 
 
 def _message(name: str, row: int, reason: str) -> str:
