@@ -54,10 +54,11 @@ class OpenAIChatModel:
             # A short connect timeout fails fast on a dead host; the read timeout covers a model still loading.
             timeout=openai.Timeout(timeout, connect=min(timeout, 10.0)),
         )
-        # The SDK also fills these from OPENAI_ORG_ID / OPENAI_PROJECT_ID and would send them as headers; a
-        # self-hosted server has no use for an OpenAI account's identifiers.
+        # The SDK also fills these from OPENAI_ORG_ID / OPENAI_PROJECT_ID / OPENAI_CUSTOM_HEADERS and would send
+        # them to the self-hosted server: an OpenAI account's identifiers and headers are not its business.
         self._client.organization = None
         self._client.project = None
+        self._client._custom_headers = {}  # no constructor argument stops the environment's headers
         self.max_tokens, self.temperature, self.condense_max_tokens = max_tokens, temperature, condense_max_tokens
 
     def stream_answer(self, question: str, passages: Sequence[ScoredChunk], history: Sequence[Turn]) -> Iterator[str]:

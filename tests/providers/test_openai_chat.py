@@ -68,10 +68,12 @@ def test_sdk_never_reads_openai_settings_from_the_environment(server: FakeOpenAI
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
     monkeypatch.setenv("OPENAI_ORG_ID", "org-secret")
     monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-secret")
+    monkeypatch.setenv("OPENAI_CUSTOM_HEADERS", "X-Gateway-Token: gw-secret\nAuthorization: Bearer sk-header")
     assert answer(make(server)) == REPLY
     headers = server.chat_requests()[-1].headers
     assert headers["authorization"] == f"Bearer {PLACEHOLDER_KEY}"
     assert "openai-organization" not in headers and "openai-project" not in headers
+    assert "x-gateway-token" not in headers
     assert answer(make(server, api_key="vllm-key")) == REPLY
     assert server.chat_requests()[-1].headers["authorization"] == "Bearer vllm-key"
 
