@@ -6,6 +6,7 @@ cut a stream short, stream nothing, hit the length limit, send an error event, o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -126,6 +127,11 @@ def _make_handler(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def handle(self) -> None:
+            # The SDK drops idle keep-alive connections when its client is collected: not an error worth printing.
+            with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                super().handle()
 
         def do_POST(self) -> None:  # noqa: N802 - http.server naming
             request = read_request(self)
