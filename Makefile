@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test test-hermetic lint bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -16,8 +16,21 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m ragbot.demo
 
+# Hermetic tests: a subset runs again with junk in every variable Ragbot or a vendor SDK reads, as a deployer's shell
+# may have set them; tests/conftest.py scrubs them, so the results must not change.
+JUNK_ENV := REDIS_URL=redis://:junk-pass@127.0.0.1:1/0 DATABASE_URL=postgresql://junk:junk@127.0.0.1:1/junk \
+	VOYAGE_API_KEY=junk-voyage ANTHROPIC_API_KEY=junk-anthropic OPENAI_API_KEY=junk OPENAI_BASE_URL=http://127.0.0.1:1 \
+	RAGBOT_EMBEDDER=voyage RAGBOT_CHAT_MODEL=junk RAGBOT_TOP_K=junk RAGBOT_LOG_FORMAT=junk RAGBOT_DATA_DIR=/nonexistent \
+	RAGBOT_ALLOW_PRIVATE_URLS=true RAGBOT_MAX_CHUNKS_PER_DOCUMENT=1 SLACK_BOT_TOKEN=xoxb-junk DISCORD_TOKEN=junk
+HERMETIC_TESTS := tests/test_hermetic.py tests/workers/test_config.py tests/deploy/test_settings_documented.py \
+	tests/security/test_fetch_deadline.py tests/cli/test_batches_and_errors.py
+
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+	env $(JUNK_ENV) $(BIN)/python -m pytest -q $(HERMETIC_TESTS)
+
+test-hermetic: $(STAMP)
+	env $(JUNK_ENV) $(BIN)/python -m pytest -q $(HERMETIC_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check ragbot tests benchmarks

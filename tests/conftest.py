@@ -13,7 +13,11 @@ from ragbot.config import Settings
 from ragbot.storage import db
 from ragbot.storage.embedded import embedded_url
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
-from tests.support import embedded_data_dir, running_redis
+from tests.support import embedded_data_dir, running_redis, scrub_environment
+
+# Hermetic: whatever REDIS_URL, DATABASE_URL, vendor keys or RAGBOT_* the calling shell has set, tests see none of it
+# (tests that want a setting pass it explicitly). `make test` also runs a subset with junk values to prove it.
+SCRUBBED = scrub_environment()
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = "spaces, index_meta, documents, document_blobs, chunks, embedding_cache, questions, feedback, processed_events"

@@ -66,3 +66,29 @@ def running_redis() -> Iterator[int]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+# Knobs of the test suite itself, which a caller may set on purpose.
+TEST_KNOBS = ("RAGBOT_TEST_", "RAGBOT_FUZZ_")
+_PREFIXES = ("RAGBOT_", "OPENAI_", "SLACK_", "DISCORD_", "VOYAGE_", "ANTHROPIC_")
+
+
+def scrub_environment(environ: dict[str, str] | None = None) -> list[str]:
+    """Remove every variable Ragbot's Settings (or a vendor SDK) would read, so the calling shell cannot steer tests.
+
+    Returns the names removed. Subprocesses started by tests inherit the scrubbed environment.
+    """
+    import os
+
+    from ragbot.config import Settings
+
+    env = os.environ if environ is None else environ
+    names = {"DATABASE_URL", "REDIS_URL"}
+    for field in Settings.model_fields.values():
+        alias = field.validation_alias
+        names.update(c.upper() for c in getattr(alias, "choices", ()) if isinstance(c, str))
+    removed = [k for k in list(env) if (k.upper() in names or k.upper().startswith(_PREFIXES))
+               and not k.upper().startswith(TEST_KNOBS)]
+    for key in removed:
+        del env[key]
+    return removed
