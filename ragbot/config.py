@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     openai_model: str | None = None
     openai_api_key: str | None = None  # Ollama and llama.cpp need none; vLLM and gateways may
     openai_max_tokens: int = 1024
+    # The server's context length: the oldest turns of a conversation are left out so prompt and answer fit.
+    openai_context_tokens: int = 8192
     # Read timeout: a local model may take a minute to load and read the prompt before its first token.
     openai_timeout_seconds: float = 120.0
 

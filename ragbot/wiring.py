@@ -49,7 +49,8 @@ def make_openai_chat(settings: Settings, *, timeout: float | None = None, max_re
 
     return OpenAIChatModel(
         base_url=settings.openai_base_url, model=settings.openai_model, api_key=settings.openai_api_key,
-        max_tokens=settings.openai_max_tokens, timeout=timeout or settings.openai_timeout_seconds,
+        max_tokens=settings.openai_max_tokens, context_tokens=settings.openai_context_tokens,
+        timeout=timeout or settings.openai_timeout_seconds,
         max_retries=max_retries,
     )
 

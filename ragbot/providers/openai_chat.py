@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ragbot.domain import ScoredChunk, Turn
 from ragbot.errors import RagbotError, TransientError
-from ragbot.prompts import build_condense_messages, build_messages, condense_system_prompt, system_prompt
+from ragbot.prompts import (
+    MAX_HISTORY_TURNS,
+    build_condense_messages,
+    build_messages,
+    condense_system_prompt,
+    system_prompt,
+)
 from ragbot.providers import openai_errors as errors
 from ragbot.providers.openai_stream import (
     CUT_SHORT,
@@ -20,6 +26,8 @@ from ragbot.providers.openai_stream import (
 
 # Local servers ignore the key, but the SDK insists on one; a placeholder also stops it reading OPENAI_API_KEY.
 PLACEHOLDER_KEY = "ragbot-no-key"
+# English runs at about 4 characters a token (benchmarks/prompt_size.py); 3 leaves room for code and other languages.
+CHARS_PER_TOKEN = 3
 
 
 class OpenAIChatModel:
@@ -36,6 +44,7 @@ class OpenAIChatModel:
         max_tokens: int = 1024,
         timeout: float = 120.0,
         max_retries: int = 2,
+        context_tokens: int = 8192,
         temperature: float = 0.2,
         condense_max_tokens: int = 200,
     ) -> None:
@@ -60,11 +69,13 @@ class OpenAIChatModel:
         self._client.project = None
         self._client._custom_headers = {}  # no constructor argument stops the environment's headers
         self.max_tokens, self.temperature, self.condense_max_tokens = max_tokens, temperature, condense_max_tokens
+        self.context_tokens = context_tokens
 
     def stream_answer(self, question: str, passages: Sequence[ScoredChunk], history: Sequence[Turn]) -> Iterator[str]:
         """Yield the answer text as it arrives; passage i is source [i+1]. A cut-off answer ends with a notice."""
         # The same prompt as Claude: the system prompt goes first as a system message, then the shared messages.
-        messages = _with_system(system_prompt(), build_messages(question, passages, history))
+        messages = self._fit(lambda turns: _with_system(system_prompt(), build_messages(question, passages, turns)),
+                             history, self.max_tokens)
         stream = self._call(messages=messages, max_tokens=self.max_tokens, stream=True)
         yield from self._read(stream)
 
@@ -72,7 +83,10 @@ class OpenAIChatModel:
         """Rewrite a follow-up as a standalone question; identity without history."""
         if not any(t.text.strip() for t in history):
             return question
-        messages = _with_system(condense_system_prompt(), build_condense_messages(question, history))
+        def build(turns: list[Turn]) -> list[dict[str, str]]:
+            return _with_system(condense_system_prompt(), build_condense_messages(question, turns))
+
+        messages = self._fit(build, history, self.condense_max_tokens)
         reply = self._call(messages=messages, max_tokens=self.condense_max_tokens, stream=False)
         try:
             text = completion_text(reply).strip()
@@ -99,6 +113,20 @@ class OpenAIChatModel:
         ollama = any(getattr(m, "owned_by", None) == "library" for m in listed)
         err = errors.unknown_model(self.base_url, self.model, "", ollama=ollama)
         raise RagbotError(f"{err} Served: {', '.join(ids[:8]) or 'none'}.")
+
+    def _fit(self, build: Callable[[list[Turn]], list[dict[str, str]]], history: Sequence[Turn],
+             reserve: int) -> list[dict[str, str]]:
+        """The messages with the oldest turns left out until prompt and answer fit RAGBOT_OPENAI_CONTEXT_TOKENS.
+
+        Local servers have small contexts: vLLM and llama.cpp refuse a prompt that does not fit, and Ollama cuts it
+        silently. Sources and the question are never cut: without them there is nothing to answer from.
+        """
+        turns = list(history)[-MAX_HISTORY_TURNS:]
+        while True:
+            messages = build(turns)
+            if not turns or estimate_tokens(messages) + reserve <= self.context_tokens:
+                return messages
+            turns = turns[1:]
 
     def _call(self, **kwargs: Any) -> Any:
         """One chat-completions request; SDK errors become RagbotErrors, a non-stream reply to stream=True too."""
@@ -157,3 +185,8 @@ class OpenAIChatModel:
 def _with_system(system: str, messages: list[dict[str, str]]) -> list[dict[str, str]]:
     """Chat-completions carry the system prompt as the first message (Claude takes it as a separate field)."""
     return [{"role": "system", "content": system}, *messages]
+
+
+def estimate_tokens(messages: list[dict[str, str]]) -> int:
+    """A generous token count for messages, without the model's tokenizer (a few tokens of framing per message)."""
+    return sum(len(m["content"]) // CHARS_PER_TOKEN + 4 for m in messages)

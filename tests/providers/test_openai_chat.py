@@ -11,7 +11,7 @@ import pytest
 from ragbot.domain import ScoredChunk, Turn
 from ragbot.errors import RagbotError, TransientError
 from ragbot.prompts import build_messages, condense_system_prompt, system_prompt
-from ragbot.providers.openai_chat import PLACEHOLDER_KEY, OpenAIChatModel
+from ragbot.providers.openai_chat import PLACEHOLDER_KEY, OpenAIChatModel, estimate_tokens
 from ragbot.providers.openai_errors import NotOpenAIShaped
 from ragbot.providers.openai_stream import CUT_SHORT, INTERRUPTED
 from tests.fakes.anthropic_server import split_deltas
@@ -94,6 +94,31 @@ def test_condense_rewrites_follow_ups_without_streaming() -> None:
 def test_condense_without_history_is_identity_and_offline(server: FakeOpenAIServer) -> None:
     assert make(server).condense("How much leave?", []) == "How much leave?"
     assert server.chat_requests() == []
+
+
+def long_history(chars: int) -> list[Turn]:
+    """Ten turns, numbered so that a test can tell which survived."""
+    return [Turn("user" if i % 2 == 0 else "assistant", f"turn {i} " + "leave policy words " * (chars // 19))
+            for i in range(10)]
+
+
+def test_history_that_fits_the_context_is_sent_whole(server: FakeOpenAIServer) -> None:
+    list(make(server).stream_answer("How much leave?", PASSAGES, long_history(600)))
+    messages = server.chat_requests()[0].body["messages"]
+    assert len(messages) == 12 and messages[1]["content"].startswith("turn 0 ")
+
+
+def test_oldest_turns_are_left_out_to_fit_a_small_context(server: FakeOpenAIServer) -> None:
+    model = make(server, context_tokens=4096)  # an untuned Ollama; max_tokens=321 is kept free for the answer
+    list(model.stream_answer("How much leave?", PASSAGES, long_history(2000)))
+    messages = server.chat_requests()[0].body["messages"]
+    assert estimate_tokens(messages) + 321 <= 4096
+    assert 2 < len(messages) < 12  # some history survives, not all of it
+    assert messages[-2]["content"].startswith("turn 9 ")  # the newest turns are the ones kept
+    assert "<sources>" in messages[-1]["content"] and "How much leave?" in messages[-1]["content"]
+    model.condense("And contractors?", long_history(2000))
+    transcript = server.chat_requests()[1].body["messages"][-1]["content"]
+    assert "turn 9 " in transcript and "turn 0 " not in transcript
 
 
 def test_reasoning_models_think_blocks_are_not_shown() -> None:
