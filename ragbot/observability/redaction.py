@@ -29,11 +29,12 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{27,}"), "***token***"),
     # Authorization header values; the lookahead wants a digit so that prose ("basic understanding") survives.
     (re.compile(r"\b(Bearer|Basic|bearer)\s+(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{16,}"), r"\1 ***"),
-    # NAME=value and "name": "value" where the name ends in a secret word (DISCORD_TOKEN=, "signing_secret": ...).
+    # (Values stop at a backslash: JSON lines are redacted after encoding, where \" ends a string.)
+# NAME=value and "name": "value" where the name ends in a secret word (DISCORD_TOKEN=, "signing_secret": ...).
     (re.compile(r"(?i)\b([\w-]*(?:password|passwd|pwd|secret|token|api[_-]?key)[\"']?\s*[=:]\s*[\"']?)"
-                r"[^\s\"'&,;]+"), r"\1***"),
+                r"[^\s\"'&,;\\]+"), r"\1***"),
     # Header lines a client library may echo back (x-api-key: ..., Authorization: ...).
-    (re.compile(r"(?i)\b((?:x-api-key|authorization|api-key|cookie)[\"']?\s*[:=]\s*[\"']?)[^\r\n\"',}]+"), r"\1***"),
+    (re.compile(r"(?i)\b((?:x-api-key|authorization|api-key|cookie)[\"']?\s*[:=]\s*[\"']?)[^\r\n\"',}\\]+"), r"\1***"),
 ]
 
 _lock = threading.Lock()
