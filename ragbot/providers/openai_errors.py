@@ -82,7 +82,12 @@ def not_shaped(base_url: str, what: str) -> NotOpenAIShaped:
 def map_error(exc: Exception, *, sdk: Any, base_url: str, model: str, key_set: bool) -> RagbotError:
     """An openai SDK error as a RagbotError; TransientError when trying again later may help."""
     if isinstance(exc, sdk.APITimeoutError):
-        return unreachable(base_url, "no answer before the timeout, RAGBOT_OPENAI_TIMEOUT_SECONDS")
+        if type(exc.__cause__).__name__ == "ConnectTimeout":  # a host that drops packets: as good as down
+            return unreachable(base_url, "connection timed out")
+        return TransientError(
+            f"The chat model server at {base_url} went quiet for longer than RAGBOT_OPENAI_TIMEOUT_SECONDS: it may "
+            "still be loading the model or be overloaded. Try again, or raise the timeout."
+        )
     if isinstance(exc, sdk.APIConnectionError):
         return unreachable(base_url, one_line(str(exc.__cause__ or exc), 80) or "connection failed")
     if isinstance(exc, sdk.APIStatusError):

@@ -194,6 +194,15 @@ def test_unreachable_server_names_the_url_and_the_setting() -> None:
     assert "\n" not in str(info.value)
 
 
+def test_a_server_that_goes_quiet_times_out_clearly() -> None:
+    with FakeOpenAIServer(REPLY, models=(MODEL,), delta_delay=3.0) as server:
+        model = make(server, timeout=0.3, max_retries=0)
+        started = time.monotonic()
+        with pytest.raises(TransientError, match="went quiet for longer than RAGBOT_OPENAI_TIMEOUT_SECONDS"):
+            answer(model)
+        assert time.monotonic() - started < 2.0  # the read timeout, not the server's 3 s pause, ended the wait
+
+
 def test_base_url_without_v1_is_reported_as_not_openai(server: FakeOpenAIServer) -> None:
     with pytest.raises(NotOpenAIShaped, match="ends in /v1"):
         answer(make(server, base_url=server.base_url.removesuffix("/v1")))
