@@ -99,7 +99,7 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="ragbot-slack-bench-"))
     settings = Settings(database_url=args.database_url, data_dir=data_dir, slack_bot_token=fake.token,
                         slack_signing_secret=SECRET, slack_base_url=fake.base_url, questions_per_minute=0,
-                        voyage_api_key=None, anthropic_api_key=None)
+                        workspace_questions_per_minute=0, voyage_api_key=None, anthropic_api_key=None)
     svc = build(settings, embedder=FakeEmbedder(), chat=SlowChat(args.llm_seconds), queue=NoQueue())
     acc = intake.add_file(svc.engine, scope=Scope(f"slack:{fake.team}"), data=DOC.encode(), filename="leave.md",
                           source_uri="leave.md", max_bytes=10**6)

@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     admin_users: list[str] = Field(default_factory=list)
     admin_role: str | None = None
     questions_per_minute: int = 10
+    # Shared by every replica (Redis when REDIS_URL is set, PostgreSQL otherwise); 0 turns a limit off.
+    workspace_questions_per_minute: int = 120
+    uploads_per_hour: int = 30
     notify_uploaders_on_downvote: bool = True
 
     # Workers.

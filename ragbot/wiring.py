@@ -12,6 +12,7 @@ from ragbot.config import Settings
 from ragbot.ingestion.pipeline import IngestContext, LoggingNotifier
 from ragbot.ports import ChatModel, Embedder, IngestQueue, Notifier, Reranker
 from ragbot.rag import RagService
+from ragbot.ratelimit import SharedLimits
 from ragbot.storage import db
 from ragbot.storage.search import PgChunkStore
 from ragbot.storage.vectors import ensure_index
@@ -140,6 +141,13 @@ class Services:
         """What the ingestion pipeline needs."""
         return IngestContext(self.engine, self.embedder, self.settings, self.notifier,
                              fetch_url=fetch_url_function(self.settings))
+
+    @cached_property
+    def limits(self) -> SharedLimits:
+        """Rate limits shared by every replica (Redis when REDIS_URL is set, PostgreSQL otherwise)."""
+        from ragbot.ratelimit import make_limits
+
+        return make_limits(self.settings, self.engine)
 
     @cached_property
     def queue(self) -> IngestQueue:

@@ -38,7 +38,15 @@ class ChatService:
     def __init__(self, services: Services, *, platform: str, limiter: RateLimiter | None = None) -> None:
         self.services = services
         self.platform = platform
-        self.limiter = limiter or RateLimiter(services.settings.questions_per_minute, 60.0)
+        # An explicit limiter stays in this process; by default the limits are shared by every replica.
+        self.limiter = limiter
+
+    def _question_wait(self, space: str, user: str) -> float | None:
+        """Seconds until this user may ask again, or None when the question may be answered now."""
+        if self.limiter is None:
+            return self.services.limits.question(space, user)
+        key = f"{space}:{user}"
+        return None if self.limiter.allow(key) else self.limiter.retry_after(key)
 
     def first_delivery(self, event_id: str) -> bool:
         """True the first time an event id is seen; redeliveries get False."""
@@ -56,8 +64,9 @@ class ChatService:
         hint: str = "",
     ) -> Asked:
         """Answer a question for a user, within their rate limit; failures become a friendly answer."""
-        if not self.limiter.allow(f"{scope.space}:{user}"):
-            text = slow_down_message(self.limiter.retry_after(f"{scope.space}:{user}"))
+        wait = self._question_wait(scope.space, user)
+        if wait is not None:
+            text = slow_down_message(wait)
             metrics.question_refused(self.platform, "rate_limited")
             return Asked(Answer(text=text, grounded=False), None, refused=True)
         started = time.perf_counter()
@@ -106,6 +115,7 @@ class ChatService:
         chat_ref: dict[str, Any] | None = None,
     ) -> intake.Accepted:
         """Store an uploaded file and queue it for the workers."""
+        self.services.limits.upload(scope.space, uploader)
         accepted = intake.add_file(
             self.services.engine, scope=scope, data=data, filename=filename, source_uri=source_uri,
             max_bytes=self.services.settings.max_upload_bytes, source_kind="upload", uploader=uploader,
@@ -116,6 +126,7 @@ class ChatService:
     def add_url(self, *, scope: Scope, url: str, uploader: str, chat_ref: dict[str, Any] | None = None
                 ) -> intake.Accepted:
         """Register a URL and queue it for the workers."""
+        self.services.limits.upload(scope.space, uploader)
         from ragbot.ingestion.fetch import check_url
 
         check_url(url, allow_private=self.services.settings.allow_private_urls)

@@ -42,6 +42,9 @@ PROVIDER_ERRORS = Counter("ragbot_provider_errors", "Errors from embedding/answe
                           ["operation", "kind"])
 RETRIES = Counter("ragbot_provider_retries", "Retries scheduled after transient provider or database errors.",
                   ["operation"])
+RATE_LIMIT_UNAVAILABLE = Counter(
+    "ragbot_rate_limit_unavailable", "Rate-limit checks let through because the limit store could not be reached.",
+    ["store"])
 
 # Collectors evaluated at scrape time; kept here too because multiprocess mode serves a fresh registry.
 _SCRAPE_COLLECTORS: list[Collector] = []
@@ -62,6 +65,11 @@ def question_refused(platform: str, outcome: str) -> None:
 def provider_error(operation: str, kind: str = "transient") -> None:
     """Count a provider error; operation is answer, ingest or rerank (or a provider), kind transient or permanent."""
     PROVIDER_ERRORS.labels(operation, kind).inc()
+
+
+def rate_limit_unavailable(store: str) -> None:
+    """Count a rate-limit check that failed open (its store was down): alert when this grows."""
+    RATE_LIMIT_UNAVAILABLE.labels(store).inc()
 
 
 def retry_scheduled(operation: str) -> None:
