@@ -20,8 +20,8 @@ from tests.support import embedded_data_dir, running_redis, scrub_environment
 SCRUBBED = scrub_environment()
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLES = ("spaces, index_meta, documents, document_blobs, chunks, embedding_cache, questions, feedback, processed_events,"
-          " rate_limits")
+TABLES = ("spaces, index_meta, documents, document_blobs, chunks, embedding_cache, questions, feedback,"
+          " processed_events, rate_limits")
 
 
 @pytest.fixture(scope="session")
