@@ -7,10 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from ragbot.domain import Scope
+from ragbot.errors import FileTooLarge
 from ragbot.ingestion import intake
+from ragbot.ingestion.loaders import load_bytes
 from ragbot.ingestion.pipeline import ingest_document
 from ragbot.providers.local_embedder import LocalEmbedder
 from ragbot.wiring import build
@@ -26,7 +29,9 @@ import json, sys, time
 from pathlib import Path
 from ragbot.config import Settings
 from ragbot.domain import Scope
+from ragbot.errors import FileTooLarge
 from ragbot.ingestion import intake
+from ragbot.ingestion.loaders import load_bytes
 from ragbot.ingestion.pipeline import ingest_document
 from ragbot.wiring import build
 from tests.fakes.providers import FakeChatModel
@@ -92,6 +97,14 @@ def test_a_document_past_the_chunk_limit_is_refused_before_any_embedding(clean_d
     with svc.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM chunks")).scalar() == 0
     svc.engine.dispose()
+
+
+def test_a_cell_past_the_limit_names_the_file_row_and_limit() -> None:
+    data = b"q,a\nshort,fine\nlong," + b"word " * 5000 + b"\n"
+    with pytest.raises(FileTooLarge) as caught:
+        load_bytes(data, "faq.csv", max_bytes=50 * h.MB)
+    message = str(caught.value)
+    assert message.startswith("faq.csv: ") and "row 3" in message and "20,000 characters" in message
 
 
 def test_the_default_chunk_limit_fits_the_largest_allowed_text_upload(settings) -> None:  # type: ignore[no-untyped-def]
