@@ -168,6 +168,11 @@ class OpenAIChatModel:
         if rest.strip():
             said = True
             yield rest
+        if not said and finish == "length":
+            raise RagbotError(
+                f"The model {self.model!r} used all RAGBOT_OPENAI_MAX_TOKENS ({self.max_tokens}) before writing any "
+                "answer (a reasoning model thinking at length?): raise RAGBOT_OPENAI_MAX_TOKENS."
+            )
         if not said:
             raise TransientError(
                 f"The model {self.model!r} sent an empty answer; if it keeps happening the prompt may not fit its "

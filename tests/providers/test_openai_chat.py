@@ -231,6 +231,13 @@ def test_length_limit_adds_a_notice(server: FakeOpenAIServer) -> None:
     assert answer(make(server)) == REPLY + "\n\n" + CUT_SHORT
 
 
+def test_reasoning_that_uses_up_the_tokens_says_which_setting_to_raise() -> None:
+    with FakeOpenAIServer("<think>First, consider what leave means. " * 20, models=(MODEL,)) as server:
+        server.mode = "length"
+        with pytest.raises(RagbotError, match=r"used all RAGBOT_OPENAI_MAX_TOKENS \(321\) before writing any answer"):
+            answer(make(server))
+
+
 def test_empty_stream_is_an_error_not_a_blank_answer(server: FakeOpenAIServer) -> None:
     server.mode = "empty"
     with pytest.raises(TransientError, match="empty answer"):
