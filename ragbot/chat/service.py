@@ -121,7 +121,7 @@ class ChatService:
             max_bytes=self.services.settings.max_upload_bytes, source_kind="upload", uploader=uploader,
             chat_ref=chat_ref,
         )
-        return intake.enqueue(self.services.queue, accepted)
+        return intake.enqueue(self.services.queue, accepted, engine=self.services.engine)
 
     def add_url(self, *, scope: Scope, url: str, uploader: str, chat_ref: dict[str, Any] | None = None
                 ) -> intake.Accepted:
@@ -131,7 +131,7 @@ class ChatService:
 
         check_url(url, allow_private=self.services.settings.allow_private_urls)
         accepted = intake.add_url(self.services.engine, scope=scope, url=url, uploader=uploader, chat_ref=chat_ref)
-        return intake.enqueue(self.services.queue, accepted)
+        return intake.enqueue(self.services.queue, accepted, engine=self.services.engine)
 
     def set_status_message(self, document_id: int, chat_ref: dict[str, Any]) -> None:
         """Remember which chat message shows a document's progress (posted after the upload was accepted)."""
