@@ -136,3 +136,15 @@ def test_exit_codes_usage_and_configuration_are_2(run) -> None:  # type: ignore[
     assert len(bad.stderr.strip().splitlines()) == 1, bad.stderr
     missing = run("forget", "no-such-document")
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
+
+
+def test_an_answering_provider_echoing_the_key_never_prints_it(run, good: Path, echoing: EchoingProvider
+                                                               ) -> None:  # type: ignore[no-untyped-def]
+    key = "sk-ant-api03-Echoed0Claude0Key0" + "x" * 40
+    assert run("ingest", str(good)).returncode == 0
+    proc = run("ask", "When are the office plants watered?", RAGBOT_CHAT_MODEL="claude", ANTHROPIC_API_KEY=key,
+               RAGBOT_ANTHROPIC_BASE_URL=echoing.url.removesuffix("/v1"), RAGBOT_LOG_LEVEL="DEBUG")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode in (1, 2), out
+    assert key not in out and "Echoed0Claude0Key0" not in out
+    assert "HTTP 400" in out
