@@ -65,7 +65,8 @@ class FakeOpenAIServer(LocalServer):
         if self.api_key is not None and token != self.api_key:
             return 401, {"error": {"message": "Unauthorized", "type": "invalid_request_error", "code": 401}}, {}
         if path == "/v1/models":
-            data = [{"id": m, "object": "model", "created": 1700000000, "owned_by": "library"} for m in self.models]
+            owner = "library" if self.flavor == "ollama" else "vllm"  # as each server fills owned_by
+            data = [{"id": m, "object": "model", "created": 1700000000, "owned_by": owner} for m in self.models]
             return 200, {"object": "list", "data": data}, {}
         with self._lock:
             failure = self._failures.pop(0) if self._failures else None

@@ -252,6 +252,14 @@ def test_check_finds_the_model_and_ollamas_latest_tag() -> None:
             make(server, model="mistral").check()
 
 
+def test_check_on_another_server_names_the_setting_not_ollama() -> None:
+    with FakeOpenAIServer(REPLY, models=("Qwen/Qwen2.5-7B-Instruct",), flavor="vllm") as server, \
+            pytest.raises(RagbotError) as info:
+        make(server, model="qwen").check()
+    assert "RAGBOT_OPENAI_MODEL" in str(info.value) and "Served: Qwen/Qwen2.5-7B-Instruct" in str(info.value)
+    assert "ollama" not in str(info.value)
+
+
 def test_missing_settings_are_reported_up_front() -> None:
     with pytest.raises(RagbotError, match="RAGBOT_OPENAI_BASE_URL is not set"):
         OpenAIChatModel(base_url=None, model=MODEL)
