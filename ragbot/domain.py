@@ -78,6 +78,34 @@ class ScoredChunk:
 
 
 @dataclass(frozen=True)
+class Neighbour:
+    """A chunk next to a retrieved one, in the same document and section (small-to-big context)."""
+
+    anchor_id: int  # the retrieved chunk it sits beside
+    chunk_id: int
+    ordinal: int
+    text: str
+
+
+@dataclass(frozen=True)
+class TermStat:
+    """One word of a question: how rare it is in the space and whether the passages hold it."""
+
+    lexeme: str
+    idf: float
+    in_space: bool
+    in_passages: bool
+
+
+@dataclass(frozen=True)
+class QuestionTerms:
+    """The question's words as the space sees them, and how many chunks the space holds (counted up to a cap)."""
+
+    terms: list[TermStat]
+    space_chunks: int
+
+
+@dataclass(frozen=True)
 class Citation:
     """One numbered source of an answer."""
 
@@ -102,6 +130,7 @@ class Answer:
     text: str
     citations: list[Citation] = field(default_factory=list)
     grounded: bool = True
+    related: list[Citation] = field(default_factory=list)  # "possibly related" documents of an ungrounded answer
 
     def to_json(self) -> dict[str, object]:
         """The `ask --json` contract of DESIGN.md."""
@@ -112,6 +141,7 @@ class Answer:
                 {"n": c.n, "title": c.title, "source": c.source, "location": c.location, "score": round(c.score, 4)}
                 for c in self.citations
             ],
+            "related": [{"title": c.title, "source": c.source, "location": c.location} for c in self.related],
         }
 
 
@@ -121,6 +151,7 @@ class Turn:
 
     role: str  # "user" or "assistant"
     text: str
+    sources: tuple[str, ...] = ()  # for an answer: the sources (or titles) it cited, so follow-ups can favour them
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
-from ragbot.domain import ScoredChunk, Turn
+from ragbot.domain import Neighbour, QuestionTerms, ScoredChunk, Turn
 
 
 class Embedder(Protocol):
@@ -74,6 +74,15 @@ class ChunkStore(Protocol):
         mode: str = "hybrid",
     ) -> list[ScoredChunk]:
         """The k best chunks for the query in this scope, best first."""
+        ...
+
+    def neighbours(self, *, chunk_ids: Sequence[int], window: int = 1) -> list[Neighbour]:
+        """Chunks within `window` places of each given chunk, in the same document and section."""
+        ...
+
+    def term_stats(self, *, query_text: str, space: str, channel: str | None,
+                   chunk_ids: Sequence[int]) -> QuestionTerms:
+        """The question's words with their rarity in the scope and whether the given chunks hold them."""
         ...
 
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from ragbot.domain import Answer, Citation, Scope, ScoredChunk, Turn
+from ragbot.answerability import Gate, Signals, signals
+from ragbot.citations import Renumberer, citations_for
+from ragbot.domain import Answer, Citation, Neighbour, Scope, ScoredChunk, Turn
 from ragbot.errors import RagbotError, TransientError
+from ragbot.followups import boost_cited, cited_before, topic_query
 from ragbot.observability import metrics
 from ragbot.ports import ChatModel, ChunkStore, Embedder, Reranker
 from ragbot.prompts import SYSTEM_CANARY
 from ragbot.safety import allowed_hosts, clean_answer
 
 _log = logging.getLogger(__name__)
-_CITE = re.compile(r"\[(\d{1,2})\]")
 NO_ANSWER = "I couldn't find an answer to that in the documents I can search here."
 
 
@@ -32,12 +33,21 @@ class RagService:
         min_similarity: float = 0.30,
         reranker: Reranker | None = None,
         rerank_candidates: int = 30,
+        gate: Gate | None = None,
+        context_window: int = 1,
+        context_chars: int = 1200,
+        follow_up_boost: int = 3,
+        related_ratio: float = 0.75,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.chat = chat
         self.top_k = top_k
-        self.min_similarity = min_similarity
+        self.gate = gate or Gate(min_similarity=min_similarity)
+        self.context_window = context_window  # neighbouring chunks on each side added to a passage's context
+        self.context_chars = context_chars  # at most this much text per widened passage
+        self.follow_up_boost = follow_up_boost  # ranks gained by passages of documents the thread already cited
+        self.related_ratio = related_ratio  # "possibly related" documents need this share of min_similarity
         self.reranker = reranker
         self.rerank_candidates = rerank_candidates
 
@@ -74,10 +84,53 @@ class RagService:
         return [replace(found[i], score=score) for i, score in order]
 
     def is_relevant(self, passages: Sequence[ScoredChunk]) -> bool:
-        """Whether any passage is close enough to the question to answer from (the 'don't know' threshold)."""
+        """Whether any passage clears the similarity floor (the first of the gate's tests)."""
         # Always cosine similarity, also when reranked: rerank scores have another, model-specific scale, and
-        # min_similarity was tuned on cosine. The reranker only chooses and orders the passages checked here.
-        return any((p.similarity or 0.0) >= self.min_similarity for p in passages)
+        # the thresholds were tuned on cosine. The reranker only chooses and orders the passages checked here.
+        return any((p.similarity or 0.0) >= self.gate.min_similarity for p in passages)
+
+    def plan(self, question: str, *, scope: Scope, history: Sequence[Turn] = (), mode: str = "hybrid") -> Plan:
+        """Retrieve for a question in its conversation and decide whether the passages can answer it."""
+        query = self.chat.condense(question, history) if history else question
+        if query == question and history:
+            query = topic_query(question, history)  # a model that does not rewrite follow-ups still gets the topic
+        cited = cited_before(history)
+        if cited:
+            # A follow-up usually stays with the documents the thread has been citing.
+            pool = self.retrieve(query, scope=scope, k=self.top_k * 3, mode=mode)
+            passages = boost_cited(pool, cited, places=self.follow_up_boost)[: self.top_k]
+        else:
+            passages = self.retrieve(query, scope=scope, mode=mode)
+        if not passages:
+            return Plan(query, passages, signals(passages, None), allowed=False)
+        terms = self.store.term_stats(query_text=query, space=scope.space, channel=scope.channel,
+                                      chunk_ids=[p.chunk_id for p in passages])
+        found = signals(passages, terms)
+        return Plan(query, passages, found, allowed=self.gate.allows(found))
+
+    def context(self, passages: Sequence[ScoredChunk]) -> list[ScoredChunk]:
+        """The passages widened by their neighbours in the same section (small-to-big), deduplicated.
+
+        Chunks are small for precise retrieval, but the line that answers (a synopsis, a syntax line, a default)
+        is often in the next chunk of the same section. A passage whose chunk is already inside a better
+        passage's window is folded into it. Citations keep pointing at the matched chunk's location.
+        """
+        if self.context_window < 1 or not passages:
+            return list(passages)
+        near: dict[int, list[Neighbour]] = {}
+        for n in self.store.neighbours(chunk_ids=[p.chunk_id for p in passages], window=self.context_window):
+            near.setdefault(n.anchor_id, []).append(n)
+        taken: set[tuple[int, int]] = set()
+        out = []
+        for p in passages:
+            if (p.document_id, p.ordinal) in taken:
+                continue
+            pieces = sorted([(n.ordinal, n.text) for n in near.get(p.chunk_id, [])
+                             if (p.document_id, n.ordinal) not in taken] + [(p.ordinal, p.text)])
+            text, first = _widen(pieces, p.ordinal, self.context_chars)
+            taken.update((p.document_id, o) for o, _ in pieces)
+            out.append(replace(p, text=text, ordinal=first))
+        return out
 
     def answer(
         self,
@@ -90,43 +143,101 @@ class RagService:
         mode: str = "hybrid",
     ) -> Answer:
         """Answer from the documents, streaming text to on_delta; ungrounded when they do not support one."""
-        query = self.chat.condense(question, history) if history else question
-        passages = self.retrieve(query, scope=scope, mode=mode)
-        if not self.is_relevant(passages):
-            return self._no_answer(no_answer_hint, on_delta)
-        # Only passages above the threshold are shown to the model: weak matches invite made-up answers.
-        passages = [p for p in passages if (p.similarity or 0.0) >= self.min_similarity * 0.75]
-        parts: list[str] = []
+        plan = self.plan(question, scope=scope, history=history, mode=mode)
+        if not plan.allowed:
+            return self._no_answer(no_answer_hint, on_delta, plan.passages)
+        # Only passages that clear the threshold that allowed the answer are shown to the model.
+        floor = self.gate.threshold()
+        passages = self.context([p for p in plan.passages if (p.similarity or 0.0) >= floor])
+        numbers = Renumberer(len(passages))
         for piece in self.chat.stream_answer(question, passages, history):
-            parts.append(piece)
-            if on_delta is not None:
-                on_delta(piece)
-        raw = "".join(parts).strip()
+            shown = numbers.feed(piece)
+            if on_delta is not None and shown:
+                on_delta(shown)
+        rest = numbers.finish()
+        if on_delta is not None and rest:
+            on_delta(rest)
+        raw = numbers.text.strip()
         # Deltas already streamed cannot be recalled: adapters must finish with answer.text, the cleaned text.
-        text = clean_answer(raw, hosts=allowed_hosts(c.url for c in cited(raw, passages)), secrets=[SYSTEM_CANARY])
-        citations = cited(text, passages)
+        order = numbers.order
+        hosts = allowed_hosts(passages[i - 1].source for i in order)
+        text = clean_answer(raw, hosts=hosts, secrets=[SYSTEM_CANARY])
+        citations = citations_for(text, passages, order)
         if not citations:
             return Answer(text=(text + "\n\n" if text else "") + _hinted(NO_ANSWER, no_answer_hint), grounded=False)
         return Answer(text=text, citations=citations, grounded=True)
 
-    def _no_answer(self, hint: str, on_delta: Callable[[str], None] | None) -> Answer:
+    def _no_answer(self, hint: str, on_delta: Callable[[str], None] | None,
+                   passages: Sequence[ScoredChunk]) -> Answer:
+        related = _related(passages, floor=self.gate.min_similarity * self.related_ratio)
         text = _hinted(NO_ANSWER, hint)
+        if related:
+            # Named, not cited: the user can look for themselves, and nothing is claimed from them.
+            text += "\n\nPossibly related (not checked for an answer): " + "; ".join(c.title for c in related) + "."
         if on_delta is not None:
             on_delta(text)
-        return Answer(text=text, citations=[], grounded=False)
+        return Answer(text=text, citations=[], grounded=False, related=related)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What retrieval found for a question and whether the gate lets Ragbot answer from it."""
+
+    query: str
+    passages: list[ScoredChunk]
+    signals: Signals
+    allowed: bool
 
 
 def _hinted(message: str, hint: str) -> str:
     return f"{message} {hint}".strip()
 
 
-def cited(text: str, passages: Sequence[ScoredChunk]) -> list[Citation]:
-    """Citations for the [n] markers that appear in text and point at a passage, in order of n."""
-    numbers = sorted({int(m) for m in _CITE.findall(text) if 1 <= int(m) <= len(passages)})
-    out = []
-    for n in numbers:
-        p = passages[n - 1]
-        snippet = " ".join(p.text.split())[:240]
-        out.append(Citation(n=n, title=p.title, source=p.source, location=p.location, snippet=snippet,
-                            score=p.similarity if p.similarity is not None else p.score, document_id=p.document_id))
+def _widen(pieces: list[tuple[int, str]], anchor: int, budget: int) -> tuple[str, int]:
+    """Consecutive chunk texts joined without their overlap, cut to the budget around the anchor chunk."""
+    # Keep the anchor; add the following chunk first (answers tend to follow their heading), then the one before.
+    by = dict(pieces)
+    keep = [anchor]
+    used = len(by[anchor])
+    for o in (anchor + 1, anchor - 1):
+        if o in by and used + len(by[o]) <= budget:
+            keep.append(o)
+            used += len(by[o])
+    keep.sort()
+    run = [keep[0]]
+    for o in keep[1:]:
+        if o == run[-1] + 1:
+            run.append(o)
+        elif anchor in run:
+            break
+        else:
+            run = [o]
+    text = by[run[0]]
+    for o in run[1:]:
+        text = join_overlapping(text, by[o])
+    return text, run[0]
+
+
+def join_overlapping(a: str, b: str, *, longest: int = 200) -> str:
+    """a then b, without the text that b repeats from a's end (the splitter's overlap)."""
+    for size in range(min(longest, len(a), len(b)), 7, -1):
+        if a.endswith(b[:size]):
+            return a + b[size:]
+    return a + "\n" + b
+
+
+def _related(passages: Sequence[ScoredChunk], *, floor: float, limit: int = 3) -> list[Citation]:
+    """The closest distinct documents, for "possibly related" under an "I don't know".
+
+    Only passages that both searches found (close in meaning and sharing a word) are named: a list of
+    unrelated titles under every "I don't know" would teach people to ignore it.
+    """
+    out: list[Citation] = []
+    for p in sorted(passages, key=lambda q: -(q.similarity or 0.0)):
+        if (p.similarity or 0.0) < floor or p.lexical_rank is None or any(c.source == p.source for c in out):
+            continue
+        out.append(Citation(n=len(out) + 1, title=p.title, source=p.source, location=p.location, snippet="",
+                            score=p.similarity or 0.0, document_id=p.document_id))
+        if len(out) == limit:
+            break
     return out

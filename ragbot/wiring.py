@@ -56,7 +56,7 @@ def make_openai_chat(settings: Settings, *, timeout: float | None = None, max_re
     )
 
 
-def make_chat_model(settings: Settings) -> ChatModel:
+def make_chat_model(settings: Settings, embedder: Embedder | None = None) -> ChatModel:
     """Claude or an OpenAI-compatible server when configured (see chat_model_choice), else the extractive answerer."""
     choice = chat_model_choice(settings)
     if choice == "openai":
@@ -70,7 +70,8 @@ def make_chat_model(settings: Settings) -> ChatModel:
         )
     from ragbot.providers.extractive import ExtractiveAnswerer
 
-    return ExtractiveAnswerer()
+    # The embedder lets it pick sentences by meaning, not only by shared words.
+    return ExtractiveAnswerer(embedder=embedder)
 
 
 def make_reranker(settings: Settings) -> Reranker | None:
@@ -174,6 +175,6 @@ def build(
     emb = embedder or make_embedder(settings)
     if check_index:
         ensure_index(engine, model=emb.model_id, dim=emb.dim)
-    return Services(settings=settings, engine=engine, embedder=emb, chat=chat or make_chat_model(settings),
+    return Services(settings=settings, engine=engine, embedder=emb, chat=chat or make_chat_model(settings, emb),
                     notifier=notifier or make_notifier(settings, engine), queue_override=queue,
                     reranker=reranker or make_reranker(settings))

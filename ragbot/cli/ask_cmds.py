@@ -72,5 +72,5 @@ def chat(space: SpaceOpt = None, channel: ChannelOpt = None) -> None:
         answer = svc.rag.answer(question, scope=scope, history=history, no_answer_hint=HINT, on_delta=_write)
         print()
         print_sources(answer)
-        history += [Turn("user", question), Turn("assistant", answer.text)]
+        history += [Turn("user", question), Turn("assistant", answer.text, tuple(c.source for c in answer.citations))]
         history = history[-8:]  # recent turns are enough context and keep prompts small

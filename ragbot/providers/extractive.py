@@ -1,4 +1,4 @@
-"""The offline answerer: quotes the passage sentences that best match the question, with citations."""
+"""The offline answerer: quotes the passage lines that answer the question, with citations."""
 
 from __future__ import annotations
 
@@ -8,35 +8,93 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ragbot.domain import ScoredChunk, Turn
-from ragbot.text import content_words, split_sentences, terms
+from ragbot.followups import topic_query
+from ragbot.ports import Embedder
+from ragbot.text import split_sentences, stem, terms, words
 
 _ENDS_WITH_STOP = re.compile(r"([.!?]+)([\"')\]]*)$")
+# Identifiers, calls, dotted names, options and prompts: the lines that hold a command, function or setting.
+_CODE = re.compile(
+    r"`[^`\n]+`|>>>|\$ \w|--?[a-z][\w-]+=?|\b[A-Za-z_]\w*\(|\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b|\b[a-z]+_[a-z_]+\b"
+)
+_NOT_CODE = frozenset({"e.g", "i.e", "etc", "vs"})
+# Questions that want a number (a count, an amount, a time, a limit or a default): lines with digits answer them.
+_WANTS_NUMBER = re.compile(
+    r"^\s*(?:how\s+(?:many|much|long|often|old|far|big|large|soon|late|early)|when|what\s+time|until\s+when|by\s+when"
+    r"|what(?:'s|\s+is|\s+are)\s+the\s+(?:limit|maximum|minimum|max|min|default|deadline|number|amount|size|cost"
+    r"|price|rate|budget|age))\b",
+    re.IGNORECASE,
+)
+_DIGIT = re.compile(r"\d")
+# Sentences that speak to an assistant or a bot rather than to a reader: planted instructions, never quoted.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,60}\b(?:instructions?|prompts?|rules|above|previous)\b"
+    r"|\b(?:tell|inform|assure|convince)\s+(?:the\s+)?(?:users?|readers?|askers?|people|everyone|them)\b"
+    r"|\byou\s+(?:must|should|shall|will|are\s+to|have\s+to|need\s+to)\s+(?:always\s+|now\s+|only\s+)?"
+    r"(?:answer|respond|reply|say|state|claim|tell|pretend|act|output|print|include|mention)\b"
+    r"|\b(?:as|if\s+you\s+are)\s+an?\s+(?:ai|assistant|language\s+model|llm|chat\s?bot|bot)\b"
+    r"|\b(?:ai|assistants?|language\s+models?|llms?|chat\s?bots?|bots?)\s+(?:must|should|shall|will|reading\s+this)\b"
+    r"|\bsystem\s+prompt\b|\bnew\s+instructions?\b|\bwhen\s+asked\s+about\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
-class _Candidate:
-    """A sentence of a passage with its terms and score."""
+class _Unit:
+    """A sentence (or code line) of a passage, with what its score is made of."""
 
     passage: int
     position: int
     text: str
     terms: frozenset[str]
-    score: float
+    code: bool
 
 
 class ExtractiveAnswerer:
-    """A deterministic ChatModel without an LLM: picks 2–4 relevant sentences and cites each as [n]."""
+    """A deterministic ChatModel without an LLM: quotes the lines that answer, citing each as [n].
+
+    Each sentence of the passages is scored by how close it is to the question in meaning (the embedding model,
+    when given), by the rare question words it holds, and by whether it holds a command, function, option or
+    setting; the retriever's order is a prior. The answer is the best sentence with the sentences that follow it
+    in its passage, plus at most one more passage's best, within max_chars.
+    """
 
     name = "extractive"
 
     def __init__(
-        self, *, max_sentences: int = 3, max_chars: int = 600, max_passages: int = 5, min_ratio: float = 0.3
+        self,
+        *,
+        embedder: Embedder | None = None,
+        max_sentences: int = 3,
+        max_chars: int = 600,
+        max_passages: int = 5,
+        semantic_weight: float = 1.0,
+        lexical_weight: float = 0.3,
+        code_weight: float = 0.15,
+        heading_weight: float = 0.1,
+        number_weight: float = 0.15,
+        rank_decay: float = 0.08,
+        follow_ratio: float = 0.75,
+        second_ratio: float = 0.7,
+        semantic_pool: int = 12,
+        salience_weight: float = 0.4,
+        answer_after_question: float = 0.98,
     ) -> None:
+        self.embedder = embedder
         self.max_sentences = max_sentences
         self.max_chars = max_chars
         self.max_passages = max_passages
-        # A further sentence must score at least this share of the best one, to keep noise out.
-        self.min_ratio = min_ratio
+        self.semantic_weight = semantic_weight
+        self.lexical_weight = lexical_weight
+        self.code_weight = code_weight
+        self.heading_weight = heading_weight
+        self.number_weight = number_weight
+        self.rank_decay = rank_decay
+        self.follow_ratio = follow_ratio  # a following sentence joins when it scores this share of the best
+        self.second_ratio = second_ratio  # another passage's best joins when it scores this share of the best
+        self.semantic_pool = semantic_pool  # sentences embedded per answer (the rest keep their cheap score)
+        self.salience_weight = salience_weight
+        self.answer_after_question = answer_after_question
 
     def stream_answer(self, question: str, passages: Sequence[ScoredChunk], history: Sequence[Turn]) -> Iterator[str]:
         """Yield the chosen sentences one by one, each followed by its citation."""
@@ -44,72 +102,107 @@ class ExtractiveAnswerer:
         for i, piece in enumerate(pieces):
             yield piece if i == len(pieces) - 1 else piece + " "
 
+    def condense(self, question: str, history: Sequence[Turn]) -> str:
+        """The follow-up with the thread's topic words in front when it leans on earlier turns."""
+        return topic_query(question, history)
+
     def answer_sentences(self, question: str, passages: Sequence[ScoredChunk]) -> list[str]:
         """The cited sentences of the answer, in reading order."""
         top = list(passages)[: self.max_passages]
-        if not top:
+        units = [u for i, p in enumerate(top) for u in _units(i, p)]
+        if not units:
             return ["I could not find anything about that in the documents."]
-        candidates = self._candidates(question, top)
-        chosen = self._select(candidates)
-        if not chosen:
-            # Nothing overlaps the question: the retriever still ranked passage 1 first.
-            sentences = [s for s in split_sentences(top[0].text) if not s.startswith("#")]
-            first = _strip_marker(sentences[0]) if sentences else top[0].text.strip()
-            return [_cite(_clip(first, self.max_chars), 1)]
-        chosen.sort(key=lambda c: (c.passage, c.position))
-        return [_cite(c.text, c.passage + 1) for c in chosen]
+        scores = self._scores(question, top, units)
+        chosen = self._choose(units, scores)
+        return [_cite(_clip(u.text, self.max_chars) if len(chosen) == 1 else u.text, u.passage + 1) for u in chosen]
 
-    def condense(self, question: str, history: Sequence[Turn]) -> str:
-        """Identity, except a very short follow-up gets the previous question's new content words prepended."""
-        own = content_words(question)
-        if len(own) > 3:
-            return question
-        previous = next((t.text for t in reversed(history) if t.role == "user" and t.text.strip()), "")
-        extra = [w for w in dict.fromkeys(content_words(previous)) if w not in own]
-        return f"{' '.join(extra)}: {question}" if extra else question
+    def _scores(self, question: str, passages: list[ScoredChunk], units: list[_Unit]) -> list[float]:
+        """One score per unit: meaning, rare words, key terms and headings, discounted by the passage's rank.
 
-    def _candidates(self, question: str, passages: list[ScoredChunk]) -> list[_Candidate]:
-        """Every sentence scored by IDF-weighted overlap with the question, discounted by passage rank."""
+        Meaning is the costly part (one embedding per sentence), so only the `semantic_pool` best units by the
+        cheap signals get it; the others keep their cheap score.
+        """
         wanted = terms(question)
-        per_passage = [[(s, frozenset(terms(s))) for s in _sentences(p)] for p in passages]
         df: dict[str, int] = {}
-        for sentences in per_passage:
-            for t in set().union(*(ts for _, ts in sentences)) & wanted:
+        for u in units:
+            for t in u.terms & wanted:
                 df[t] = df.get(t, 0) + 1
-        n = len(passages)
-        # BM25-style IDF stays positive even when every passage has the word.
+        n = len(units)
         idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
-        out = []
-        for i, sentences in enumerate(per_passage):
-            for j, (text, ts) in enumerate(sentences):
-                if text.lstrip().startswith("#") or len(ts) < 2:
-                    continue  # headings and fragments make poor answers
-                overlap = sum(idf[t] for t in ts & wanted)
-                if overlap > 0:
-                    out.append(_Candidate(i, j, _strip_marker(text), ts, overlap / (1 + 0.2 * i)))
-        return out
+        total = sum(idf.values()) or 1.0
+        headings = [terms(p.location.rsplit(">", 1)[-1]) & wanted for p in passages]
+        question_words = {stem(w) for w in words(question)}
+        wants_number = bool(_WANTS_NUMBER.match(question))
+        cheap = []
+        for u in units:
+            lexical = sum(idf.get(t, 0.0) for t in u.terms & wanted) / total
+            key = 0.0
+            if u.code:
+                # A key term the question names (its word appears in an identifier) counts double.
+                named = any(stem(w) in question_words for tok in _CODE.findall(u.text) for w in words(tok))
+                key = 2.0 if named else 1.0
+            cheap.append(self.lexical_weight * lexical + self.code_weight * key
+                         + self.heading_weight * bool(headings[u.passage])
+                         + self.number_weight * (wants_number and bool(_DIGIT.search(u.text))))
+        prior = [1 / (1 + self.rank_decay * u.passage) for u in units]
+        pool = sorted(range(n), key=lambda i: -(cheap[i] + 0.3) * prior[i])[: self.semantic_pool]
+        semantic = dict(zip(pool, self._semantic(question, [units[i] for i in pool]), strict=True))
+        # Units outside the pool get the pool's lowest similarity: they were judged less likely already.
+        floor = min(semantic.values(), default=0.0)
+        salient = _salience(units)
+        scores = [(self.semantic_weight * semantic.get(i, floor) + cheap[i]
+                   + self.salience_weight * salient[i]) * prior[i] for i in range(n)]
+        for i, u in enumerate(units[:-1]):
+            # A question in a document (an FAQ entry) is not an answer; the sentence after it is.
+            if u.text.endswith("?") and units[i + 1].passage == u.passage:
+                scores[i + 1] = max(scores[i + 1], scores[i] * self.answer_after_question)
+                scores[i] *= 0.5
+        return scores
 
-    def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
-        """The best sentences within the count and length budget, skipping near-duplicates."""
-        ranked = sorted(candidates, key=lambda c: (-c.score, c.passage, c.position))
-        chosen: list[_Candidate] = []
-        used = 0
-        for c in ranked:
-            if len(chosen) >= self.max_sentences or (chosen and c.score < self.min_ratio * chosen[0].score):
+    def _semantic(self, question: str, units: list[_Unit]) -> list[float]:
+        """Cosine similarity of each unit to the question, or zeros without an embedder."""
+        if self.embedder is None or self.semantic_weight == 0 or not units:
+            return [0.0] * len(units)
+        vectors = self.embedder.embed_documents([u.text[:300] for u in units])
+        q = self.embedder.embed_query(question)
+        return [sum(a * b for a, b in zip(q, v, strict=True)) for v in vectors]
+
+    def _choose(self, units: list[_Unit], scores: list[float]) -> list[_Unit]:
+        """The best unit and its best followers in the same passage, then maybe another passage's best."""
+        order = sorted(range(len(units)), key=lambda i: (-scores[i], units[i].passage, units[i].position))
+        best = order[0]
+        chosen = [best]
+        used = min(len(units[best].text), self.max_chars)
+        if scores[best] <= 0:
+            return [units[best]]
+        # The sentences right around the best one usually finish its thought (a signature, then what it returns).
+        for step in (1, -1):
+            j = best + step
+            while 0 <= j < len(units) and len(chosen) < self.max_sentences:
+                u = units[j]
+                if u.passage != units[best].passage or scores[j] < self.follow_ratio * scores[best]:
+                    break
+                if used + len(u.text) > self.max_chars:
+                    break
+                chosen.append(j)
+                used += len(u.text) + 1
+                j += step
+        for i in order[1:]:
+            u = units[i]
+            if scores[i] < self.second_ratio * scores[best] or len(chosen) >= self.max_sentences:
                 break
-            # Chunks overlap, so the same sentence can come from two passages.
-            if any(_jaccard(c.terms, o.terms) >= 0.8 for o in chosen):
+            if u.passage == units[best].passage or used + len(u.text) > self.max_chars:
                 continue
-            text = c.text if chosen else _clip(c.text, self.max_chars)
-            if used + len(text) > self.max_chars:
-                continue
-            chosen.append(_Candidate(c.passage, c.position, text, c.terms, c.score))
-            used += len(text) + 5
-        return chosen
+            if any(_jaccard(u.terms, units[c].terms) >= 0.8 for c in chosen):
+                continue  # chunks overlap, so the same sentence can come from two passages
+            chosen.append(i)
+            break
+        # Reading order within the best passage; another passage's line comes after it.
+        return [units[i] for i in sorted(chosen, key=lambda i: (units[i].passage != units[best].passage, i))]
 
 
-def _sentences(passage: ScoredChunk) -> list[str]:
-    """A passage's whole sentences: without its section heading or the clipped overlap it starts with."""
+def _units(index: int, passage: ScoredChunk) -> list[_Unit]:
+    """A passage's whole sentences and code lines, without its heading line, overlap fragment or instructions."""
     text = passage.text.lstrip()
     heading = passage.location.rsplit(">", 1)[-1].strip()
     # Loaders put a section's heading on its first line; as a "sentence" it would run into the next one.
@@ -119,7 +212,43 @@ def _sentences(passage: ScoredChunk) -> list[str]:
     # A chunk after the first starts with overlap carried from its predecessor, usually mid-sentence.
     if sentences and passage.ordinal > 0 and sentences[0][:1].islower():
         sentences = sentences[1:]
-    return sentences
+    out = []
+    for j, raw in enumerate(sentences):
+        sentence = _strip_marker(raw)
+        ts = frozenset(terms(sentence))
+        if sentence.startswith("#") or len(ts) < 2 or _INSTRUCTION.search(sentence):
+            continue  # headings and fragments make poor answers; planted instructions are never repeated
+        code = any(tok.lower().rstrip(".") not in _NOT_CODE for tok in _CODE.findall(sentence))
+        out.append(_Unit(index, j, sentence, ts, code))
+    return out
+
+
+def _identifiers(text: str) -> set[str]:
+    """The names a line mentions: calls, dotted names and options, lower-cased, with their last dotted part."""
+    out = set()
+    for tok in _CODE.findall(text):
+        name = tok.strip("`$ >(=").lower()
+        if not name or name in _NOT_CODE:
+            continue
+        out.add(name)
+        out.add(name.rsplit(".", 1)[-1])
+    return out
+
+
+def _salience(units: list[_Unit]) -> list[float]:
+    """How much each unit holds the names that the best passages keep coming back to (0..1).
+
+    A name mentioned in several passages, or in the top ones, is usually what the question is about
+    (`shutil.rmtree` in its definition, its example and a how-to).
+    """
+    weight: dict[str, float] = {}
+    for u in units:
+        for name in _identifiers(u.text):
+            weight[name] = weight.get(name, 0.0) + 1.0 / (1 + u.passage)
+    if not weight:
+        return [0.0] * len(units)
+    top = max(weight.values())
+    return [max((weight[name] for name in _identifiers(u.text)), default=0.0) / top for u in units]
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 import numpy as np
 from sqlalchemy import Engine, text
 
-from ragbot.domain import ScoredChunk
-
-_SCOPE = "c.space_id = :space AND (c.channel IS NULL OR c.channel = :channel)"
+from ragbot.domain import Neighbour, QuestionTerms, ScoredChunk
+from ragbot.storage import context
+from ragbot.storage.fulltext import SCOPE as _SCOPE
+from ragbot.storage.fulltext import TERMS_CTE as _TERMS_CTE
 
 _VECTOR_CTE = """
 vec AS MATERIALIZED (
@@ -24,23 +25,6 @@ vec AS MATERIALIZED (
     ) c
 )"""
 
-# The question's words, rarest first. f is the share of chunks holding a word, from ANALYZE's
-# most-common-element statistics of chunks.tsv; a word missing there is rarer than every listed one, so it
-# gets half the smallest listed share. cum is the running share, idf the word's BM25 inverse document frequency.
-_TERMS_CTE = r"""
-stats AS MATERIALIZED (
-    SELECT u.e, u.f FROM pg_stats p, unnest(p.most_common_elems::text::text[], p.most_common_elem_freqs) u(e, f)
-    WHERE p.schemaname = current_schema() AND p.tablename = 'chunks' AND p.attname = 'tsv' AND u.e IS NOT NULL
-),
-terms AS MATERIALIZED (
-    SELECT w.lexeme, w.tq, row_number() OVER win AS i, sum(w.f) OVER win AS cum, ln(1 + (1 - w.f) / w.f) AS idf
-    FROM (
-        SELECT t.lexeme, ('''' || replace(replace(t.lexeme, '\', '\\'), '''', '''''') || '''')::tsquery AS tq,
-               least(coalesce(s.f, (SELECT min(f) / 2 FROM stats), 0.001), 0.999) AS f
-        FROM unnest(to_tsvector('{config}', :qtext)) t LEFT JOIN stats s ON s.e = t.lexeme
-    ) w
-    WINDOW win AS (ORDER BY w.f, w.lexeme)
-),"""
 
 # An OR of the words (an AND of a whole question rarely matches a chunk), keeping only the rarest words whose
 # estimated matches add up to at most :lexbudget rows. Ranking every chunk that holds a common word costs
@@ -191,3 +175,13 @@ class PgChunkStore:
             )
             for r in rows
         ]
+
+    def neighbours(self, *, chunk_ids: Sequence[int], window: int = 1) -> list[Neighbour]:
+        """Chunks within `window` places of each given chunk, in the same document and section."""
+        return context.neighbours(self.engine, chunk_ids=chunk_ids, window=window)
+
+    def term_stats(self, *, query_text: str, space: str, channel: str | None,
+                   chunk_ids: Sequence[int]) -> QuestionTerms:
+        """The question's words with their rarity in the scope and whether the given chunks hold them."""
+        return context.term_stats(self.engine, query_text=query_text, space=space, channel=channel,
+                                  chunk_ids=chunk_ids)

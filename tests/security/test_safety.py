@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ragbot.domain import Scope, ScoredChunk
+from ragbot.domain import QuestionTerms, Scope, ScoredChunk
 from ragbot.prompts import SYSTEM_CANARY
 from ragbot.rag import RagService
 from ragbot.safety import LEAK_MESSAGE, ZWSP, allowed_hosts, clean_answer, host_of, neutralise_mentions
@@ -109,6 +109,12 @@ class _Store:
 
     def search(self, **_: object) -> list[ScoredChunk]:
         return self.passages
+
+    def neighbours(self, **_: object) -> list[object]:
+        return []
+
+    def term_stats(self, **_: object) -> QuestionTerms:
+        return QuestionTerms(terms=[], space_chunks=len(self.passages))
 
 
 class _Parrot:

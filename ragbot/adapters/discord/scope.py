@@ -47,8 +47,25 @@ def to_history(messages: list[discord.Message], bot_id: int) -> list[Turn]:
         text = strip_mention(m.content, bot_id)
         if not text:
             continue
+        sources = cited_sources(m.embeds) if role == "assistant" else ()
         if turns and turns[-1].role == role:
-            turns[-1] = Turn(role, f"{turns[-1].text}\n{text}")  # one answer split over several messages
+            # One answer split over several messages.
+            turns[-1] = Turn(role, f"{turns[-1].text}\n{text}", turns[-1].sources + sources)
         else:
-            turns.append(Turn(role, text))
+            turns.append(Turn(role, text, sources))
     return turns
+
+
+_SOURCE_LINE = re.compile(r"^`\[\d+\]` (?:\[.+?\]\((?P<url>[^)\s]+)\)|\*\*(?P<title>.+?)\*\*)", re.M)
+_ESCAPED = re.compile(r"\\([*_~`|>\[\]()\\])")
+
+
+def cited_sources(embeds: list[discord.Embed]) -> tuple[str, ...]:
+    """The sources (URLs) or titles listed in the "Sources" embed of one of the bot's answers, for follow-ups."""
+    found: list[str] = []
+    for embed in embeds:
+        if embed.title != "Sources" or not embed.description:
+            continue
+        for m in _SOURCE_LINE.finditer(embed.description):
+            found.append(m.group("url") or _ESCAPED.sub(r"\1", m.group("title")))
+    return tuple(found)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import threading
@@ -62,10 +63,12 @@ def history_from(messages: list[dict[str, Any]], *, before_ts: str | None, bot_u
         if before_ts and float(m.get("ts", 0)) >= float(before_ts):
             continue
         meta = m.get("metadata") or {}
+        sources: tuple[str, ...] = ()
         if meta.get("event_type") == QUESTION_EVENT:
             role, text = "user", str((meta.get("event_payload") or {}).get("question", ""))
         elif is_bot_message(m, bot_user_id, bot_id):
             role, text = "assistant", m.get("text", "")
+            sources = cited_sources(m.get("blocks") or [])
             if text == fmt.PLACEHOLDER or text.endswith(fmt.STREAMING_MARK):
                 continue  # an answer still being written
         elif m.get("bot_id") or m.get("subtype"):
@@ -75,10 +78,26 @@ def history_from(messages: list[dict[str, Any]], *, before_ts: str | None, bot_u
         if not text:
             continue
         if turns and turns[-1].role == role:
-            turns[-1] = Turn(role, turns[-1].text + "\n" + text)  # split answers read as one turn
+            # Split answers read as one turn.
+            turns[-1] = Turn(role, turns[-1].text + "\n" + text, turns[-1].sources + sources)
         else:
-            turns.append(Turn(role, text))
+            turns.append(Turn(role, text, sources))
     return turns[-MAX_HISTORY_TURNS:]
+
+
+_SOURCE_LINE = re.compile(r"^\[\d+\] (?:<(?P<url>[^|>]+)\|[^>]*>|\*(?P<title>[^*\n]+)\*)", re.M)
+
+
+def cited_sources(blocks: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The sources (URLs) or titles listed under "Sources" in one of the bot's answers, for follow-ups."""
+    found: list[str] = []
+    for block in blocks:
+        body = str((block.get("text") or {}).get("text", "")) if block.get("type") == "section" else ""
+        if not body.startswith("*Sources*"):
+            continue
+        for m in _SOURCE_LINE.finditer(body):
+            found.append(m.group("url") or html.unescape(m.group("title")).replace("¦", "|"))
+    return tuple(found)
 
 
 def post_placeholder(client: WebClient, q: Question) -> str | None:

@@ -144,8 +144,8 @@ def _is_chrome(tag: Tag) -> bool:
     """Navigation, sidebars and permalink anchors: the same on every page, so they only add noise to answers."""
     if tag.name == "nav" or str(tag.get("role", "")).lower() in _CHROME_ROLES:
         return True
-    classes = tag.get("class") or []
-    return any(c in _CHROME_CLASSES for c in classes)
+    classes: list[str] | str = tag.get("class") or []
+    return any(str(c) in _CHROME_CLASSES for c in classes)
 
 
 def _tidy(text: str) -> str:

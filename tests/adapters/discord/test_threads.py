@@ -39,3 +39,4 @@ def test_mention_opens_a_thread_and_a_follow_up_uses_its_history(services, fake:
     assert [t.role for t in history] == ["user", "assistant"]
     assert history[0].text == "How many vacation days do employees get?"  # the starter message, mention stripped
     assert "25 vacation days" in history[1].text
+    assert history[1].sources == ("Leave",)  # the title, read back from the answer's Sources embed

@@ -57,7 +57,9 @@ def test_thread_follow_up_uses_the_thread_as_history(make_slack) -> None:
 
     question, _, history = chat.seen[-1]
     assert question == "Do unused vacation days carry over?"
-    assert history == [Turn("user", "How many vacation days do I get?"), Turn("assistant", first[0]["text"])]
+    # The answer's Sources list travels with it, so that the follow-up can favour the documents cited before.
+    assert history == [Turn("user", "How many vacation days do I get?"),
+                       Turn("assistant", first[0]["text"], ("Leave policy",))]
     assert h.fake.api_calls("conversations.replies")
 
 

@@ -1,0 +1,324 @@
+"""Can people trust the answers? must-mention, "I don't know" and multi-turn follow-ups on real corpora, offline.
+
+Ingests each corpus through the real pipeline with the real local embedder into its own database of a throw-away
+(or --keep) embedded PostgreSQL, then answers every eval question exactly as `ragbot ask` would and prints, per
+set and split (tune / test), hit@5, must-mention, refusal accuracy and answerable refused, plus the gate's
+trade-off curve and the multi-turn figures. Corpora: the Python 3.11 docs from Debian's python3.11-doc
+(pythondoc_corpus.py installs them), Python's pydoc topics, the public construction FAQ, and samples/handbook.
+
+    .venv/bin/python benchmarks/trust.py [--keep DIR] [--sets pythondoc,pydoc,faq,handbook] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import pythondoc_corpus  # noqa: E402
+from quality_corpora import eval_sets  # noqa: E402
+
+from ragbot.answerability import Gate, Signals  # noqa: E402
+from ragbot.config import Settings  # noqa: E402
+from ragbot.domain import Scope, Turn  # noqa: E402
+from ragbot.evaluation import EvalCase, distinct_sources, is_relevant, mentions_all  # noqa: E402
+from ragbot.ingestion import intake  # noqa: E402
+from ragbot.ingestion.pipeline import IngestContext, LoggingNotifier, ingest_document  # noqa: E402
+from ragbot.providers.extractive import ExtractiveAnswerer  # noqa: E402
+from ragbot.providers.local_embedder import LocalEmbedder  # noqa: E402
+from ragbot.rag import RagService  # noqa: E402
+from ragbot.storage import db  # noqa: E402
+from ragbot.storage.embedded import stop_embedded  # noqa: E402
+from ragbot.storage.search import PgChunkStore  # noqa: E402
+from ragbot.storage.vectors import ensure_index  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SCOPE = Scope("local")
+
+
+@dataclass(frozen=True)
+class Case:
+    """An eval question with its split."""
+
+    case: EvalCase
+    split: str
+
+
+@dataclass
+class Outcome:
+    """How one question fared on the answer path."""
+
+    case: Case
+    hit5: bool
+    grounded: bool
+    mentioned: bool
+    signals: Signals
+    answer: str
+
+
+class OpenGate(Gate):
+    """Answers everything, quoting only passages above min_similarity: must-mention measures the answerer, and
+    the recorded signals let any gate be re-decided afterwards."""
+
+    def allows(self, s: Signals) -> bool:
+        """Always."""
+        return True
+
+
+def _split_of(i: int) -> str:
+    """Old sets have no split field: two lines in five tune, the rest test."""
+    return "tune" if i % 5 in (0, 1) else "test"
+
+
+def load_sets(names: Sequence[str], corpus_dir: Path) -> dict[str, tuple[dict[str, bytes], list[Case]]]:
+    """{set: (documents as source -> bytes, cases)}."""
+    out: dict[str, tuple[dict[str, bytes], list[Case]]] = {}
+    if "pythondoc" in names:
+        pythondoc_corpus.build_corpus(corpus_dir)
+        docs = {p: (corpus_dir / p).read_bytes() for p in pythondoc_corpus.PAGES}
+        rows = [json.loads(line) for line in pythondoc_corpus.QUESTIONS.read_text().splitlines() if line.strip()]
+        out["pythondoc"] = (docs, [Case(EvalCase(r["question"], tuple(r["gold"]), tuple(r["must_mention"]),
+                                                 r["unanswerable"]), r["split"]) for r in rows])
+    old = eval_sets() if {"pydoc", "faq"} & set(names) else {}
+    for name in ("pydoc", "faq"):
+        if name in names:
+            docs_text, cases = old[name]
+            out[name] = ({s: b.encode() for s, b in docs_text.items()},
+                         [Case(c, _split_of(i)) for i, c in enumerate(cases)])
+    if "handbook" in names:
+        hb = ROOT / "samples" / "handbook"
+        docs = {f"handbook/{p.name}": p.read_bytes() for p in sorted(hb.iterdir())}
+        rows = [json.loads(line) for line in (ROOT / "samples" / "handbook_questions.jsonl").read_text().splitlines()
+                if line.strip()]
+        out["handbook"] = (docs, [Case(EvalCase(r["question"], tuple(r.get("gold", [])),
+                                                tuple(r.get("must_mention", [])), r.get("unanswerable", False)),
+                                       _split_of(i)) for i, r in enumerate(rows)])
+    return out
+
+
+class Bench:
+    """One database per corpus in one embedded server."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.settings = Settings(data_dir=data_dir, database_url=None, voyage_api_key=None, anthropic_api_key=None)
+        self.url = db.database_url(self.settings)
+        self.admin = db.make_engine(self.url)
+        self.embedder = LocalEmbedder()
+        self.engines: dict[str, Engine] = {}
+
+    def engine(self, name: str, docs: dict[str, bytes]) -> Engine:
+        """The database of corpus `name`, ingested on first use."""
+        key = f"trust_{name}"
+        with self.admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": key}).first():
+                conn.execute(text(f'CREATE DATABASE "{key}"'))
+        engine = db.make_engine(self.url.replace("/postgres?", f"/{key}?"))
+        db.ensure_schema(engine)
+        ensure_index(engine, model=self.embedder.model_id, dim=self.embedder.dim)
+        with engine.connect() as conn:
+            n = conn.execute(text("SELECT count(*) FROM chunks")).scalar()
+        if not n:
+            ctx = IngestContext(engine, self.embedder, self.settings, LoggingNotifier())
+            t0 = time.perf_counter()
+            for source, body in docs.items():
+                acc = intake.add_file(engine, scope=SCOPE, data=body, filename=Path(source).name, source_uri=source,
+                                      max_bytes=10**8)
+                ingest_document(ctx, acc.document_id)
+            with engine.begin() as conn:
+                conn.execute(text("ANALYZE chunks"))
+                n = conn.execute(text("SELECT count(*) FROM chunks")).scalar()
+            print(f"  ingested {name}: {len(docs)} documents, {n} chunks in {time.perf_counter() - t0:.0f} s",
+                  file=sys.stderr)
+        self.engines[name] = engine
+        return engine
+
+    def rag(self, name: str, *, gate: Gate | None = None, answerer: ExtractiveAnswerer | None = None,
+            context_window: int = 1) -> RagService:
+        """The answer path as `ragbot ask` builds it, on corpus `name`."""
+        s = self.settings
+        store = PgChunkStore(self.engines[name], dim=self.embedder.dim, candidates=s.candidates, rrf_k=s.rrf_k,
+                             ef_search=s.ef_search)
+        chat = answerer or ExtractiveAnswerer(embedder=self.embedder)
+        return RagService(store=store, embedder=self.embedder, chat=chat,
+                          top_k=s.top_k, min_similarity=s.min_similarity, gate=gate, context_window=context_window)
+
+
+def run_cases(rag: RagService, cases: Sequence[Case]) -> list[Outcome]:
+    """Answer every question; the gate is bypassed for answerable ones so must-mention measures the answerer."""
+    out = []
+    for c in cases:
+        plan = rag.plan(c.case.question, scope=SCOPE)
+        docs = distinct_sources(plan.passages)[:5]
+        hit5 = any(is_relevant(p.source, p.title, c.case.gold) for p in docs)
+        if c.case.must_mention:
+            answer = rag.answer(c.case.question, scope=SCOPE)
+            grounded, said = answer.grounded, answer.text
+        else:  # only the gate's signals matter here, and answering costs the answerer's embeddings
+            grounded, said = bool(plan.passages), ""
+        mentioned = grounded and mentions_all(said, c.case.must_mention)
+        out.append(Outcome(c, hit5, grounded, mentioned, plan.signals, said))
+    return out
+
+
+def summary(outcomes: Sequence[Outcome], gate: Gate | None = None) -> dict[str, float | int | None]:
+    """hit@5, must-mention, refusal accuracy and answerable refused (re-deciding with `gate` when given)."""
+    ans = [o for o in outcomes if not o.case.case.unanswerable]
+    un = [o for o in outcomes if o.case.case.unanswerable]
+    grounded = (lambda o: gate.allows(o.signals)) if gate else (lambda o: o.grounded)
+    mm = [o for o in ans if o.case.case.must_mention]
+
+    def mean(xs: list[bool]) -> float | None:
+        return round(float(np.mean(xs)), 3) if xs else None
+
+    return {"answerable": len(ans), "unanswerable": len(un),
+            "hit@5": mean([o.hit5 for o in ans if o.case.case.gold]),
+            "must_mention": mean([o.mentioned and grounded(o) for o in mm]),
+            "refusal_accuracy": mean([not grounded(o) for o in un]),
+            "answerable_refused": mean([not grounded(o) for o in ans])}
+
+
+def gate_grid(base: Gate) -> list[Gate]:
+    """Gates around the defaults, for the trade-off curve."""
+    out = []
+    for ms in np.arange(0.25, 0.501, 0.025):
+        for sure in (0.55, 0.6, 0.65, 0.7, 1.0):
+            for unk_chunks in (0, 500, 2000, 10**9):
+                for cov in (0.0, 0.3, 0.5):
+                    out.append(replace(base, min_similarity=round(float(ms), 3), sure_similarity=sure,
+                                       unknown_min_chunks=unk_chunks, min_coverage=cov))
+    return out
+
+
+def pick_gate(per_set: dict[str, list[Outcome]], base: Gate) -> tuple[Gate, list[tuple[Gate, float, float]]]:
+    """The gate with the best worst-set balance on the tune split, and every gate's pooled (refusal, refused)."""
+    curve = []
+    best, best_key = base, (-1.0, -1.0)
+    for g in gate_grid(base):
+        worst_refusal, worst_refused = 1.0, 0.0
+        pooled_ref, pooled_ans = [], []
+        for outs in per_set.values():
+            tune = [o for o in outs if o.case.split == "tune"]
+            s = summary(tune, g)
+            if s["refusal_accuracy"] is not None:
+                worst_refusal = min(worst_refusal, s["refusal_accuracy"])
+            if s["answerable_refused"] is not None:
+                worst_refused = max(worst_refused, s["answerable_refused"])
+            pooled_ref += [not g.allows(o.signals) for o in tune if o.case.case.unanswerable]
+            pooled_ans += [not g.allows(o.signals) for o in tune if not o.case.case.unanswerable]
+        curve.append((g, float(np.mean(pooled_ref)), float(np.mean(pooled_ans))))
+        key = (worst_refusal - 2 * worst_refused, -worst_refused)  # refusing an answerable question costs twice
+        if key > best_key:
+            best, best_key = g, key
+    return best, curve
+
+
+def conversations(bench: Bench, names: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Multi-turn: is the final turn's gold document in the top 5, per split, offline (no LLM)?"""
+    rows = [json.loads(line) for line in (ROOT / "samples" / "eval" / "conversations.jsonl").read_text().splitlines()
+            if line.strip()]
+    results: dict[str, list[tuple[bool, bool]]] = {"tune": [], "test": []}
+    for r in rows:
+        if r["corpus"] not in names:
+            continue
+        rag = bench.rag(r["corpus"])
+        gold = [g if r["corpus"] == "pythondoc" else g for g in r["gold"]]
+        history: list[Turn] = []
+        for question in r["turns"][:-1]:
+            answer = rag.answer(question, scope=SCOPE, history=history)
+            history += [Turn("user", question),
+                        Turn("assistant", answer.text, tuple(c.source for c in answer.citations))]
+        final = r["turns"][-1]
+        plan = rag.plan(final, scope=SCOPE, history=history)
+        with_history = any(is_relevant(p.source, p.title, gold) for p in distinct_sources(plan.passages)[:5])
+        alone = rag.plan(final, scope=SCOPE)
+        without = any(is_relevant(p.source, p.title, gold) for p in distinct_sources(alone.passages)[:5])
+        results[r["split"]].append((with_history, without))
+    return {split: {"conversations": len(v), "final_gold_in_top5": round(float(np.mean([a for a, _ in v])), 3),
+                    "final_turn_alone": round(float(np.mean([b for _, b in v])), 3)}
+            for split, v in results.items() if v}
+
+
+def main() -> None:
+    """Ingest, answer, tune the gate on the tune split, report on the test split."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--keep", metavar="DIR", help="use and keep this data dir (faster reruns)")
+    ap.add_argument("--sets", default="pythondoc,pydoc,faq,handbook")
+    ap.add_argument("--json", metavar="OUT", help="write every figure here as JSON")
+    ap.add_argument("--window", type=int, default=1, help="neighbouring chunks added on each side (0: off)")
+    args = ap.parse_args()
+    names = args.sets.split(",")
+    data_dir = Path(args.keep or tempfile.mkdtemp(prefix="ragbot-trust-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.chmod(0o755)  # as root the server runs as another user, which must reach its data dir
+    report: dict[str, object] = {}
+    try:
+        bench = Bench(data_dir)
+        sets = load_sets(names, data_dir / "pythondoc-html")
+        per_set: dict[str, list[Outcome]] = {}
+        for name, (docs, cases) in sets.items():
+            bench.engine(name, docs)
+            t0 = time.perf_counter()
+            per_set[name] = run_cases(bench.rag(name, gate=OpenGate(min_similarity=bench.settings.min_similarity),
+                                                context_window=args.window), cases)
+            print(f"  answered {name}: {len(cases)} questions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        base = Gate(min_similarity=bench.settings.min_similarity)
+        chosen, curve = pick_gate(per_set, base)
+        print(f"gate tuned on the tune split: {chosen}")
+        default = Gate()
+        print(f"reported with the shipped default: {default}")
+        print("| set | split | answerable | unanswerable | hit@5 | must-mention | refusal acc. | answerable refused |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name, outs in per_set.items():
+            for split in ("tune", "test"):
+                s = summary([o for o in outs if o.case.split == split], default)
+                print(f"| {name} | {split} | {s['answerable']} | {s['unanswerable']} | {s['hit@5']} "
+                      f"| {s['must_mention']} | {s['refusal_accuracy']} | {s['answerable_refused']} |")
+                report[f"{name}/{split}"] = s
+        front = sorted({(round(r, 3), round(a, 3)) for _, r, a in curve})
+        print("\nPareto front of the gate grid on the tune split (refusal accuracy, answerable refused):")
+        pareto = [p for p in front if not any(q[0] >= p[0] and q[1] < p[1] for q in front)]
+        print(", ".join(f"({r:.3f}, {a:.3f})" for r, a in pareto))
+        report["pareto"] = pareto
+        cosine_only = Gate(min_similarity=bench.settings.min_similarity, sure_similarity=0.0)
+        report["cosine_only"] = {f"{name}/{split}": summary([o for o in outs if o.case.split == split], cosine_only)
+                                 for name, outs in per_set.items() for split in ("tune", "test")}
+        print("\nBefore (one cosine threshold, 0.40):", json.dumps(report["cosine_only"]))
+        report["chosen_gate"] = str(chosen)
+        report["questions"] = [{"set": name, "split": o.case.split, "question": o.case.case.question,
+                                "unanswerable": o.case.case.unanswerable, "hit5": o.hit5, "mentioned": o.mentioned,
+                                "signals": o.signals.to_json(), "answer": o.answer[:300]}
+                               for name, outs in per_set.items() for o in outs]
+        if {"handbook", "pythondoc"} & set(names):
+            conv = conversations(bench, names)
+            print("\nMulti-turn:", json.dumps(conv))
+            report["conversations"] = conv
+        misses = [o for outs in per_set.values() for o in outs
+                  if o.case.split == "tune" and not o.case.case.unanswerable and o.case.case.must_mention
+                  and not o.mentioned]
+        for o in misses[:40]:
+            print(f"MISS {o.case.case.question!r} wants {o.case.case.must_mention}: {o.answer[:200]!r}",
+                  file=sys.stderr)
+        for engine in [bench.admin, *bench.engines.values()]:
+            engine.dispose()
+    finally:
+        if not args.keep:
+            stop_embedded(data_dir)
+            shutil.rmtree(data_dir, ignore_errors=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

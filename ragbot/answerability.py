@@ -1,0 +1,81 @@
+"""Whether the retrieved passages can answer a question, from several signals rather than one cosine threshold."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ragbot.domain import QuestionTerms, ScoredChunk, TermStat
+
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the gate reads for one question."""
+
+    top_similarity: float  # best cosine similarity among the passages
+    coverage: float  # share of the question's IDF that the passages hold (1.0 for a question of common words)
+    unknown: int  # distinctive question words that occur nowhere in the space
+    agreement: bool  # a passage among the best by cosine was also found by full-text search
+    space_chunks: int = 0  # chunks in the space (counted up to a cap)
+    unknown_words: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        """For eval reports and logs."""
+        return {"top_similarity": round(self.top_similarity, 4), "coverage": round(self.coverage, 4),
+                "unknown": self.unknown, "agreement": self.agreement, "space_chunks": self.space_chunks,
+                "unknown_words": list(self.unknown_words)}
+
+
+def signals(passages: Sequence[ScoredChunk], question: QuestionTerms | None, *, rare_idf: float = 4.0) -> Signals:
+    """The gate's signals from the passages and the question's words."""
+    terms: Sequence[TermStat] = question.terms if question else ()
+    sims = [p.similarity or 0.0 for p in passages]
+    top = max(sims, default=0.0)
+    weight = sum(t.idf for t in terms)
+    coverage = sum(t.idf for t in terms if t.in_passages) / weight if weight > 0 else 1.0
+    # Numbers, dates and codes in a question are the user's own examples, not a topic the space must know.
+    unknown = tuple(t.lexeme for t in terms if not t.in_space and t.idf >= rare_idf and not _DIGIT.search(t.lexeme))
+    best = sorted(passages, key=lambda p: -(p.similarity or 0.0))[:3]
+    agreement = any(p.lexical_rank is not None for p in best)
+    return Signals(top_similarity=top, coverage=coverage, unknown=len(unknown), agreement=agreement,
+                   space_chunks=question.space_chunks if question else 0, unknown_words=unknown)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The "I don't know" decision.
+
+    A question is answered when its best passage is very close in meaning (sure_similarity). Below that it needs
+    to clear min_similarity, and, in a space large enough for the absence of a word to mean something
+    (unknown_min_chunks), every distinctive word of the question must occur somewhere in the space. A passage
+    can pass a cosine threshold on shared vocabulary alone ("how do I read EXIF data with Pillow?" against
+    Python's docs); the rare word the space has never seen gives such a question away. Coverage (the share of
+    the question's rare words the passages hold) and agreement between meaning and keyword search are further
+    optional tests. Defaults were tuned on held-out questions (docs/quality.md).
+    """
+
+    min_similarity: float = 0.40
+    sure_similarity: float = 0.60
+    max_unknown: int = 0
+    unknown_min_chunks: int = 500
+    min_coverage: float = 0.0
+    disagreement_margin: float = 0.0  # without agreement between the lists, demand this much more similarity
+
+    def threshold(self) -> float:
+        """The similarity a passage needs to be quoted once the answer is allowed."""
+        return self.min_similarity
+
+    def allows(self, s: Signals) -> bool:
+        """Whether to answer from these passages."""
+        if s.top_similarity < self.min_similarity:
+            return False
+        if s.top_similarity >= self.sure_similarity:
+            return True
+        if s.space_chunks >= self.unknown_min_chunks and s.unknown > self.max_unknown:
+            return False
+        if s.coverage < self.min_coverage:
+            return False
+        return s.agreement or s.top_similarity >= self.min_similarity + self.disagreement_margin

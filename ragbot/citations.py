@@ -1,0 +1,110 @@
+"""Citation markers: renumbered 1..n in order of first appearance, as the answer streams."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ragbot.domain import Citation, ScoredChunk
+
+# One marker holds one or more passage numbers: "[2]", "[1, 3]".
+_MARKER = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
+# What may still grow into a marker at the end of a streamed piece: "[", "[1", "[1, ".
+_OPEN_TAIL = re.compile(r"\[[\d,\s]{0,12}$")
+
+
+class Renumberer:
+    """Rewrites [passage] markers to [display] numbers 1..n in order of first appearance, piece by piece.
+
+    Markers that point at no passage are dropped. A piece ending in what may be the start of a marker is held
+    back until the next piece (or finish) decides it, so streamed text and the final text use the same numbers.
+    """
+
+    def __init__(self, passages: int) -> None:
+        self.passages = passages
+        self.order: list[int] = []  # 1-based passage numbers, in order of first citation
+        self._held = ""
+        self._out: list[str] = []
+        self._last = ""  # the last character emitted, to tell a marker from an index such as `a[1]`
+        self._run_end = False  # whether that character closed a marker (so "[1][2]" is two markers)
+
+    def feed(self, piece: str) -> str:
+        """The text that can be shown now for this piece (possibly empty)."""
+        text = self._held + piece
+        tail = _OPEN_TAIL.search(text)
+        self._held = text[tail.start():] if tail else ""
+        ready = self._rewrite(text[: tail.start()] if tail else text)
+        self._out.append(ready)
+        return ready
+
+    def finish(self) -> str:
+        """Whatever was held back, now that no more text comes."""
+        rest, self._held = self._rewrite(self._held), ""
+        self._out.append(rest)
+        return rest
+
+    @property
+    def text(self) -> str:
+        """All text emitted so far."""
+        return "".join(self._out)
+
+    def _rewrite(self, text: str) -> str:
+        out: list[str] = []
+        pos = 0
+        marker_end = 0 if self._run_end else -1  # where the last citation marker ended
+        for m in _MARKER.finditer(text):
+            before = text[m.start() - 1] if m.start() > 0 else self._last
+            is_code = before.isalnum() or before in "_)" or (before == "]" and m.start() != marker_end)
+            out.append(text[pos:m.start()])
+            if is_code:
+                out.append(m.group(0))  # an index such as `items[1]`, not a citation
+            else:
+                shown = self._marker(m)
+                if not shown and out[-1].endswith(" "):
+                    out[-1] = out[-1].rstrip(" ")  # a dropped marker takes its leading space with it
+                out.append(shown)
+                marker_end = m.end()
+            pos = m.end()
+        out.append(text[pos:])
+        if text:
+            self._last = text[-1]
+            self._run_end = marker_end == len(text)
+        return "".join(out)
+
+    def _marker(self, m: re.Match[str]) -> str:
+        shown = []
+        for number in (int(x) for x in m.group(1).split(",")):
+            if not 1 <= number <= self.passages:
+                continue
+            if number not in self.order:
+                self.order.append(number)
+            display = self.order.index(number) + 1
+            if display not in shown:
+                shown.append(display)
+        return "".join(f"[{n}]" for n in shown)
+
+
+def renumber(text: str, passages: int) -> tuple[str, list[int]]:
+    """The text with markers renumbered, and the passage number behind each display number."""
+    r = Renumberer(passages)
+    r.feed(text)
+    r.finish()
+    return r.text, r.order
+
+
+def displayed(text: str) -> list[int]:
+    """The display numbers cited in a text, ascending."""
+    return sorted({int(n) for m in _MARKER.findall(text) for n in m.split(",")})
+
+
+def citations_for(text: str, passages: Sequence[ScoredChunk], order: Sequence[int]) -> list[Citation]:
+    """Citations for the display numbers that appear in text; order maps display n to passage number."""
+    out = []
+    for n in displayed(text):
+        if not 1 <= n <= len(order):
+            continue
+        p = passages[order[n - 1] - 1]
+        snippet = " ".join(p.text.split())[:240]
+        out.append(Citation(n=n, title=p.title, source=p.source, location=p.location, snippet=snippet,
+                            score=p.similarity if p.similarity is not None else p.score, document_id=p.document_id))
+    return out

@@ -1,0 +1,50 @@
+"""SQL behind answer context and answerability: neighbouring chunks, and the question's words in the space."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Engine, text
+
+from ragbot.domain import Neighbour, QuestionTerms, TermStat
+from ragbot.storage.fulltext import SCOPE, TERMS_CTE
+
+# The (document_id, ordinal) unique index makes this a handful of index probes per anchor.
+_NEIGHBOURS = text("""
+SELECT a.id AS anchor_id, n.id AS chunk_id, n.ordinal, n.text
+FROM chunks a JOIN chunks n ON n.document_id = a.document_id AND n.location = a.location
+     AND n.ordinal BETWEEN a.ordinal - :w AND a.ordinal + :w AND n.id <> a.id
+WHERE a.id = ANY(:ids)
+ORDER BY a.id, n.ordinal""")
+
+# Rarity comes from the same ANALYZE statistics the full-text retrieval uses; whether a word occurs in the scope
+# at all, and in the passages, is a GIN lookup each (EXISTS stops at the first row).
+_TERM_STATS = text("WITH " + TERMS_CTE.format(config="english").rstrip().rstrip(",") + """
+SELECT t.lexeme, t.idf,
+       EXISTS (SELECT 1 FROM chunks c WHERE c.tsv @@ t.tq AND """ + SCOPE + """) AS in_space,
+       EXISTS (SELECT 1 FROM chunks c WHERE c.id = ANY(:ids) AND c.tsv @@ t.tq) AS in_passages
+FROM terms t ORDER BY t.i""")
+
+# How big the scope is, counted up to a cap: the absence of a word only means something in a space with enough text.
+_SPACE_CHUNKS = text("SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE " + SCOPE + " LIMIT :cap) s")
+
+
+def neighbours(engine: Engine, *, chunk_ids: Sequence[int], window: int = 1) -> list[Neighbour]:
+    """Chunks within `window` places of each given chunk, in the same document and section."""
+    if not chunk_ids or window < 1:
+        return []
+    with engine.connect() as conn:
+        rows = conn.execute(_NEIGHBOURS, {"ids": list(chunk_ids), "w": window}).all()
+    return [Neighbour(anchor_id=r.anchor_id, chunk_id=r.chunk_id, ordinal=r.ordinal, text=r.text) for r in rows]
+
+
+def term_stats(engine: Engine, *, query_text: str, space: str, channel: str | None,
+               chunk_ids: Sequence[int], cap: int = 10_000) -> QuestionTerms:
+    """The question's words (English stems, stop words dropped), rarest first, with where they occur."""
+    with engine.connect() as conn:
+        rows = conn.execute(_TERM_STATS, {"qtext": query_text, "space": space, "channel": channel,
+                                          "ids": list(chunk_ids)}).all()
+        size = conn.execute(_SPACE_CHUNKS, {"space": space, "channel": channel, "cap": cap}).scalar_one()
+    found = [TermStat(lexeme=r.lexeme, idf=float(r.idf), in_space=bool(r.in_space), in_passages=bool(r.in_passages))
+             for r in rows]
+    return QuestionTerms(terms=found, space_chunks=int(size))

@@ -1,0 +1,124 @@
+"""Answers a team can trust: citation numbers, the "I don't know" gate, small-to-big context and follow-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from ragbot.answerability import Gate, Signals
+from ragbot.domain import Scope, ScoredChunk, Turn
+from ragbot.ingestion import intake
+from ragbot.ingestion.pipeline import ingest_document
+from ragbot.rag import RagService, join_overlapping
+
+LOCAL = Scope("local")
+
+
+def add(svc, name: str, body: str) -> None:  # type: ignore[no-untyped-def]
+    acc = intake.add_file(svc.engine, scope=LOCAL, data=body.encode(), filename=name, source_uri=f"handbook/{name}",
+                          max_bytes=10**6)
+    ingest_document(svc.ingest, acc.document_id)
+
+
+class ScriptedModel:
+    """A chat model (the LLM's place) that streams a fixed reply in the given pieces."""
+
+    name = "scripted"
+
+    def __init__(self, pieces: Sequence[str]) -> None:
+        self.pieces = list(pieces)
+        self.seen: list[list[ScoredChunk]] = []
+
+    def stream_answer(self, question: str, passages: Sequence[ScoredChunk], history: Sequence[Turn]) -> Iterator[str]:
+        self.seen.append(list(passages))
+        yield from self.pieces
+
+    def condense(self, question: str, history: Sequence[Turn]) -> str:
+        return question
+
+
+def rag_with(svc, chat, **kwargs) -> RagService:  # type: ignore[no-untyped-def]
+    return RagService(store=svc.store, embedder=svc.embedder, chat=chat, min_similarity=0.05, **kwargs)
+
+
+def three_docs(svc) -> None:  # type: ignore[no-untyped-def]
+    add(svc, "leave.md", "# Leave\n\nEmployees get 25 vacation days per year.")
+    add(svc, "expenses.md", "# Expenses\n\nVacation travel is not an expense; submit receipts within 30 days.")
+    add(svc, "parking.md", "# Parking\n\nVacation days do not change your parking permit.")
+
+
+def test_citations_are_numbered_in_order_of_first_appearance_while_streaming(svc) -> None:
+    three_docs(svc)
+    chat = ScriptedModel(["Third first [", "3]. Then one [1][3", "]. Code a[1] stays. Bogus [9]", "."])
+    streamed: list[str] = []
+    answer = rag_with(svc, chat).answer("vacation days", scope=LOCAL, on_delta=streamed.append)
+    passages = chat.seen[0]
+    assert answer.text == "Third first [1]. Then one [2][1]. Code a[1] stays. Bogus."
+    assert "".join(streamed) == answer.text  # the streamed text already carries the final numbers
+    assert [c.n for c in answer.citations] == [1, 2]
+    assert [c.source for c in answer.citations] == [passages[2].source, passages[0].source]
+
+
+def test_context_widens_a_passage_with_the_next_chunk_of_its_section(svc) -> None:
+    # The question matches the section's opening chunk; the command that answers it is in the next chunk.
+    intro = "Rotating the signing keys is needed every quarter, and after anyone leaves the security team. " * 3
+    steps = "Run the command keyctl rotate --all --grace 7d from the bastion host; it keeps old keys for a week. "
+    add(svc, "keys.md", "# Signing keys\n\n" + intro + "\n\n" + steps * 2 + "\n\n# Unrelated\n\nLunch is at noon.")
+    chat = ScriptedModel(["See [1]."])
+    answer = rag_with(svc, chat, top_k=1).answer("when are the signing keys rotated", scope=LOCAL)
+    (passage,) = chat.seen[0]
+    assert "keyctl rotate --all" in passage.text and "Rotating the signing keys" in passage.text
+    assert "Lunch" not in passage.text  # neighbours stay inside the section
+    assert passage.text.count("Rotating the signing keys is needed") == 3  # overlap between chunks not repeated
+    assert answer.citations[0].location == "Signing keys"
+    narrow = ScriptedModel(["See [1]."])
+    rag_with(svc, narrow, top_k=1, context_window=0).answer("when are the signing keys rotated", scope=LOCAL)
+    assert "keyctl" not in narrow.seen[0][0].text
+
+
+def test_overlapping_chunks_join_without_repeating_the_overlap() -> None:
+    assert join_overlapping("alpha beta gamma delta", "gamma delta epsilon") == "alpha beta gamma delta epsilon"
+    assert join_overlapping("one two", "three four") == "one two\nthree four"
+
+
+def test_a_question_sharing_words_but_naming_what_the_space_lacks_is_refused(svc) -> None:
+    add(svc, "db.md", "# Database migrations\n\nRagbot applies its database migrations with ragbot db upgrade. "
+                      "Migrations run automatically on first use.")
+    chat = ScriptedModel(["Use ragbot db upgrade [1]."])
+    # This space is one document; the rule that reads unseen words applies from unknown_min_chunks on.
+    rag = rag_with(svc, chat, gate=Gate(min_similarity=0.05, unknown_min_chunks=1))
+    answer = rag.answer("how do I squash django database migrations", scope=LOCAL)
+    assert answer.grounded is False and chat.seen == []
+    assert [c.source for c in answer.related] == ["handbook/db.md"]  # named as possibly related, not cited
+    assert "Possibly related" in answer.text and "[1]" not in answer.text
+    unknown = rag.plan("how do I squash django database migrations", scope=LOCAL).signals.unknown_words
+    assert sorted(unknown) == ["django", "squash"]
+    assert rag.answer("how are database migrations applied", scope=LOCAL).grounded
+    assert rag.answer("when do migrations run in 2024?", scope=LOCAL).grounded  # numbers are the user's own
+    small = rag_with(svc, ScriptedModel(["Use ragbot db upgrade [1]."]), gate=Gate(min_similarity=0.05))
+    assert small.answer("how do I squash django database migrations", scope=LOCAL).grounded  # too small to tell
+
+
+def test_the_gate_needs_more_than_one_cosine() -> None:
+    gate = Gate(min_similarity=0.4, sure_similarity=0.62, min_coverage=0.45, disagreement_margin=0.05)
+    big = 5000
+    assert not gate.allows(Signals(0.39, 1.0, 0, True, big))  # below the floor
+    assert gate.allows(Signals(0.70, 0.0, 3, False, big))  # very close in meaning: answered
+    assert not gate.allows(Signals(0.50, 0.2, 0, True, big))  # the passages hold little of what is distinctive
+    assert not gate.allows(Signals(0.50, 0.9, 1, True, big))  # a rare word the space has never seen
+    assert gate.allows(Signals(0.50, 0.9, 1, True, 80))  # ... unless the space is too small to tell
+    assert gate.allows(Signals(0.50, 0.9, 0, True, big))
+    assert not gate.allows(Signals(0.42, 0.9, 0, False, big)) and gate.allows(Signals(0.46, 0.9, 0, False, big))
+
+
+def test_follow_ups_keep_the_topic_and_the_documents_cited_before(svc) -> None:
+    add(svc, "leave.md", "# Leave\n\nEmployees get 25 vacation days per year. Part-timers get vacation pro rata.")
+    add(svc, "gym.md", "# Part-timers\n\nPart-timers get the gym subsidy. Part-timers book gym classes online.")
+    rag = rag_with(svc, ScriptedModel(["Pro rata [1]."]))
+    first = rag.answer("how many vacation days do employees get", scope=LOCAL)
+    history = [Turn("user", "how many vacation days do employees get"),
+               Turn("assistant", first.text, tuple(c.source for c in first.citations))]
+    follow = rag.plan("what about part-timers?", scope=LOCAL, history=history)
+    assert follow.passages[0].source == "handbook/leave.md"
+    assert "vacation" in follow.query
+    fresh = rag.plan("what about part-timers?", scope=LOCAL)
+    assert fresh.passages[0].source == "handbook/gym.md"  # without the thread, the other document wins
