@@ -60,7 +60,7 @@ class Gate:
     min_similarity: float = 0.40
     sure_similarity: float = 0.60
     max_unknown: int = 0
-    unknown_min_chunks: int = 500
+    unknown_min_chunks: int = 2000
     min_coverage: float = 0.0
     disagreement_margin: float = 0.0  # without agreement between the lists, demand this much more similarity
 

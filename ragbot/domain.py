@@ -75,6 +75,7 @@ class ScoredChunk:
     score: float
     similarity: float | None = None
     lexical_rank: int | None = None
+    focus: str = ""  # when text was widened by neighbouring chunks: the matched chunk's own text
 
 
 @dataclass(frozen=True)

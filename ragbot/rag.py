@@ -129,7 +129,7 @@ class RagService:
                              if (p.document_id, n.ordinal) not in taken] + [(p.ordinal, p.text)])
             text, first = _widen(pieces, p.ordinal, self.context_chars)
             taken.update((p.document_id, o) for o, _ in pieces)
-            out.append(replace(p, text=text, ordinal=first))
+            out.append(replace(p, text=text, ordinal=first, focus=p.text))
         return out
 
     def answer(

@@ -79,6 +79,7 @@ class ExtractiveAnswerer:
         semantic_pool: int = 12,
         salience_weight: float = 0.4,
         answer_after_question: float = 0.98,
+        focus_bonus: float = 0.4,
     ) -> None:
         self.embedder = embedder
         self.max_sentences = max_sentences
@@ -95,6 +96,7 @@ class ExtractiveAnswerer:
         self.semantic_pool = semantic_pool  # sentences embedded per answer (the rest keep their cheap score)
         self.salience_weight = salience_weight
         self.answer_after_question = answer_after_question
+        self.focus_bonus = focus_bonus
 
     def stream_answer(self, question: str, passages: Sequence[ScoredChunk], history: Sequence[Turn]) -> Iterator[str]:
         """Yield the chosen sentences one by one, each followed by its citation."""
@@ -144,7 +146,10 @@ class ExtractiveAnswerer:
             cheap.append(self.lexical_weight * lexical + self.code_weight * key
                          + self.heading_weight * bool(headings[u.passage])
                          + self.number_weight * (wants_number and bool(_DIGIT.search(u.text))))
-        prior = [1 / (1 + self.rank_decay * u.passage) for u in units]
+        # Within a widened passage, the matched chunk is what retrieval vouched for; its neighbours are context.
+        focus = [" ".join(p.focus.split()) for p in passages]
+        prior = [(1 + self.focus_bonus * _in_focus(u.text, focus[u.passage])) / (1 + self.rank_decay * u.passage)
+                 for u in units]
         pool = sorted(range(n), key=lambda i: -(cheap[i] + 0.3) * prior[i])[: self.semantic_pool]
         semantic = dict(zip(pool, self._semantic(question, [units[i] for i in pool]), strict=True))
         # Units outside the pool get the pool's lowest similarity: they were judged less likely already.
@@ -221,6 +226,11 @@ def _units(index: int, passage: ScoredChunk) -> list[_Unit]:
         code = any(tok.lower().rstrip(".") not in _NOT_CODE for tok in _CODE.findall(sentence))
         out.append(_Unit(index, j, sentence, ts, code))
     return out
+
+
+def _in_focus(sentence: str, focus: str) -> bool:
+    """Whether a sentence belongs to the matched chunk (always, when the passage was not widened)."""
+    return not focus or " ".join(sentence.split())[:80] in focus
 
 
 def _identifiers(text: str) -> set[str]:
