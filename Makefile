@@ -26,6 +26,7 @@ HERMETIC_TESTS := tests/test_hermetic.py tests/workers/test_config.py tests/depl
 	tests/security/test_fetch_deadline.py tests/cli/test_batches_and_errors.py
 
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 	env $(JUNK_ENV) $(BIN)/python -m pytest -q $(HERMETIC_TESTS)
 
@@ -35,6 +36,7 @@ test-hermetic: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check ragbot tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/retrieval.py

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
-
 from ragbot.domain import DocumentInfo
 from ragbot.errors import IndexMismatch, NotFound, QueueUnavailable
 from ragbot.ingestion.intake import INGEST_TASK
 from ragbot.ingestion.pipeline import IngestResult, ingest_document
+from ragbot.storage import ops
 from ragbot.storage import repository as repo
 from ragbot.storage.vectors import index_meta, switch_model
 from ragbot.wiring import Services
@@ -96,11 +95,4 @@ def stats(svc: Services, *, space: str | None = None) -> dict[str, Any]:
 def gaps(svc: Services, *, space: str, limit: int = 20) -> list[dict[str, Any]]:
     """Recent questions that got no grounded answer: what the documents are missing."""
     with svc.engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT question, channel, user_id, created_at FROM questions WHERE space_id = :s AND NOT grounded"
-                " ORDER BY created_at DESC LIMIT :n"
-            ),
-            {"s": space, "n": limit},
-        )
-        return [dict(r._mapping) for r in rows]
+        return ops.unanswered_questions(conn, space=space, limit=limit)

@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
 from ragbot.config import Settings
 from ragbot.observability.logging import redact
+from ragbot.storage import ops
 
 CHECKS = ("database", "pgvector", "migrations", "broker", "embedder", "chat")
 MIN_PGVECTOR = (0, 5, 0)  # HNSW indexes arrived in pgvector 0.5
@@ -71,7 +72,7 @@ def check_database(ctx: _Context) -> CheckResult:
     try:
         url = ctx.engine().url.render_as_string(hide_password=True)
         with ctx.engine().connect() as conn:
-            version = conn.execute(text("SHOW server_version")).scalar()
+            version = ops.server_version(conn)
         ctx.database_ok = True
         return CheckResult("database", True, f"{url} (PostgreSQL {version})")
     except Exception as exc:  # noqa: BLE001 - every failure is reported, none raised
@@ -85,9 +86,7 @@ def check_pgvector(ctx: _Context) -> CheckResult:
     if reason := _needs_database(ctx):
         return CheckResult("pgvector", False, reason)
     with ctx.engine().connect() as conn:
-        installed = conn.execute(text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")).scalar()
-        available = conn.execute(
-            text("SELECT default_version FROM pg_available_extensions WHERE name = 'vector'")).scalar()
+        installed, available = ops.pgvector_versions(conn)
     if installed is None:
         hint = "run `ragbot db upgrade`" if available else "install pgvector on the server (or use a managed one)"
         return CheckResult("pgvector", False, f"extension not installed (available: {available or 'no'}); {hint}")

@@ -133,9 +133,3 @@ class ChatService:
         accepted = intake.add_url(self.services.engine, scope=scope, url=url, uploader=uploader, chat_ref=chat_ref)
         return intake.enqueue(self.services.queue, accepted, engine=self.services.engine)
 
-    def set_status_message(self, document_id: int, chat_ref: dict[str, Any]) -> None:
-        """Remember which chat message shows a document's progress (posted after the upload was accepted)."""
-        from ragbot.storage import repository as repo
-
-        with self.services.engine.begin() as conn:
-            repo.set_chat_ref(conn, document_id=document_id, chat_ref=chat_ref)

@@ -7,7 +7,9 @@ import threading
 import time
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
+
+from ragbot.storage import ops
 
 _log = logging.getLogger(__name__)
 TERMINAL = {"ready", "failed"}
@@ -58,9 +60,7 @@ class ChatStatusNotifier:
         if not self.updaters or not self._due(document_id, state):
             return
         with self.engine.connect() as conn:
-            row = conn.execute(
-                text("SELECT title, chat_ref FROM documents WHERE id = :id"), {"id": document_id}
-            ).first()
+            row = ops.document_chat_ref(conn, document_id=document_id)
         if row is None or not row.chat_ref:
             return
         updater = self.updaters.get(row.chat_ref.get("platform", ""))

@@ -9,8 +9,9 @@ from ragbot import admin
 from ragbot.domain import DocStatus
 from ragbot.errors import QueueUnavailable
 from ragbot.ingestion.intake import INGEST_TASK
-from ragbot.ingestion.pipeline import IngestResult, LoggingNotifier, document_lock, ingest_document
+from ragbot.ingestion.pipeline import IngestResult, LoggingNotifier, ingest_document
 from ragbot.storage import repository as repo
+from ragbot.storage.locks import document_lock
 from ragbot.wiring import Services
 
 _log = logging.getLogger(__name__)

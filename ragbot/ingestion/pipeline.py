@@ -6,11 +6,10 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ragbot.config import Settings
@@ -22,11 +21,11 @@ from ragbot.observability import metrics
 from ragbot.observability.logging import log_context
 from ragbot.observability.redaction import redact
 from ragbot.ports import Embedder, Notifier
+from ragbot.storage import locks, vectors
 from ragbot.storage import repository as repo
-from ragbot.storage import vectors
+from ragbot.storage.locks import document_lock
 
 _log = logging.getLogger(__name__)
-_DOC_LOCK_SPACE = 1_000_000_000_000  # keeps document locks apart from other advisory locks
 # Chunks embedded and written per step: bounds a worker's memory whatever the size of the document, and is
 # large enough that the per-step costs (a cache lookup, a COPY, a progress update) stay small.
 _WINDOW = 512
@@ -67,19 +66,6 @@ class IngestResult:
 def content_hash(data: bytes) -> str:
     """Hash of a document's bytes, used to skip unchanged content."""
     return hashlib.sha256(data).hexdigest()
-
-
-@contextmanager
-def document_lock(engine: Engine, document_id: int) -> Iterator[None]:
-    """Hold a session advisory lock so two deliveries of one document never interleave."""
-    with engine.connect() as conn:
-        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _DOC_LOCK_SPACE + document_id})
-        conn.commit()
-        try:
-            yield
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _DOC_LOCK_SPACE + document_id})
-            conn.commit()
 
 
 def embed_with_cache(ctx: IngestContext, drafts: Sequence[ChunkDraft]) -> tuple[list, int]:
@@ -198,12 +184,8 @@ def _index(ctx: IngestContext, row, loaded: LoadedStream, *, digest: str,  # typ
     count = embedded = 0
     with ctx.engine.connect() as conn:
         # One transaction from the first window to the swap: readers see the old chunks until it commits, and
-        # a crash leaves nothing half-written. No need to wait for the commit's WAL flush either: should the
-        # server crash before it, the document is still 'processing' on disk and the reconciler runs it again.
-        conn.execute(text("SET LOCAL synchronous_commit = off"))
-        # KEY SHARE keeps the row from being deleted under us (a deletion waits for this commit instead of
-        # deadlocking with it) while status updates and new uploads of the document go on.
-        if conn.execute(text("SELECT 1 FROM documents WHERE id = :id FOR KEY SHARE"), {"id": doc_id}).first() is None:
+        # a crash leaves nothing half-written.
+        if not locks.begin_swap(conn, document_id=doc_id):
             return None
         vectors.delete_chunks(conn, document_id=doc_id)
         for window in _windows(iter_chunks(loaded.sections, size=size, overlap=overlap), _WINDOW):

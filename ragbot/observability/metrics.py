@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -18,7 +18,6 @@ from prometheus_client import (
     multiprocess,
     values,
 )
-from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 _log = logging.getLogger(__name__)
@@ -90,79 +89,14 @@ def document_ingested(state: str, seconds: float) -> None:
     INGEST_DURATION.labels(state).observe(seconds)
 
 
-class StateCollector(Collector):
-    """Documents by state (from Postgres, the source of truth) and broker queue depth, read at each scrape."""
-
-    def __init__(self, engine: Any, broker_url: str | None, queue: str = "ragbot") -> None:
-        self.engine = engine
-        self.broker_url = broker_url
-        self.queue = queue
-        self._redis: Any = None
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        """Yield ragbot_documents{state} and ragbot_queue_depth{queue}; a failing source is skipped."""
-        docs = GaugeMetricFamily("ragbot_documents", "Documents by ingestion state.", labels=["state"])
-        try:
-            counts = dict.fromkeys(DOC_STATES, 0) | self._document_counts()
-            for state, n in sorted(counts.items()):
-                docs.add_metric([state], n)
-            yield docs
-        except Exception as exc:  # noqa: BLE001 - a scrape must not fail because one source is down
-            _log.debug("documents by state unavailable: %s", exc)
-        depth = GaugeMetricFamily("ragbot_queue_depth", "Tasks waiting in the broker queue.", labels=["queue"])
-        try:
-            depth.add_metric([self.queue], self._queue_depth())
-            yield depth
-        except Exception as exc:  # noqa: BLE001
-            _log.debug("queue depth unavailable: %s", exc)
-
-    def _document_counts(self) -> dict[str, int]:
-        from sqlalchemy import text
-
-        with self.engine.connect() as conn:
-            rows = conn.execute(text("SELECT status, count(*) FROM documents GROUP BY status"))
-            return {r[0]: int(r[1]) for r in rows}
-
-    def _queue_depth(self) -> int:
-        url = self.broker_url or ""
-        if url.startswith(("redis://", "rediss://", "unix://")):
-            return self._redis_depth(url)
-        return self._table_depth()
-
-    def _redis_depth(self, url: str) -> int:
-        import redis
-
-        if self._redis is None:
-            self._redis = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-        # kombu keeps priorities 3, 6 and 9 in sibling lists named queue + "\x06\x16" + priority.
-        keys = [self.queue] + [f"{self.queue}\x06\x16{p}" for p in (3, 6, 9)]
-        pipe = self._redis.pipeline()
-        for key in keys:
-            pipe.llen(key)
-        return int(sum(pipe.execute()))
-
-    def _table_depth(self) -> int:
-        from sqlalchemy import text
-
-        # The Postgres fallback broker (kombu's SQLAlchemy transport) creates its tables on first use.
-        with self.engine.connect() as conn:
-            if not conn.execute(text("SELECT to_regclass('kombu_message') IS NOT NULL")).scalar():
-                return 0
-            return int(conn.execute(text(
-                "SELECT count(*) FROM kombu_message m JOIN kombu_queue q ON q.id = m.queue_id "
-                "WHERE q.name = :q AND m.visible"), {"q": self.queue}).scalar() or 0)
-
-
-def watch_state(engine: Any, broker_url: str | None, queue: str = "ragbot") -> StateCollector:
-    """Publish documents by state and queue depth; do it in one process per deployment (the worker's)."""
-    collector = StateCollector(engine, broker_url, queue)
+def add_scrape_collector(collector: Collector) -> None:
+    """Publish a collector read at each scrape, also in a prefork worker's merged registry."""
     REGISTRY.register(collector)
     _SCRAPE_COLLECTORS.append(collector)
-    return collector
 
 
-def unwatch_state(collector: StateCollector) -> None:
-    """Stop publishing a StateCollector (tests, shutdown)."""
+def remove_scrape_collector(collector: Collector) -> None:
+    """Stop publishing a collector added with add_scrape_collector."""
     REGISTRY.unregister(collector)
     _SCRAPE_COLLECTORS.remove(collector)
 

@@ -239,18 +239,6 @@ def requeue(conn: Connection, *, document_id: int) -> None:
     )
 
 
-def stuck_documents(conn: Connection, *, older_than_seconds: int) -> list[int]:
-    """Documents queued or processing for longer than the threshold."""
-    rows = conn.execute(
-        text(
-            "SELECT id FROM documents WHERE status IN ('queued', 'processing')"
-            " AND status_changed_at < now() - make_interval(secs => :s) ORDER BY id"
-        ),
-        {"s": older_than_seconds},
-    )
-    return [r.id for r in rows]
-
-
 def claim_stuck_documents(conn: Connection, *, older_than_seconds: int) -> list[int]:
     """Atomically move documents stuck in queued/processing back to a fresh 'queued'; returns their ids.
 

@@ -33,7 +33,7 @@ def install(settings: Settings, broker_url: str) -> None:
         from sqlalchemy import create_engine
         from sqlalchemy.pool import NullPool
 
-        from ragbot.observability import metrics
+        from ragbot.observability import metrics, state
         from ragbot.storage.db import database_url
 
         try:
@@ -42,7 +42,7 @@ def install(settings: Settings, broker_url: str) -> None:
             _log.warning("metrics server not started on port %s: %s", settings.metrics_port, exc)
             return
         # NullPool: this engine lives in the parent, and pooled connections would be inherited by forked children.
-        metrics.watch_state(create_engine(database_url(settings), poolclass=NullPool), broker_url)
+        state.watch_state(create_engine(database_url(settings), poolclass=NullPool), broker_url)
 
     @signals.worker_ready.connect(weak=False)
     def _ready(**_: Any) -> None:

@@ -16,9 +16,9 @@ from ragbot.ingestion.intake import INGEST_TASK
 from ragbot.ingestion.pipeline import IngestResult
 from ragbot.ingestion.pipeline import ingest_document as run_ingest
 from ragbot.providers.celery_queue import CeleryQueue, is_fallback
+from ragbot.storage.ops import purge_delivered_messages
 from ragbot.wiring import Services, build
 from ragbot.workers.celery_app import app, settings
-from ragbot.workers.housekeeping import purge_delivered_messages
 from ragbot.workers.policy import MAX_RETRIES, RETRYABLE, backoff
 
 _log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from ragbot.chat.service import ChatService
 from ragbot.domain import Scope
 from ragbot.ingestion import intake
 from ragbot.ingestion.pipeline import ingest_document
-from ragbot.observability import metrics
+from ragbot.observability import metrics, state
 
 HANDBOOK = ("# Office\n\nThe office opens at nine in the morning and closes at six in the evening.\n\n"
             "Parking for bicycles is in the basement of the office building.")
@@ -104,25 +104,25 @@ def test_documents_by_state_and_queue_depth_are_read_at_scrape(svc, redis_url: s
     client = redis.Redis.from_url(redis_url)
     client.rpush(queue, "a", "b")
     client.rpush(f"{queue}\x06\x163", "c")  # a priority sibling list counts too
-    collector = metrics.watch_state(svc.engine, redis_url, queue=queue)
-    fallback = metrics.StateCollector(svc.engine, None, queue=queue)  # the Postgres broker: no tables, no tasks
+    collector = state.watch_state(svc.engine, redis_url, queue=queue)
+    fallback = state.StateCollector(svc.engine, None, queue=queue)  # the Postgres broker: no tables, no tasks
     try:
         body = get(server + "/metrics")[2]
         assert 'ragbot_documents{state="queued"} 1.0' in body and 'ragbot_documents{state="failed"} 0.0' in body
         assert f'ragbot_queue_depth{{queue="{queue}"}} 3.0' in body
         assert [s.value for m in fallback.collect() if m.name == "ragbot_queue_depth" for s in m.samples] == [0]
     finally:
-        metrics.unwatch_state(collector)
+        state.unwatch_state(collector)
         client.delete(queue, f"{queue}\x06\x163")
 
 
 def test_a_source_that_is_down_does_not_break_the_scrape(svc, server: str) -> None:  # type: ignore[no-untyped-def]
-    collector = metrics.watch_state(svc.engine, "redis://127.0.0.1:1/0")
+    collector = state.watch_state(svc.engine, "redis://127.0.0.1:1/0")
     try:
         status, _, body = get(server + "/metrics")
         assert status == 200 and "ragbot_documents{" in body and "ragbot_queue_depth{" not in body
     finally:
-        metrics.unwatch_state(collector)
+        state.unwatch_state(collector)
 
 
 def test_healthz_reports_the_health_callback() -> None:
