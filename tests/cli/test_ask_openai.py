@@ -59,7 +59,8 @@ def test_ask_json_is_grounded_with_citations(run, llm: FakeOpenAIServer) -> None
     assert out.returncode == 0, out.stderr
     answer = json.loads(out.stdout)
     assert answer["grounded"] is True and "25 vacation days" in answer["answer"]
-    (citation,) = answer["citations"]  # [9] points at no passage: it is no citation
+    (citation,) = answer["citations"]  # [9] points at no passage: it is no citation, and is dropped from the text
+    assert "[9]" not in answer["answer"] and "Ask HR for more" in answer["answer"]
     assert citation["source"].endswith("handbook/leave.md") and f"[{citation['n']}]" in answer["answer"]
     (request,) = llm.chat_requests()
     assert request.body["model"] == MODEL and request.body["stream"] is True
