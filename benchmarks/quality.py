@@ -24,6 +24,7 @@ from sqlalchemy import Engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from corpus_db import corpus_engine  # noqa: E402
 from quality_corpora import eval_sets  # noqa: E402
 
 from ragbot.config import Settings  # noqa: E402
@@ -37,7 +38,6 @@ from ragbot.rag import RagService  # noqa: E402
 from ragbot.storage import db  # noqa: E402
 from ragbot.storage.embedded import stop_embedded  # noqa: E402
 from ragbot.storage.search import PgChunkStore  # noqa: E402
-from ragbot.storage.vectors import ensure_index  # noqa: E402
 
 
 class QueryCache:
@@ -115,14 +115,7 @@ class Harness:
         key = f"q_{name}_{chunk[0]}_{chunk[1]}"
         if key in self.engines:
             return self.engines[key]
-        with self.admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": key}).first():
-                conn.execute(text(f'CREATE DATABASE "{key}"'))
-        engine = db.make_engine(self.url.replace("/postgres?", f"/{key}?"))
-        db.ensure_schema(engine)
-        ensure_index(engine, model=self.embedder.model_id, dim=self.embedder.dim)
-        with engine.connect() as conn:
-            n = conn.execute(text("SELECT count(*) FROM chunks")).scalar()
+        engine, n = corpus_engine(self.admin, self.url, key, model=self.embedder.model_id, dim=self.embedder.dim)
         if not n:
             cfg = self.settings.model_copy(update={"chunk_size": chunk[0], "chunk_overlap": chunk[1]})
             ctx = IngestContext(engine, self.embedder, cfg, LoggingNotifier())

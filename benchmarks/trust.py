@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pythondoc_corpus  # noqa: E402
+from corpus_db import corpus_engine  # noqa: E402
 from quality_corpora import eval_sets  # noqa: E402
 
 from ragbot.answerability import Gate, Signals  # noqa: E402
@@ -42,7 +43,6 @@ from ragbot.rag import RagService  # noqa: E402
 from ragbot.storage import db  # noqa: E402
 from ragbot.storage.embedded import stop_embedded  # noqa: E402
 from ragbot.storage.search import PgChunkStore  # noqa: E402
-from ragbot.storage.vectors import ensure_index  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCOPE = Scope("local")
@@ -120,15 +120,8 @@ class Bench:
 
     def engine(self, name: str, docs: dict[str, bytes]) -> Engine:
         """The database of corpus `name`, ingested on first use."""
-        key = f"trust_{name}"
-        with self.admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": key}).first():
-                conn.execute(text(f'CREATE DATABASE "{key}"'))
-        engine = db.make_engine(self.url.replace("/postgres?", f"/{key}?"))
-        db.ensure_schema(engine)
-        ensure_index(engine, model=self.embedder.model_id, dim=self.embedder.dim)
-        with engine.connect() as conn:
-            n = conn.execute(text("SELECT count(*) FROM chunks")).scalar()
+        engine, n = corpus_engine(self.admin, self.url, f"trust_{name}", model=self.embedder.model_id,
+                                  dim=self.embedder.dim)
         if not n:
             ctx = IngestContext(engine, self.embedder, self.settings, LoggingNotifier())
             t0 = time.perf_counter()
