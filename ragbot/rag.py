@@ -127,9 +127,9 @@ class RagService:
                 continue
             pieces = sorted([(n.ordinal, n.text) for n in near.get(p.chunk_id, [])
                              if (p.document_id, n.ordinal) not in taken] + [(p.ordinal, p.text)])
-            text, first = _widen(pieces, p.ordinal, self.context_chars)
-            taken.update((p.document_id, o) for o, _ in pieces)
-            out.append(replace(p, text=text, ordinal=first, focus=p.text))
+            text, kept = _widen(pieces, p.ordinal, self.context_chars)
+            taken.update((p.document_id, o) for o in kept)
+            out.append(replace(p, text=text, ordinal=kept[0], focus=p.text))
         return out
 
     def answer(
@@ -193,7 +193,7 @@ def _hinted(message: str, hint: str) -> str:
     return f"{message} {hint}".strip()
 
 
-def _widen(pieces: list[tuple[int, str]], anchor: int, budget: int) -> tuple[str, int]:
+def _widen(pieces: list[tuple[int, str]], anchor: int, budget: int) -> tuple[str, list[int]]:
     """Consecutive chunk texts joined without their overlap, cut to the budget around the anchor chunk."""
     # Keep the anchor; add the following chunk first (answers tend to follow their heading), then the one before.
     by = dict(pieces)
@@ -215,7 +215,7 @@ def _widen(pieces: list[tuple[int, str]], anchor: int, budget: int) -> tuple[str
     text = by[run[0]]
     for o in run[1:]:
         text = join_overlapping(text, by[o])
-    return text, run[0]
+    return text, run
 
 
 def join_overlapping(a: str, b: str, *, longest: int = 200) -> str:
