@@ -11,6 +11,7 @@ from ragbot.domain import Citation, ScoredChunk
 _MARKER = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
 # What may still grow into a marker at the end of a streamed piece: "[", "[1", "[1, ".
 _OPEN_TAIL = re.compile(r"\[[\d,\s]{0,12}$")
+_SPACE_BEFORE_STOP = re.compile(r"(?<=\w) +([.,;:!?])(?=\s|$)")
 
 
 class Renumberer:
@@ -25,6 +26,7 @@ class Renumberer:
         self.order: list[int] = []  # 1-based passage numbers, in order of first citation
         self._held = ""
         self._out: list[str] = []
+        self.dropped = 0  # markers that pointed at no passage
         self._last = ""  # the last character emitted, to tell a marker from an index such as `a[1]`
         self._run_end = False  # whether that character closed a marker (so "[1][2]" is two markers)
 
@@ -45,8 +47,9 @@ class Renumberer:
 
     @property
     def text(self) -> str:
-        """All text emitted so far."""
-        return "".join(self._out)
+        """All text emitted so far; where a dropped marker's space went out in an earlier piece, it is removed."""
+        text = "".join(self._out)
+        return _SPACE_BEFORE_STOP.sub(r"\1", text) if self.dropped else text
 
     def _rewrite(self, text: str) -> str:
         out: list[str] = []
@@ -60,7 +63,8 @@ class Renumberer:
                 out.append(m.group(0))  # an index such as `items[1]`, not a citation
             else:
                 shown = self._marker(m)
-                if not shown and out[-1].endswith(" "):
+                if not shown:
+                    self.dropped += 1
                     out[-1] = out[-1].rstrip(" ")  # a dropped marker takes its leading space with it
                 out.append(shown)
                 marker_end = m.end()

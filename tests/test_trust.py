@@ -122,3 +122,13 @@ def test_follow_ups_keep_the_topic_and_the_documents_cited_before(svc) -> None:
     assert "vacation" in follow.query
     fresh = rag.plan("what about part-timers?", scope=LOCAL)
     assert fresh.passages[0].source == "handbook/gym.md"  # without the thread, the other document wins
+
+
+def test_a_dropped_marker_leaves_no_space_before_the_stop_even_across_pieces() -> None:
+    from ragbot.citations import Renumberer
+
+    numbers = Renumberer(passages=2)
+    for piece in ("Use the form ", "[9]. See also [2]."):
+        numbers.feed(piece)
+    numbers.finish()
+    assert numbers.text == "Use the form. See also [1]." and numbers.order == [2]
