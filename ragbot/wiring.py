@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from ragbot.chat.status import StatusUpdater
 from ragbot.config import Settings
 from ragbot.ingestion.pipeline import IngestContext, LoggingNotifier
 from ragbot.ports import ChatModel, Embedder, IngestQueue, Notifier, Reranker
@@ -93,20 +95,11 @@ def fetch_url_function(settings: Settings):  # type: ignore[no-untyped-def]
     return UrlFetcher(timeout=settings.fetch_timeout_seconds, allow_private=settings.allow_private_urls)
 
 
-def make_notifier(settings: Settings, engine: Engine) -> Notifier:
-    """Edits chat status messages on the platforms this process has tokens for."""
-    from ragbot.chat.status import ChatStatusNotifier, StatusUpdater
+def make_notifier(engine: Engine, updaters: Sequence[StatusUpdater] = ()) -> Notifier:
+    """Edits chat status messages through the updaters the entry point handed in (none: progress is logged)."""
+    from ragbot.chat.status import ChatStatusNotifier
 
-    updaters: list[StatusUpdater] = []
-    if settings.slack_bot_token:
-        from ragbot.adapters.slack.status import SlackStatusUpdater
-
-        updaters.append(SlackStatusUpdater(settings))
-    if settings.discord_token:
-        from ragbot.adapters.discord.status import DiscordStatusUpdater
-
-        updaters.append(DiscordStatusUpdater(settings))
-    return ChatStatusNotifier(engine, updaters)
+    return ChatStatusNotifier(engine, list(updaters))
 
 
 @dataclass
@@ -168,13 +161,18 @@ def build(
     queue: IngestQueue | None = None,
     reranker: Reranker | None = None,
     check_index: bool = True,
+    status_updaters: Sequence[StatusUpdater] = (),
 ) -> Services:
-    """Connect, migrate on first use, check the index's model, and assemble the services."""
+    """Connect, migrate on first use, check the index's model, and assemble the services.
+
+    status_updaters come from the entry point (`ragbot.adapters.status.status_updaters`), so that the composition
+    root imports no adapter.
+    """
     engine = db.make_engine(db.database_url(settings))
     db.ensure_schema(engine)
     emb = embedder or make_embedder(settings)
     if check_index:
         ensure_index(engine, model=emb.model_id, dim=emb.dim)
     return Services(settings=settings, engine=engine, embedder=emb, chat=chat or make_chat_model(settings, emb),
-                    notifier=notifier or make_notifier(settings, engine), queue_override=queue,
+                    notifier=notifier or make_notifier(engine, status_updaters), queue_override=queue,
                     reranker=reranker or make_reranker(settings))

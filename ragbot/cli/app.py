@@ -42,9 +42,11 @@ def settings() -> Settings:
 
 def services(**overrides: object) -> Services:
     """Build the services once per process (connects, migrates on first use, checks the index)."""
+    from ragbot.adapters.status import status_updaters
     from ragbot.wiring import build
 
-    return build(settings(), **overrides)  # type: ignore[arg-type]
+    s = settings()
+    return build(s, status_updaters=status_updaters(s), **overrides)  # type: ignore[arg-type]
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

@@ -10,6 +10,7 @@ from typing import Any
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 
+from ragbot.adapters.status import status_updaters
 from ragbot.errors import NotFound
 from ragbot.ingestion import jobs
 from ragbot.ingestion.intake import INGEST_TASK
@@ -30,7 +31,7 @@ def services() -> Services:
     global _services
     if _services is None:
         # Same wiring as the bot, so progress edits the chat status message; sends go through this app.
-        _services = build(settings, queue=CeleryQueue(app))
+        _services = build(settings, queue=CeleryQueue(app), status_updaters=status_updaters(settings))
         _services.ingest.passthrough = (SoftTimeLimitExceeded,)  # _document_task explains the time limit
     return _services
 

@@ -23,12 +23,11 @@ HOST_SCRIPT = textwrap.dedent("""
 
     import ragbot
     from ragbot.adapters.slack import register
-    from ragbot.config import Settings
-    from ragbot.wiring import build
+    from ragbot.adapters.status import build_services
 
     app = App(token="xoxb-host", signing_secret="host-secret", token_verification_enabled=False)
     before = len(app._listeners)
-    register(app, services=build(Settings()))
+    register(app, services=build_services())
 
     host = commands.Bot(command_prefix="!", intents=discord.Intents.default())
     asyncio.run(host.load_extension("ragbot.adapters.discord.extension"))

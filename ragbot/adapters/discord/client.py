@@ -69,12 +69,12 @@ class RagbotBot(commands.Bot):
 
 def run(settings: Settings | None = None) -> None:
     """Build the services and run the bot until interrupted."""
-    from ragbot.wiring import build
+    from ragbot.adapters.status import build_services
 
     settings = settings or Settings()
     if not settings.discord_token:
         raise RagbotError("DISCORD_TOKEN is not set; see docs/discord.md to create a bot and get its token.")
-    services = build(settings)
+    services = build_services(settings)
     bot = RagbotBot(ChatService(services, platform="discord"))
     if settings.metrics_port:
         from ragbot.observability.metrics import start_metrics_server

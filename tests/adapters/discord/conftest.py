@@ -14,6 +14,7 @@ from discord.ext import commands
 from sqlalchemy import text
 
 from ragbot.adapters.discord.client import RagbotBot
+from ragbot.adapters.status import status_updaters
 from ragbot.chat.service import ChatService
 from ragbot.domain import Scope
 from ragbot.ingestion import intake
@@ -61,7 +62,7 @@ def services(clean_db, settings, fake, chat_model) -> Iterator[Services]:  # typ
     s = settings.model_copy(update={"discord_token": "test-token", "discord_api_base_url": fake.base_url,
                                     "discord_edit_interval": 0.05, "questions_per_minute": 100})
     queue = ThreadQueue()
-    svc = build(s, embedder=FakeEmbedder(), chat=chat_model, queue=queue)
+    svc = build(s, embedder=FakeEmbedder(), chat=chat_model, queue=queue, status_updaters=status_updaters(s))
     queue.services = svc
     yield svc
     for thread in queue.threads:

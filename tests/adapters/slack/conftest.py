@@ -16,6 +16,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from ragbot.adapters.slack.app import build_app
 from ragbot.adapters.slack.http_server import SlackHttpServer
+from ragbot.adapters.status import status_updaters
 from ragbot.domain import Scope, ScoredChunk, Turn
 from ragbot.ingestion import intake
 from ragbot.ingestion.pipeline import ingest_document
@@ -179,7 +180,8 @@ def make_slack(clean_db, settings, fake_slack):  # type: ignore[no-untyped-def]
             "slack_base_url": fake_slack.base_url, "slack_stream_interval": 0.05, "slack_answer_threads": 8,
             **overrides})
         queue = InlineQueue(run=run_queue)
-        services = build(s, embedder=FakeEmbedder(), chat=chat or FakeChatModel(), queue=queue)
+        services = build(s, embedder=FakeEmbedder(), chat=chat or FakeChatModel(), queue=queue,
+                         status_updaters=status_updaters(s))
         queue.services = services
         app, rt = build_app(services)
         server = SlackHttpServer(app, host="127.0.0.1", port=0).start()
