@@ -64,16 +64,23 @@ class Gate:
     min_coverage: float = 0.0
     disagreement_margin: float = 0.0  # without agreement between the lists, demand this much more similarity
 
-    def threshold(self) -> float:
-        """The similarity a passage needs to be quoted once the answer is allowed."""
-        return self.min_similarity
-
     def allows(self, s: Signals) -> bool:
         """Whether to answer from these passages."""
+        return self.floor(s) is not None
+
+    def floor(self, s: Signals) -> float | None:
+        """The similarity a passage needs to be quoted, or None for "I don't know".
+
+        It is the threshold that allowed the answer: when only the best passage's closeness (sure_similarity)
+        let a question through, weaker passages are not quoted beside it.
+        """
         if s.top_similarity < self.min_similarity:
-            return False
-        if s.top_similarity >= self.sure_similarity:
-            return True
+            return None
+        if self._other_tests_pass(s):
+            return self.min_similarity
+        return self.sure_similarity if s.top_similarity >= self.sure_similarity else None
+
+    def _other_tests_pass(self, s: Signals) -> bool:
         if s.space_chunks >= self.unknown_min_chunks and s.unknown > self.max_unknown:
             return False
         if s.coverage < self.min_coverage:

@@ -147,7 +147,7 @@ class RagService:
         if not plan.allowed:
             return self._no_answer(no_answer_hint, on_delta, plan.passages)
         # Only passages that clear the threshold that allowed the answer are shown to the model.
-        floor = self.gate.threshold()
+        floor = self.gate.floor(plan.signals) or self.gate.min_similarity
         passages = self.context([p for p in plan.passages if (p.similarity or 0.0) >= floor])
         numbers = Renumberer(len(passages))
         for piece in self.chat.stream_answer(question, passages, history):

@@ -108,6 +108,10 @@ def test_the_gate_needs_more_than_one_cosine() -> None:
     assert gate.allows(Signals(0.50, 0.9, 1, True, 80))  # ... unless the space is too small to tell
     assert gate.allows(Signals(0.50, 0.9, 0, True, big))
     assert not gate.allows(Signals(0.42, 0.9, 0, False, big)) and gate.allows(Signals(0.46, 0.9, 0, False, big))
+    # The threshold that allowed the answer is the one passages must clear to be quoted.
+    assert gate.floor(Signals(0.50, 0.9, 0, True, big)) == 0.4
+    assert gate.floor(Signals(0.70, 0.0, 3, False, big)) == 0.62
+    assert gate.floor(Signals(0.50, 0.2, 0, True, big)) is None
 
 
 def test_follow_ups_keep_the_topic_and_the_documents_cited_before(svc) -> None:
