@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from ragbot.cli.app import app, console, services, settings
+from ragbot.cli.app import app, console, fail, services, settings
 from ragbot.domain import Answer, Scope, Turn
+from ragbot.storage.search import MODES
 
 HINT = "Add a document that covers it with `ragbot ingest PATH`."
 SpaceOpt = Annotated[str | None, typer.Option("--space", "-s", help="Space to search; default 'local'.")]
@@ -35,6 +36,8 @@ def ask(
     mode: Annotated[str, typer.Option(help="Retrieval: hybrid, vector or lexical.")] = "hybrid",
 ) -> None:
     """Answer a question from the indexed documents, with citations."""
+    if mode not in MODES:
+        raise fail(f"--mode must be one of {', '.join(MODES)}, not {mode!r}.")
     svc = services()
     scope = Scope(space or settings().default_space, channel)
     if as_json:

@@ -1,9 +1,10 @@
-"""`ragbot db upgrade|status`."""
+"""`ragbot db upgrade|status|stop`."""
 
 from __future__ import annotations
 
 from ragbot.cli.app import console, db_app, settings
 from ragbot.storage import db
+from ragbot.storage.embedded import embedded_pid, stop_embedded
 
 
 @db_app.command("upgrade")
@@ -20,7 +21,13 @@ def status() -> None:
     """Show the database URL, its migration revision and the index's embedding model."""
     from ragbot.storage.vectors import index_meta
 
-    engine = db.make_engine(db.database_url(settings()))
+    s = settings()
+    if not s.database_url:
+        # Said before connecting: connecting starts the embedded server.
+        pid = embedded_pid(s.data_dir)
+        state = f"running (pid {pid})" if pid else "not running (this command starts it)"
+        console.print(f"embedded server under {s.data_dir / 'pg'}: {state}", highlight=False)
+    engine = db.make_engine(db.database_url(s))
     db.check_connection(engine)
     current, head = db.current_revision(engine), db.head_revision()
     console.print(f"database: {db.redact(engine.url.render_as_string(hide_password=False))}", highlight=False)
@@ -30,3 +37,18 @@ def status() -> None:
         with engine.connect() as conn:
             meta = index_meta(conn)
         console.print(f"index: {meta[0]} ({meta[1]} dimensions)" if meta else "index: empty")
+
+
+@db_app.command("stop")
+def stop() -> None:
+    """Stop the embedded PostgreSQL (it keeps running between commands so that they start fast)."""
+    s = settings()
+    if s.database_url:
+        console.print("DATABASE_URL is set: Ragbot does not run that server, so there is nothing to stop.")
+        return
+    pid = embedded_pid(s.data_dir)
+    if pid is None:
+        console.print(f"the embedded server under {s.data_dir / 'pg'} is not running.", highlight=False)
+        return
+    stop_embedded(s.data_dir)
+    console.print(f"stopped the embedded server under {s.data_dir / 'pg'} (pid {pid}).", highlight=False)

@@ -86,6 +86,19 @@ def _pg_ctl(pgdata: Path, action: str) -> None:
         pg_ctl(["-w", "-m", "fast", *log, action], pgdata=pgdata, user=user, timeout=60)
 
 
+def embedded_pid(data_dir: Path) -> int | None:
+    """The process id of the embedded server under data_dir when it runs, else None (nothing is started)."""
+    pidfile = (data_dir / "pg").resolve() / "postmaster.pid"
+    try:
+        pid = int(pidfile.read_text().split("\n", 1)[0])
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists
+    except PermissionError:  # it runs as another user (embedded_postgres, when we are root): it exists
+        return pid
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
 def stop_embedded(data_dir: Path) -> None:
     """Stop the embedded server under data_dir (tests and `ragbot db stop`); a stopped server is fine."""
     import subprocess
