@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -170,3 +171,22 @@ class DocumentInfo:
     version: int
     progress: int
     uploader: str | None = None
+    uploader_name: str | None = None
+    added_via: str | None = None
+    added_at: datetime | None = None
+
+
+ADD_VIAS = ("cli", "slash", "dm", "url", "resync")  # where a document's current version came from
+
+
+@dataclass(frozen=True)
+class Adder:
+    """Who adds a document and from where; an id of None is an admin outside chat (the CLI)."""
+
+    id: str | None = None  # platform-prefixed user id, e.g. 'slack:U123' or 'discord:42'
+    name: str | None = None  # display name when the platform gave one
+    via: str = "cli"
+    is_admin: bool = True
+
+
+CLI_ADDER = Adder()

@@ -45,3 +45,7 @@ class IndexMismatch(RagbotError):
 
 class NotFound(RagbotError):
     """A document or other object does not exist."""
+
+
+class NotAllowed(RagbotError):
+    """The user may not do this; the message says who may and what to do instead."""

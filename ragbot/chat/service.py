@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ragbot.chat.ratelimit import RateLimiter, slow_down_message
-from ragbot.domain import Answer, Scope, Turn
+from ragbot.domain import Adder, Answer, Scope, Turn
 from ragbot.errors import RagbotError, TransientError
 from ragbot.ingestion import intake
 from ragbot.observability import metrics
@@ -112,24 +112,26 @@ class ChatService:
 
     def add_file(
         self, *, scope: Scope, data: bytes, filename: str, source_uri: str, uploader: str,
-        chat_ref: dict[str, Any] | None = None,
+        chat_ref: dict[str, Any] | None = None, uploader_name: str | None = None, via: str = "slash",
+        is_admin: bool = False,
     ) -> intake.Accepted:
-        """Store an uploaded file and queue it for the workers."""
+        """Store an uploaded file and queue it for the workers; replacing another's document needs an admin."""
         self.services.limits.upload(scope.space, uploader)
         accepted = intake.add_file(
             self.services.engine, scope=scope, data=data, filename=filename, source_uri=source_uri,
-            max_bytes=self.services.settings.max_upload_bytes, source_kind="upload", uploader=uploader,
-            chat_ref=chat_ref,
+            max_bytes=self.services.settings.max_upload_bytes, source_kind="upload",
+            by=Adder(uploader, uploader_name, via, is_admin), chat_ref=chat_ref,
         )
         return intake.enqueue(self.services.queue, accepted, engine=self.services.engine)
 
-    def add_url(self, *, scope: Scope, url: str, uploader: str, chat_ref: dict[str, Any] | None = None
-                ) -> intake.Accepted:
-        """Register a URL and queue it for the workers."""
+    def add_url(self, *, scope: Scope, url: str, uploader: str, chat_ref: dict[str, Any] | None = None,
+                uploader_name: str | None = None, is_admin: bool = False) -> intake.Accepted:
+        """Register a URL and queue it for the workers; re-adding another's URL needs an admin."""
         self.services.limits.upload(scope.space, uploader)
         from ragbot.ingestion.fetch import check_url
 
         check_url(url, allow_private=self.services.settings.allow_private_urls)
-        accepted = intake.add_url(self.services.engine, scope=scope, url=url, uploader=uploader, chat_ref=chat_ref)
+        accepted = intake.add_url(self.services.engine, scope=scope, url=url, chat_ref=chat_ref,
+                                  by=Adder(uploader, uploader_name, "url", is_admin))
         return intake.enqueue(self.services.queue, accepted, engine=self.services.engine)
 

@@ -132,7 +132,9 @@ def _docs_table(docs: list[DocumentInfo]) -> Table:
 
 def _doc_json(d: DocumentInfo) -> dict[str, object]:
     return {"id": d.id, "title": d.title, "source": d.source, "status": d.status, "chunks": d.chunks,
-            "space": d.space, "channel": d.channel, "error": d.error, "progress": d.progress, "version": d.version}
+            "space": d.space, "channel": d.channel, "error": d.error, "progress": d.progress, "version": d.version,
+            "uploader": d.uploader, "uploader_name": d.uploader_name, "added_via": d.added_via,
+            "added_at": d.added_at.isoformat() if d.added_at else None}
 
 
 @app.command()

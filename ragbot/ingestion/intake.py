@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ragbot.domain import DocStatus, Scope
-from ragbot.errors import FileTooLarge, QueueUnavailable, UnsupportedFile
+from ragbot.domain import CLI_ADDER, Adder, DocStatus, Scope
+from ragbot.errors import FileTooLarge, NotAllowed, QueueUnavailable, UnsupportedFile
 from ragbot.ingestion.loaders import SUPPORTED_SUFFIXES
 from ragbot.ingestion.pipeline import content_hash
 from ragbot.ports import IngestQueue
@@ -41,6 +41,28 @@ def check_upload(*, filename: str, size: int, max_bytes: int) -> None:
         )
 
 
+def owner_label(uploader: str | None, name: str | None) -> str:
+    """How a document's owner reads in a message: 'an admin' when nobody is recorded."""
+    if uploader is None:
+        return "an admin"
+    return f"{name} ({uploader})" if name else uploader
+
+
+def replace_policy(by: Adder, label: str) -> Any:
+    """A check for repo.upsert_document: only the uploader or an admin may replace an existing document."""
+    def check(row: Any) -> None:
+        # Rows without an uploader came from the CLI or predate ownership: they are admin-owned.
+        if by.is_admin or (row.uploader is not None and row.uploader == by.id):
+            return
+        when = row.added_at.strftime("%Y-%m-%d") if getattr(row, "added_at", None) else "earlier"
+        raise NotAllowed(
+            f"{label} is already in the knowledge base (document {row.id}, added by "
+            f"{owner_label(row.uploader, row.uploader_name)} on {when}). Only they or an admin can replace it: "
+            "ask an admin, or upload yours under another name."
+        )
+    return check
+
+
 def add_file(
     engine: Engine,
     *,
@@ -50,29 +72,34 @@ def add_file(
     source_uri: str,
     max_bytes: int,
     source_kind: str = "file",
-    uploader: str | None = None,
+    by: Adder = CLI_ADDER,
     chat_ref: dict[str, Any] | None = None,
 ) -> Accepted:
-    """Store a file's bytes and mark its document queued; unchanged content is left as it is."""
+    """Store a file's bytes and mark its document queued; unchanged content is left as it is.
+
+    Replacing another person's document needs an admin: NotAllowed otherwise, and the document stays as it was.
+    """
     check_upload(filename=filename, size=len(data), max_bytes=max_bytes)
     with engine.begin() as conn:
         doc_id, changed = repo.upsert_document(
             conn, space=scope.space, channel=scope.channel, source_kind=source_kind, source_uri=source_uri,
-            title=PurePosixPath(filename).stem, filename=filename, uploader=uploader,
-            content_hash=content_hash(data), data=data, chat_ref=chat_ref,
+            title=PurePosixPath(filename).stem, filename=filename, uploader=by.id, uploader_name=by.name,
+            added_via=by.via, content_hash=content_hash(data), data=data, chat_ref=chat_ref,
+            may_replace=replace_policy(by, filename),
         )
     return Accepted(doc_id, changed)
 
 
 def add_url(
-    engine: Engine, *, scope: Scope, url: str, uploader: str | None = None, chat_ref: dict[str, Any] | None = None
+    engine: Engine, *, scope: Scope, url: str, by: Adder = CLI_ADDER, chat_ref: dict[str, Any] | None = None
 ) -> Accepted:
-    """Register a URL source as queued; the worker fetches it."""
+    """Register a URL source as queued; the worker fetches it. Re-adding someone else's URL needs an admin."""
     with engine.begin() as conn:
         row = repo.find_document(conn, space=scope.space, channel=scope.channel, source_uri=url)
         doc_id, _ = repo.upsert_document(
             conn, space=scope.space, channel=scope.channel, source_kind="url", source_uri=url, title=url,
-            filename=None, uploader=uploader, chat_ref=chat_ref,
+            filename=None, uploader=by.id, uploader_name=by.name, added_via=by.via, chat_ref=chat_ref,
+            may_replace=replace_policy(by, url),
         )
         if row is not None:
             repo.requeue(conn, document_id=doc_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -13,7 +13,7 @@ from ragbot.errors import TransientError
 
 _DOC_COLUMNS = (
     "d.id, d.space_id, d.channel, d.title, d.source_uri, d.status, d.error, d.chunk_count, d.version, d.progress,"
-    " d.uploader"
+    " d.uploader, d.uploader_name, d.added_via, d.added_at"
 )
 
 
@@ -21,7 +21,7 @@ def _info(row: Any) -> DocumentInfo:
     return DocumentInfo(
         id=row.id, space=row.space_id, channel=row.channel, title=row.title, source=row.source_uri,
         status=row.status, error=row.error, chunks=row.chunk_count, version=row.version, progress=row.progress,
-        uploader=row.uploader,
+        uploader=row.uploader, uploader_name=row.uploader_name, added_via=row.added_via, added_at=row.added_at,
     )
 
 
@@ -33,12 +33,16 @@ def ensure_space(conn: Connection, *, space_id: str, platform: str | None = None
     )
 
 
-def find_document(conn: Connection, *, space: str, channel: str | None, source_uri: str) -> Any | None:
-    """The document row for a source in a scope, or None."""
+def find_document(
+    conn: Connection, *, space: str, channel: str | None, source_uri: str, lock: bool = False
+) -> Any | None:
+    """The document row for a source in a scope, or None; optionally locked against other replacements."""
     return conn.execute(
         text(
             "SELECT * FROM documents WHERE space_id = :s AND coalesce(channel, '') = coalesce(:c, '')"
-            " AND source_uri = :u"
+            # NO KEY UPDATE: replacements queue behind each other, but not behind a worker whose chunk rows hold
+            # a KEY SHARE lock on the document while it embeds (FOR UPDATE would wait for the whole ingestion).
+            " AND source_uri = :u" + (" FOR NO KEY UPDATE" if lock else "")
         ),
         {"s": space, "c": channel, "u": source_uri},
     ).first()
@@ -63,36 +67,48 @@ def upsert_document(
     title: str,
     filename: str | None = None,
     uploader: str | None = None,
+    uploader_name: str | None = None,
+    added_via: str = "cli",
     content_hash: str | None = None,
     data: bytes | None = None,
     chat_ref: dict[str, Any] | None = None,
+    may_replace: Callable[[Any], None] | None = None,
 ) -> tuple[int, bool]:
-    """Create or update a document as queued; returns (id, changed). Same content on a ready document: no change."""
+    """Create or update a document as queued; returns (id, changed). Same content on a ready document: no change.
+
+    `may_replace` sees the existing row (locked) before it is changed and raises to refuse the replacement.
+    """
     ensure_space(conn, space_id=space)
-    row = find_document(conn, space=space, channel=channel, source_uri=source_uri)
+    row = find_document(conn, space=space, channel=channel, source_uri=source_uri, lock=True)
     if row is not None and content_hash is not None and row.indexed_hash == content_hash and row.status == "ready":
         return row.id, False
     params = {
         "s": space, "c": channel, "k": source_kind, "u": source_uri, "t": title, "f": filename, "up": uploader,
-        "h": content_hash, "ref": json.dumps(chat_ref) if chat_ref else None,
+        "upn": uploader_name, "via": added_via, "h": content_hash, "ref": json.dumps(chat_ref) if chat_ref else None,
     }
     doc_id = None
     if row is None:
         doc_id = conn.execute(
             text(
                 "INSERT INTO documents (space_id, channel, source_kind, source_uri, title, filename, uploader,"
-                " content_hash, chat_ref) VALUES (:s, :c, :k, :u, :t, :f, :up, :h, CAST(:ref AS jsonb))"
+                " uploader_name, added_via, content_hash, chat_ref)"
+                " VALUES (:s, :c, :k, :u, :t, :f, :up, :upn, :via, :h, CAST(:ref AS jsonb))"
                 " ON CONFLICT DO NOTHING RETURNING id"
             ),
             params,
         ).scalar()
-        # Two first uploads of one source at once: the loser updates the winner's row like a re-upload.
-        row = None if doc_id is not None else find_document(conn, space=space, channel=channel, source_uri=source_uri)
+        # Two first uploads of one source at once: the loser replaces the winner's row, if it may.
+        if doc_id is None:
+            row = find_document(conn, space=space, channel=channel, source_uri=source_uri, lock=True)
     if row is not None:
+        if may_replace is not None:
+            may_replace(row)
         doc_id = row.id
+        # The uploader columns say who vouches for the current content, so a replacement takes them over.
         conn.execute(
             text(
-                "UPDATE documents SET title = :t, filename = :f, uploader = coalesce(:up, uploader), content_hash = :h,"
+                "UPDATE documents SET title = :t, filename = :f, uploader = :up, uploader_name = :upn,"
+                " added_via = :via, added_at = now(), content_hash = :h,"
                 " chat_ref = coalesce(CAST(:ref AS jsonb), chat_ref), status = 'queued', error = NULL, progress = 0,"
                 " version = version + 1, updated_at = now(), status_changed_at = now() WHERE id = :id"
             ),

@@ -39,3 +39,35 @@ def test_unreachable_database_names_the_url() -> None:
         assert "127.0.0.1:1" in message and "secret" not in message and "DATABASE_URL" in message
     else:
         raise AssertionError("expected DatabaseUnavailable")
+
+
+def test_upgrade_from_0003_keeps_documents_and_fills_their_provenance(pg_url: str) -> None:
+    eng = db.make_engine(pg_url)
+    with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS migtest0003"))
+        conn.execute(text("CREATE DATABASE migtest0003"))
+    old = db.make_engine(pg_url.replace("/postgres?", "/migtest0003?"))
+    db.upgrade(old, "0003")
+    with old.begin() as conn:
+        conn.execute(text("INSERT INTO spaces (id, platform) VALUES ('slack:T1', 'slack')"))
+        conn.execute(text(
+            "INSERT INTO documents (space_id, title, source_kind, source_uri, uploader, updated_at) VALUES"
+            " ('slack:T1', 'a', 'upload', 'a.md', 'slack:U1', '2025-01-02'),"
+            " ('slack:T1', 'b', 'url', 'https://x.org/b', NULL, '2025-03-04'),"
+            " ('slack:T1', 'c', 'file', '/docs/c.md', NULL, '2025-05-06')"))
+    db.upgrade(old)
+    assert db.current_revision(old) == db.head_revision()
+    with old.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT source_uri, uploader, uploader_name, added_via, added_at::date::text AS day FROM documents"
+            " ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [
+        ("a.md", "slack:U1", None, "slash", "2025-01-02"),
+        ("https://x.org/b", None, None, "url", "2025-03-04"),
+        ("/docs/c.md", None, None, "cli", "2025-05-06"),
+    ]
+    db.downgrade(old, "0003")
+    with old.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM documents")).scalar() == 3
+    old.dispose()
+    eng.dispose()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from ragbot.adapters.discord.administering import is_admin
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.scope import channel_key, space_for
 from ragbot.adapters.discord.status import chat_ref, discord_markdown
@@ -76,16 +77,24 @@ async def upload_file(cog: RagbotCog, interaction: discord.Interaction, attachme
         await _edit(message, status_text(title, "failed", 0, f"I couldn't download it from Discord ({exc.status})."))
         return
     await _store(cog, message, title, cog.chat.add_file, scope=scope, data=data, filename=name,
-                 source_uri=f"discord:upload/{name}", uploader=f"discord:{interaction.user.id}",
-                 chat_ref=chat_ref(message.channel.id, message.id))
+                 source_uri=f"discord:upload/{name}", chat_ref=chat_ref(message.channel.id, message.id),
+                 **_who(cog, interaction), via="dm" if interaction.guild_id is None else "slash")
 
 
 async def upload_url(cog: RagbotCog, interaction: discord.Interaction, url: str, scope: Scope) -> None:
     """A URL: checked (no private addresses unless allowed), registered, fetched by a worker."""
     url = url.strip()
     message = await _status(interaction, status_text(url, "queued", 0, ""))
-    await _store(cog, message, url, cog.chat.add_url, scope=scope, url=url, uploader=f"discord:{interaction.user.id}",
-                 chat_ref=chat_ref(message.channel.id, message.id))
+    await _store(cog, message, url, cog.chat.add_url, scope=scope, url=url,
+                 chat_ref=chat_ref(message.channel.id, message.id), **_who(cog, interaction))
+
+
+def _who(cog: RagbotCog, interaction: discord.Interaction) -> dict[str, Any]:
+    """The uploader's id, display name and whether they may replace others' documents."""
+    # In a DM the space is the user's own, so no one else's document can be there to replace.
+    admin = bool(interaction.guild_id) and is_admin(interaction.user, cog.settings)
+    return {"uploader": f"discord:{interaction.user.id}", "uploader_name": interaction.user.display_name,
+            "is_admin": admin}
 
 
 async def _store(cog: RagbotCog, message: discord.WebhookMessage, title: str, add: Callable[..., Any],

@@ -98,7 +98,7 @@ class SlackRagbot:
         # chat.update is Tier 3 (about 50/min per workspace): progress edits share this budget so that
         # final answers are not the ones that get rate limited.
         self.progress_edits = Budget(rate=1.0, burst=5.0)
-        self._admins: dict[tuple[str, str], tuple[bool, float]] = {}
+        self._admins: dict[tuple[str, str], tuple[bool, str | None, float]] = {}
         self._notified: set[tuple[int, str]] = set()
         self._lock = threading.Lock()
 
@@ -127,23 +127,29 @@ class SlackRagbot:
 
     def is_admin(self, client: WebClient, team: str | None, user: str) -> bool:
         """Workspace admins and owners (users.info), plus the configured allowlist."""
-        allow = {u.removeprefix("slack:") for u in self.settings.admin_users}
-        if user in allow:
+        if user in {u.removeprefix("slack:") for u in self.settings.admin_users}:
             return True
+        return self.profile(client, team, user)[0]
+
+    def profile(self, client: WebClient, team: str | None, user: str) -> tuple[bool, str | None]:
+        """(is admin, display name) of a user, from users.info (cached) and the configured allowlist."""
+        allow = {u.removeprefix("slack:") for u in self.settings.admin_users}
         key = (team or "", user)
         with self._lock:
             cached = self._admins.get(key)
-        if cached and cached[1] > time.monotonic():
-            return cached[0]
+        if cached and cached[2] > time.monotonic():
+            return cached[0] or user in allow, cached[1]
         try:
             info = client.users_info(user=user)["user"]
         except SlackApiError as exc:
             _log.warning("users.info failed for %s: %s", user, exc.response.get("error"))
-            return False
+            return user in allow, None
         verdict = bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+        profile = info.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or info.get("real_name") or info.get("name")
         with self._lock:
-            self._admins[key] = (verdict, time.monotonic() + ADMIN_CACHE_SECONDS)
-        return verdict
+            self._admins[key] = (verdict, name or None, time.monotonic() + ADMIN_CACHE_SECONDS)
+        return verdict or user in allow, name or None
 
     def first_notice(self, question_id: int, user: str) -> bool:
         """True once per (answer, voter): uploaders hear about a downvote only once."""

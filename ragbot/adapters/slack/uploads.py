@@ -39,6 +39,7 @@ class Upload:
     scope: Scope
     file_ids: list[str]
     url: str | None = None
+    via: str = "slash"  # "dm" when the files came from a DM's "Add to knowledge base" button
 
 
 def download(info: dict[str, Any], *, token: str, max_bytes: int, timeout: float = 60.0) -> bytes:
@@ -121,8 +122,10 @@ def add_file(rt: SlackRagbot, client: WebClient, up: Upload, file_id: str) -> in
         data = download(info, token=client.token or rt.settings.slack_bot_token or "",
                         max_bytes=rt.settings.max_upload_bytes)
         status.set(status_text(title, "queued", 0, ""))
+        is_admin, display = rt.profile(client, up.team, up.user)
         accepted = rt.chat.add_file(scope=up.scope, data=data, filename=name, source_uri=name,
-                                    uploader=f"slack:{up.user}", chat_ref=status.ref)
+                                    uploader=f"slack:{up.user}", chat_ref=status.ref, uploader_name=display,
+                                    via=up.via, is_admin=is_admin)
     except RagbotError as exc:
         status.set(f"❌ *{title}*: {escape(str(exc))}")
         if status.ref is None:
@@ -137,7 +140,9 @@ def add_url(rt: SlackRagbot, client: WebClient, up: Upload, url: str) -> int | N
     title = escape(url)
     status = StatusMessage(client, up, status_text(title, "queued", 0, ""))
     try:
-        accepted = rt.chat.add_url(scope=up.scope, url=url, uploader=f"slack:{up.user}", chat_ref=status.ref)
+        is_admin, display = rt.profile(client, up.team, up.user)
+        accepted = rt.chat.add_url(scope=up.scope, url=url, uploader=f"slack:{up.user}", chat_ref=status.ref,
+                                   uploader_name=display, is_admin=is_admin)
     except RagbotError as exc:
         status.set(f"❌ {escape(str(exc))}")
         return None

@@ -17,7 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 from ragbot.adapters.slack.app import build_app
 from ragbot.adapters.slack.http_server import SlackHttpServer
 from ragbot.adapters.status import status_updaters
-from ragbot.domain import Scope, ScoredChunk, Turn
+from ragbot.domain import CLI_ADDER, Adder, Scope, ScoredChunk, Turn
 from ragbot.ingestion import intake
 from ragbot.ingestion.pipeline import ingest_document
 from ragbot.wiring import build
@@ -147,7 +147,7 @@ class Harness:
         """Add and index a document synchronously."""
         acc = intake.add_file(self.services.engine, scope=Scope(f"slack:{self.fake.team}", channel),
                               data=body.encode(), filename=name, source_uri=source_uri or name,
-                              max_bytes=10**6, uploader=uploader)
+                              max_bytes=10**6, by=Adder(uploader, via="slash") if uploader else CLI_ADDER)
         assert ingest_document(self.services.ingest, acc.document_id).status == "ready"
         return acc.document_id
 

@@ -33,7 +33,8 @@ def register(app: App, rt: SlackRagbot) -> None:
         channel = form.channel or user
         space = rt.space(team)
         up = uploads.Upload(team=team, user=user, channel=channel, file_ids=form.file_ids, url=form.url,
-                            scope=Scope(space, None if form.workspace_wide else channel))
+                            scope=Scope(space, None if form.workspace_wide else channel),
+                            via="dm" if channel.startswith("D") else "slash")
         rt.submit(uploads.process, rt, client, up, on_error=lambda msg: tell_user(client, channel, user, msg))
 
     @app.view_submission(FEEDBACK_VIEW)
