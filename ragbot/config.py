@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _plain(name: str) -> AliasChoices:
@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     slack_stream_interval: float = 1.0
     slack_answer_threads: int = 64
     slack_listener_threads: int = 16
+    # Bot ids (B...) whose @mentions are answered; every other bot is ignored so two bots never loop.
+    # Comma-separated, not JSON: NoDecode hands the raw string to the validator below.
+    slack_allowed_bots: Annotated[list[str], NoDecode] = Field(default_factory=list)
     discord_token: str | None = Field(default=None, validation_alias=_plain("DISCORD_TOKEN"))
     discord_dev_guild_id: int | None = Field(default=None, validation_alias=_plain("DISCORD_DEV_GUILD_ID"))
     # Workers edit upload status messages over plain REST; tests point this at a fake server.
@@ -106,6 +109,8 @@ class Settings(BaseSettings):
     workspace_questions_per_minute: int = 120
     uploads_per_hour: int = 30
     notify_uploaders_on_downvote: bool = True
+    # A URL source failing re-sync this many times in a row (or once with 404/410) is stale: not cited.
+    stale_after_failures: int = Field(default=3, ge=1)
 
     # Workers.
     task_soft_time_limit: int = 600
@@ -119,6 +124,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"  # DEBUG, INFO, WARNING or ERROR (any case)
     metrics_host: str = "0.0.0.0"
     metrics_port: int = 9464  # 0 turns the metrics server off
+
+    @field_validator("slack_allowed_bots", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """RAGBOT_SLACK_ALLOWED_BOTS as comma-separated ids (blanks dropped)."""
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
 
     @property
     def max_upload_bytes(self) -> int:

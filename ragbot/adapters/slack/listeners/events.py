@@ -46,6 +46,17 @@ def _from_a_person(event: dict[str, Any]) -> bool:
     return not event.get("bot_id") and event.get("subtype") in _ANSWERABLE_SUBTYPES and bool(event.get("user"))
 
 
+def _posting_bot(event: dict[str, Any]) -> str | None:
+    """The bot id (B...) of a message a bot posted, else None."""
+    return event.get("bot_id") or (event.get("bot_profile") or {}).get("id")
+
+
+def _ignored_bot(event: dict[str, Any], allowed: list[str]) -> str | None:
+    """The posting bot's id when its mention goes unanswered (Bolt already drops Ragbot's own events)."""
+    bot_id = _posting_bot(event)
+    return bot_id if bot_id and bot_id not in allowed else None
+
+
 def _mentions_bot(event: dict[str, Any], context: BoltContext) -> bool:
     return bool(context.bot_user_id) and f"<@{context.bot_user_id}" in (event.get("text") or "")
 
@@ -78,7 +89,9 @@ def register(app: App, rt: SlackRagbot) -> None:
 
     def ask(event: dict[str, Any], context: BoltContext, client: WebClient, *, thread_ts: str) -> None:
         q = answering.Question(
-            text=answering.strip_mentions(event.get("text") or "", context.bot_user_id), user=event["user"],
+            text=answering.strip_mentions(event.get("text") or "", context.bot_user_id),
+            # A bot message may carry only bot_id; it then stands in for the asker (rate limits, private notes).
+            user=event.get("user") or str(_posting_bot(event)),
             team=context.team_id or event.get("team"), channel=event["channel"], thread_ts=thread_ts,
             asked_ts=event.get("ts"), follow_up=thread_ts != event.get("ts"),
         )
@@ -89,6 +102,10 @@ def register(app: App, rt: SlackRagbot) -> None:
                        request: BoltRequest) -> None:
         if str(event.get("channel", "")).startswith("D"):
             return  # a DM is answered once, by the DM listener
+        if bot_id := _ignored_bot(event, rt.settings.slack_allowed_bots):
+            # Answering other bots invites bot-to-bot loops; logged so an operator can see why and allow one.
+            _log.info("ignoring a mention from bot %s (not in RAGBOT_SLACK_ALLOWED_BOTS)", bot_id)
+            return
         if not first_delivery(rt, body, request):
             return
         ask(event, context, client, thread_ts=event.get("thread_ts") or event["ts"])
