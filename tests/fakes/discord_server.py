@@ -22,6 +22,7 @@ CHANNEL_ID = 900000000000000020  # #general
 OTHER_CHANNEL_ID = 900000000000000021  # #engineering
 ADMIN_ID, MEMBER_ID = 900000000000000030, 900000000000000031
 DM_CHANNEL_ID = 900000000000000040
+BOT_ROLE_ID = 900000000000000050  # the role Discord manages for the bot (guild.self_role)
 ALL_PERMISSIONS = (1 << 50) - 1
 _BODY = web.RequestKey("body", object)
 
@@ -195,13 +196,15 @@ class FakeDiscord:
         return self.interaction({"custom_id": custom_id, "component_type": 2}, uid=uid, itype=3,
                                 channel_id=int(message["channel_id"]), message=message)
 
-    def user_message(self, channel_id: int, content: str, *, uid: int = MEMBER_ID, mention_bot: bool = False
-                     ) -> dict[str, Any]:
+    def user_message(self, channel_id: int, content: str, *, uid: int = MEMBER_ID, mention_bot: bool = False,
+                     mention_bot_role: bool = False) -> dict[str, Any]:
         """A user posts a message (stored for history, then dispatched as MESSAGE_CREATE)."""
         guild = channel_id != DM_CHANNEL_ID
         msg = self._store(channel_id, content, USERS[uid], guild=guild)
         if mention_bot:
             msg["mentions"] = [BOT_USER]
+        if mention_bot_role:
+            msg["mention_roles"] = [str(BOT_ROLE_ID)]
         if guild:
             msg["member"] = {k: v for k, v in self.member(uid, 0).items() if k not in ("user", "permissions")}
         self.dispatch("MESSAGE_CREATE", msg)
@@ -236,8 +239,11 @@ class FakeDiscord:
     def _guild(self) -> dict[str, Any]:
         everyone = {"id": str(GUILD_ID), "name": "@everyone", "permissions": "0", "position": 0, "color": 0,
                     "hoist": False, "managed": False, "mentionable": False, "flags": 0}
-        me = {"user": BOT_USER, "roles": [], "joined_at": _now(), "deaf": False, "mute": False, "flags": 0}
-        return {"id": str(GUILD_ID), "name": "Test Guild", "owner_id": str(ADMIN_ID), "roles": [everyone],
+        bot_role = {**everyone, "id": str(BOT_ROLE_ID), "name": "Ragbot", "position": 1, "managed": True,
+                    "mentionable": True, "tags": {"bot_id": str(BOT_ID)}}
+        me = {"user": BOT_USER, "roles": [str(BOT_ROLE_ID)], "joined_at": _now(), "deaf": False, "mute": False,
+              "flags": 0}
+        return {"id": str(GUILD_ID), "name": "Test Guild", "owner_id": str(ADMIN_ID), "roles": [everyone, bot_role],
                 "channels": self._guild_channels(), "threads": [], "members": [me], "member_count": 3,
                 "large": False, "features": [], "emojis": [], "stickers": [], "unavailable": False,
                 "joined_at": _now(), "voice_states": [], "presences": [], "stage_instances": [],

@@ -76,12 +76,24 @@ async def deliver(reply: Reply, asked: Asked) -> None:
             await reply.send(TROUBLE)
 
 
+def own_role_id(guild: discord.Guild | None) -> int | None:
+    """The role Discord manages for the bot in a guild; autocomplete offers it right next to the bot user."""
+    role = guild.self_role if guild is not None else None
+    return role.id if role is not None else None
+
+
+def mentions_me(message: discord.Message, me_id: int) -> bool:
+    """Whether a message @mentions the bot or its managed role (people pick either from autocomplete)."""
+    role_id = own_role_id(message.guild)
+    return me_id in message.raw_mentions or any(role.id == role_id for role in message.role_mentions)
+
+
 def _kind(cog: RagbotCog, message: discord.Message) -> str | None:
     """Whether (and how) a message is for the bot: 'dm', 'thread' (the bot's own thread) or 'mention'."""
     me = cog.bot.user
     if me is None or message.author.bot or message.author.id == me.id:
         return None
-    mentioned = me.id in message.raw_mentions
+    mentioned = mentions_me(message, me.id)
     if message.guild is None:
         return "dm" if isinstance(message.channel, discord.DMChannel) else None
     if isinstance(message.channel, discord.Thread) and message.channel.owner_id == me.id:
@@ -105,7 +117,7 @@ async def _history(cog: RagbotCog, channel: discord.abc.Messageable, before: dis
                 starter = await channel.parent.fetch_message(channel.id)  # type: ignore[union-attr]
         if starter is not None:
             messages.insert(0, starter)
-    return to_history(messages, me.id)
+    return to_history(messages, me.id, own_role_id(getattr(channel, "guild", None)))
 
 
 def thread_name(question: str) -> str:
@@ -124,12 +136,12 @@ async def on_message(cog: RagbotCog, message: discord.Message) -> None:
     # Two replicas on one token both receive every event; only the first to claim the message answers.
     if not await cog.run(cog.chat.first_delivery, f"message:{message.id}"):
         return
-    question = strip_mention(message.content, me.id)
+    question = strip_mention(message.content, me.id, own_role_id(message.guild))
     channel: discord.abc.Messageable = message.channel
     reply: ChannelReply
     history: list[Turn] = []
     if not question:
-        if kind != "thread" or me.id in message.raw_mentions:  # an image or sticker in a thread is not for us
+        if kind != "thread" or mentions_me(message, me.id):  # an image or sticker in a thread is not for us
             with contextlib.suppress(discord.HTTPException):
                 await message.reply(EMPTY_QUESTION, mention_author=False)
         return

@@ -32,19 +32,22 @@ def scope_of(guild_id: int | None, channel: Any, user_id: int) -> Scope:
     return Scope(space_for(guild_id, user_id), channel_key(channel))
 
 
-def strip_mention(text: str, bot_id: int) -> str:
-    """The question without the bot's @mention."""
-    return re.sub(rf"<@!?{bot_id}>", " ", text).strip()
+def strip_mention(text: str, bot_id: int, role_id: int | None = None) -> str:
+    """The question without the bot's @mention (or a mention of its managed role)."""
+    text = re.sub(rf"<@!?{bot_id}>", " ", text)
+    if role_id is not None:
+        text = re.sub(rf"<@&{role_id}>", " ", text)
+    return text.strip()
 
 
-def to_history(messages: list[discord.Message], bot_id: int) -> list[Turn]:
+def to_history(messages: list[discord.Message], bot_id: int, role_id: int | None = None) -> list[Turn]:
     """Earlier messages (oldest first) as conversation turns; consecutive messages of one side are merged."""
     turns: list[Turn] = []
     for m in messages:
         if m.type not in (discord.MessageType.default, discord.MessageType.reply):
             continue
         role = "assistant" if m.author.id == bot_id else "user"
-        text = strip_mention(m.content, bot_id)
+        text = strip_mention(m.content, bot_id, role_id)
         if not text:
             continue
         sources = cited_sources(m.embeds) if role == "assistant" else ()

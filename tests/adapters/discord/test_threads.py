@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.adapters.discord.conftest import add_document, make_bot, run, running
 from tests.adapters.discord.test_ask import HANDBOOK
-from tests.fakes.discord_server import BOT_ID, CHANNEL_ID, FakeDiscord
+from tests.fakes.discord_server import BOT_ID, BOT_ROLE_ID, CHANNEL_ID, FakeDiscord
 
 
 def test_mention_opens_a_thread_and_a_follow_up_uses_its_history(services, fake: FakeDiscord) -> None:
@@ -40,3 +40,22 @@ def test_mention_opens_a_thread_and_a_follow_up_uses_its_history(services, fake:
     assert history[0].text == "How many vacation days do employees get?"  # the starter message, mention stripped
     assert "25 vacation days" in history[1].text
     assert history[1].sources == ("Leave",)  # the title, read back from the answer's Sources embed
+
+
+def test_mentioning_the_bots_managed_role_counts_as_a_mention(services, fake: FakeDiscord) -> None:
+    add_document(services, HANDBOOK)
+
+    async def scenario() -> int:
+        async with running(make_bot(services), fake):
+            # Autocomplete offers the bot's managed role right next to the bot user; people pick either.
+            question = fake.user_message(CHANNEL_ID, f"<@&{BOT_ROLE_ID}> How many vacation days do employees get?",
+                                         mention_bot_role=True)
+            thread_id = int(question["id"])
+            await fake.wait_for(lambda: any(m.get("embeds") for m in fake.channel_log(thread_id)
+                                            if m["author"]["id"] == str(BOT_ID)), what="the answer")
+            return thread_id
+
+    thread_id = run(scenario())
+    assert services.chat.seen[0][0] == "How many vacation days do employees get?"  # the role mention is stripped
+    answer = [m for m in fake.channel_log(thread_id) if m["author"]["id"] == str(BOT_ID)][0]
+    assert "25 vacation days" in answer["content"]
