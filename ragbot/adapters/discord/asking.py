@@ -62,10 +62,14 @@ async def deliver(reply: Reply, asked: Asked) -> None:
     try:
         await _send_all(reply, pieces, embed, view, edit_first=True)
     except TokenExpired:
-        for target in reply.fallbacks() if isinstance(reply, InteractionReply) else []:
+        if not isinstance(reply, InteractionReply):
+            raise  # only an interaction's token expires
+        for target in reply.fallbacks():
             try:
-                await target.send(f"{target.mention} {EXPIRED_NOTE}".strip())
+                # The asker is the only one pinged, so they learn the answer arrived after all.
+                note = await target.notify(f"{target.mention} {EXPIRED_NOTE}".strip(), reply.interaction.user)
                 await _send_all(target, pieces, embed, view, edit_first=False)
+                await reply.point_to(note)
                 return
             except discord.HTTPException:  # e.g. no Send Messages in that channel: try the next place
                 _log.warning("could not post a late answer", exc_info=True)

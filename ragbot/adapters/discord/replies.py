@@ -17,6 +17,7 @@ _log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()  # quoted documents must never ping @everyone or roles
 EXPIRED_NOTE = ("⏱️ This answer took longer than Discord's 15-minute limit for replying to a command, "
                 "so here it is as a regular message.")
+MOVED_NOTE = "⏱️ The answer took too long for a command reply; it is here: {url}"
 
 
 class TokenExpired(Exception):
@@ -65,6 +66,15 @@ class InteractionReply:
                 raise TokenExpired from exc
             raise
 
+    async def point_to(self, message: discord.Message) -> None:
+        """Best effort: turn the deferred "thinking…" response into a link to the late answer."""
+        # The budget stops answers short of the 15 minutes, so the token usually still works for this one edit.
+        try:
+            await self.interaction.edit_original_response(content=MOVED_NOTE.format(url=message.jump_url),
+                                                          embed=None, view=None, allowed_mentions=NO_PINGS)
+        except discord.HTTPException as exc:
+            _log.info("could not point the command's response to the late answer: %s", exc)
+
     def fallbacks(self) -> list[ChannelReply]:
         """Where to answer once the token has expired (the bot token never does): the channel, else a DM."""
         out: list[ChannelReply] = []
@@ -107,6 +117,11 @@ class ChannelReply:
                    ) -> None:
         """Post another message."""
         await self._post(content, embed, view)
+
+    async def notify(self, content: str, user: discord.abc.Snowflake) -> discord.Message:
+        """Post a note that pings this one user (its text is ours; answers themselves never ping anyone)."""
+        pings = discord.AllowedMentions(everyone=False, roles=False, users=[user], replied_user=False)
+        return await self.channel.send(content, allowed_mentions=pings)
 
 
 class Streamer:
