@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     workspace_questions_per_minute: int = 120
     uploads_per_hour: int = 30
     notify_uploaders_on_downvote: bool = True
+    # A URL source failing re-sync this many times in a row (or once with 404/410) is stale: not cited.
+    stale_after_failures: int = Field(default=3, ge=1)
 
     # Workers.
     task_soft_time_limit: int = 600

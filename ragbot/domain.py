@@ -174,6 +174,7 @@ class DocumentInfo:
     uploader_name: str | None = None
     added_via: str | None = None
     added_at: datetime | None = None
+    stale: bool = False  # a source that is gone or keeps failing: its chunks are not cited
 
 
 ADD_VIAS = ("cli", "slash", "dm", "url", "resync")  # where a document's current version came from

@@ -23,6 +23,10 @@ class EmptyDocument(IngestError):
     """The file holds no text."""
 
 
+class SourceGone(IngestError):
+    """A URL source answered 404 or 410: it is no longer there."""
+
+
 class FileTooLarge(IngestError):
     """The file is over the configured cap."""
 

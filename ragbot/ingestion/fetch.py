@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 import httpx
 
-from ragbot.errors import FileTooLarge, IngestError, TransientError
+from ragbot.errors import FileTooLarge, IngestError, SourceGone, TransientError
 from ragbot.ingestion.deadline import deadline_transport
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -212,6 +212,8 @@ class UrlFetcher:
     def _read(self, url: str, resp: httpx.Response, max_bytes: int, deadline: float) -> tuple[bytes, str]:
         if resp.status_code == 429 or resp.status_code >= 500:
             raise TransientError(f"{url}: the server answered {resp.status_code}; will retry.")
+        if resp.status_code in (404, 410):
+            raise SourceGone(f"{url}: the server answered {resp.status_code}; the page is gone.")
         if resp.status_code >= 400:
             raise IngestError(f"{url}: the server answered {resp.status_code}; check the link is public.")
         declared = int(resp.headers.get("content-length") or 0)

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 from ragbot import admin
 from ragbot.domain import DocStatus
-from ragbot.errors import QueueUnavailable
+from ragbot.errors import QueueUnavailable, TransientError
 from ragbot.ingestion.intake import INGEST_TASK
-from ragbot.ingestion.pipeline import IngestResult, LoggingNotifier, ingest_document
+from ragbot.ingestion.pipeline import STALE_NOTE, IngestResult, LoggingNotifier, ingest_document, source_failed
 from ragbot.storage import repository as repo
 from ragbot.storage.locks import document_lock
 from ragbot.wiring import Services
@@ -38,9 +38,10 @@ def reconcile(svc: Services, *, older_than_seconds: int) -> list[int]:
 
 
 def resync_urls(svc: Services) -> list[int]:
-    """Send every ready URL source for a re-fetch; each re-indexes only when its content changed."""
+    """Send every ready or failed URL source for a re-fetch; each re-indexes only when its content changed."""
+    # Failed ones too: failures in a row make a source stale, and the next success must be able to clear it.
     with svc.engine.connect() as conn:
-        ids = repo.url_documents(conn)
+        ids = repo.url_documents(conn, statuses=("ready", "failed"))
     sent: list[int] = []
     for doc_id in ids:
         try:
@@ -76,6 +77,10 @@ def delete_document(svc: Services, document_id: int) -> bool:
 
 def give_up(svc: Services, document_id: int, reason: str) -> None:
     """Mark a document failed with a reason a user can act on (retries exhausted, time limit hit)."""
+    with svc.engine.connect() as conn:
+        row = repo.get_document_row(conn, document_id=document_id)
+    if row is not None and row.source_kind == "url" and source_failed(svc.ingest, document_id, TransientError(reason)):
+        reason += STALE_NOTE  # a server down through every retry counts as one failed re-sync
     with svc.engine.begin() as conn:
         repo.set_status(conn, document_id=document_id, status=DocStatus.FAILED, progress=100, error=reason)
     svc.notifier.notify(document_id, DocStatus.FAILED.value, 100, reason)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ragbot.config import Settings
 from ragbot.domain import ChunkDraft, DocStatus, LoadedStream
-from ragbot.errors import FileTooLarge, IngestError, NotFound, RagbotError, TransientError
+from ragbot.errors import FileTooLarge, IngestError, NotFound, RagbotError, SourceGone, TransientError
 from ragbot.ingestion.loaders import stream_bytes
 from ragbot.ingestion.splitter import iter_chunks
 from ragbot.observability import metrics
@@ -142,8 +142,9 @@ def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-de
             return IngestResult(doc_id, "skipped", 0, 0, "superseded by a newer version")
         count, embedded = outcome
     except IngestError as exc:
-        _set(ctx, doc_id, DocStatus.FAILED, 100, str(exc), error=str(exc), version=version)
-        return IngestResult(doc_id, "failed", 0, 0, str(exc))
+        reason = str(exc) + (STALE_NOTE if row.source_kind == "url" and source_failed(ctx, doc_id, exc) else "")
+        _set(ctx, doc_id, DocStatus.FAILED, 100, reason, error=reason, version=version)
+        return IngestResult(doc_id, "failed", 0, 0, reason)
     except TransientError as exc:
         # Back to queued: the worker retries, and the reconciler picks it up if the worker dies.
         # The reason is kept on the row, so a document waiting for a retry never sits queued without one.
@@ -164,6 +165,16 @@ def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-de
         return _unexpected(ctx, doc_id, version)
     _set(ctx, doc_id, DocStatus.READY, 100, f"{count} chunks")
     return IngestResult(doc_id, "ready", count, embedded, f"{count} chunks")
+
+
+STALE_NOTE = " Its old passages are no longer cited; the next successful re-sync brings them back."
+
+
+def source_failed(ctx: IngestContext, document_id: int, exc: Exception) -> bool:
+    """Count a failed fetch of a URL source; True when it is stale now (gone, or too many failures in a row)."""
+    with ctx.engine.begin() as conn:
+        return repo.record_sync_failure(conn, document_id=document_id, gone=isinstance(exc, SourceGone),
+                                        threshold=ctx.settings.stale_after_failures)
 
 
 def _index(ctx: IngestContext, row, loaded: LoadedStream, *, digest: str,  # type: ignore[no-untyped-def]

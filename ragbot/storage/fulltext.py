@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-SCOPE = "c.space_id = :space AND (c.channel IS NULL OR c.channel = :channel)"
+# Chunks of stale sources (a dead URL) are never candidates, so top-k fills from live documents.
+SCOPE = "c.space_id = :space AND (c.channel IS NULL OR c.channel = :channel) AND NOT c.stale"
 
 # The question's words, rarest first. f is the share of chunks holding a word, from ANALYZE's
 # most-common-element statistics of chunks.tsv; a word missing there is rarer than every listed one, so it

@@ -13,7 +13,7 @@ from ragbot.errors import TransientError
 
 _DOC_COLUMNS = (
     "d.id, d.space_id, d.channel, d.title, d.source_uri, d.status, d.error, d.chunk_count, d.version, d.progress,"
-    " d.uploader, d.uploader_name, d.added_via, d.added_at"
+    " d.uploader, d.uploader_name, d.added_via, d.added_at, d.stale"
 )
 
 
@@ -22,6 +22,7 @@ def _info(row: Any) -> DocumentInfo:
         id=row.id, space=row.space_id, channel=row.channel, title=row.title, source=row.source_uri,
         status=row.status, error=row.error, chunks=row.chunk_count, version=row.version, progress=row.progress,
         uploader=row.uploader, uploader_name=row.uploader_name, added_via=row.added_via, added_at=row.added_at,
+        stale=row.stale,
     )
 
 
@@ -190,7 +191,44 @@ def mark_ready(conn: Connection, *, document_id: int, version: int, content_hash
         ),
         {"h": content_hash, "t": title, "n": chunks, "id": document_id, "v": version},
     )
+    if result.rowcount == 1:
+        clear_stale(conn, document_id=document_id)
     return result.rowcount == 1
+
+
+def clear_stale(conn: Connection, *, document_id: int) -> None:
+    """A successful run: the source is live again and its failure count starts over."""
+    # The row is already locked by the caller's UPDATE; old.stale is the value before this statement.
+    was = conn.execute(
+        text(
+            "UPDATE documents d SET stale = false, sync_failures = 0 FROM (SELECT id, stale FROM documents"
+            " WHERE id = :id) old WHERE d.id = old.id AND (d.stale OR d.sync_failures > 0) RETURNING old.stale"
+        ),
+        {"id": document_id},
+    ).first()
+    if was is not None and was.stale:
+        conn.execute(text("UPDATE chunks SET stale = false WHERE document_id = :id AND stale"), {"id": document_id})
+
+
+def record_sync_failure(conn: Connection, *, document_id: int, gone: bool, threshold: int) -> bool:
+    """Count a failed fetch of a source; it turns stale when gone or after `threshold` failures in a row.
+
+    Returns whether it is stale now; on the failure that makes it stale its chunks are flagged so search skips them.
+    """
+    row = conn.execute(
+        text(
+            "UPDATE documents d SET sync_failures = d.sync_failures + 1,"
+            " stale = d.stale OR :gone OR d.sync_failures + 1 >= :n"
+            " FROM (SELECT id, stale FROM documents WHERE id = :id FOR UPDATE) old WHERE d.id = old.id"
+            " RETURNING d.stale AS now, old.stale AS before"
+        ),
+        {"id": document_id, "gone": gone, "n": threshold},
+    ).first()
+    if row is None:
+        return False
+    if row.now and not row.before:
+        conn.execute(text("UPDATE chunks SET stale = true WHERE document_id = :id"), {"id": document_id})
+    return bool(row.now)
 
 
 def list_documents(
