@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +21,14 @@ Health = Callable[[], tuple[bool, str]]
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # bursts of events must not be refused at the socket
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Log through logging; socketserver's default prints a raw traceback to stderr, past the JSON logs."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError):  # resets and broken pipes: the client (or a proxy) went away
+            _log.info("client %s dropped the connection: %s", client_address, exc)
+        else:
+            _log.error("error serving a request from %s", client_address, exc_info=exc)
 
 
 class SlackHttpServer:
