@@ -1,4 +1,4 @@
-"""Index administration shared by the CLI and the chat adapters: list, delete, reindex, retry, stats, gaps."""
+"""Index administration shared by the CLI and the chat adapters: list, delete, reindex, retry, stats, gaps, feedback."""
 
 from __future__ import annotations
 
@@ -90,6 +90,12 @@ def stats(svc: Services, *, space: str | None = None) -> dict[str, Any]:
     """Counts of documents, chunks and questions, and the grounded ratio."""
     with svc.engine.connect() as conn:
         return repo.stats(conn, space=space)
+
+
+def feedback(svc: Services, *, space: str, limit: int = 10) -> list[dict[str, Any]]:
+    """Recent 👎 with the question, the answer, the comment and the cited documents: what to fix."""
+    with svc.engine.connect() as conn:
+        return ops.recent_downvotes(conn, space=space, limit=limit)
 
 
 def gaps(svc: Services, *, space: str, limit: int = 20) -> list[dict[str, Any]]:

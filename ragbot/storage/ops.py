@@ -41,6 +41,22 @@ def unanswered_questions(conn: Connection, *, space: str, limit: int) -> list[di
     return [dict(r._mapping) for r in rows]
 
 
+def recent_downvotes(conn: Connection, *, space: str, limit: int) -> list[dict[str, Any]]:
+    """Recent 👎 in a space, newest first: the question, the answer, the comment and the cited titles."""
+    rows = conn.execute(
+        text("SELECT q.question, q.answer, q.citations, f.comment, f.user_id, f.created_at FROM feedback f"
+             " JOIN questions q ON q.id = f.question_id WHERE q.space_id = :s AND f.vote = -1"
+             " ORDER BY f.created_at DESC LIMIT :n"),
+        {"s": space, "n": limit},
+    )
+    out = []
+    for r in rows:
+        row = dict(r._mapping)
+        row["cited"] = [c.get("title") or c.get("source") for c in row.pop("citations") or []]
+        out.append(row)
+    return out
+
+
 def fallback_queue_depth(conn: Connection, *, queue: str) -> int:
     """Messages waiting in the PostgreSQL fallback broker's queue (0 before kombu has created its tables)."""
     if not conn.execute(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": MESSAGE_TABLE}).scalar():

@@ -320,7 +320,7 @@ def url_documents(conn: Connection, *, statuses: Sequence[str] = ("ready",)) -> 
 
 
 def stats(conn: Connection, *, space: str | None = None) -> dict[str, Any]:
-    """Counts for admins: documents by state, chunks, questions and the grounded ratio."""
+    """Counts for admins: documents by state, chunks, questions, the grounded ratio and 👍/👎 votes."""
     p = {"s": space}
     where = "WHERE space_id = :s" if space else ""
     counts = conn.execute(text(f"SELECT status, count(*) FROM documents {where} GROUP BY status"), p).all()
@@ -329,10 +329,16 @@ def stats(conn: Connection, *, space: str | None = None) -> dict[str, Any]:
     q = conn.execute(
         text(f"SELECT count(*), coalesce(avg(grounded::int), 0) FROM questions {where}"), p
     ).one()
+    votes = conn.execute(
+        text("SELECT count(*) FILTER (WHERE f.vote = 1), count(*) FILTER (WHERE f.vote = -1) FROM feedback f"
+             " JOIN questions q ON q.id = f.question_id" + (" WHERE q.space_id = :s" if space else "")), p
+    ).one()
     return {
         "documents": sum(by_state.values()),
         "by_status": by_state,
         "chunks": chunks,
         "questions": q[0],
         "grounded_ratio": round(float(q[1]), 3),
+        "votes_up": votes[0],
+        "votes_down": votes[1],
     }

@@ -1,4 +1,4 @@
-"""/admin docs|stats|gaps|delete|reindex for members with Manage Server or the configured admin role."""
+"""/admin docs|stats|gaps|feedback|delete|reindex for members with Manage Server or the configured admin role."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from ragbot import admin
-from ragbot.adapters.discord.formatting import chunked_lines, document_lines, gaps_lines, stats_text
+from ragbot.adapters.discord.formatting import chunked_lines, document_lines, feedback_lines, gaps_lines, stats_text
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.scope import space_for
 from ragbot.adapters.discord.views import ConfirmView
@@ -76,6 +76,12 @@ async def gaps(cog: RagbotCog, interaction: discord.Interaction) -> None:
     """Recent questions without a grounded answer."""
     rows = await cog.run(admin.gaps, cog.chat.services, space=_space(interaction))
     await _send_pages(interaction, chunked_lines(gaps_lines(rows)))
+
+
+async def feedback(cog: RagbotCog, interaction: discord.Interaction) -> None:
+    """Recent 👎 with the question, the answer, the comment and the cited documents."""
+    rows = await cog.run(admin.feedback, cog.chat.services, space=_space(interaction))
+    await _send_pages(interaction, chunked_lines(feedback_lines(rows)))
 
 
 async def _confirm(interaction: discord.Interaction, question: str, label: str,

@@ -89,7 +89,23 @@ def stats_text(stats: dict[str, Any]) -> str:
     """`/admin stats` as a short block."""
     states = ", ".join(f"{k} {v}" for k, v in sorted(stats.get("by_status", {}).items())) or "none"
     return (f"**Documents:** {stats['documents']} ({states})\n**Chunks:** {stats['chunks']}\n"
-            f"**Questions:** {stats['questions']} · grounded {stats['grounded_ratio'] * 100:.0f}%")
+            f"**Questions:** {stats['questions']} · grounded {stats['grounded_ratio'] * 100:.0f}%\n"
+            f"**Votes:** 👍 {stats['votes_up']} · 👎 {stats['votes_down']}")
+
+
+def feedback_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """`/admin feedback`: recent 👎 with the question, the answer, the comment and the cited documents."""
+    if not rows:
+        return ["No 👎 recently."]
+    esc = discord.utils.escape_markdown
+    lines = ["**Recent 👎** (newest first):"]
+    for r in rows:
+        cited = ", ".join(esc(str(t))[:80] for t in r["cited"]) or "nothing"
+        comment = esc(r["comment"])[:300] if r["comment"] else "*no comment*"
+        when = r["created_at"].strftime("%Y-%m-%d") if r.get("created_at") else ""
+        lines.append(f"• **Q:** {esc(r['question'])[:300]}\n  **A:** {esc(r['answer'])[:300]}\n"
+                     f"  **Comment:** {comment} — <@{r['user_id']}> ({when})\n  **Cited:** {cited}")
+    return lines
 
 
 def gaps_lines(rows: list[dict[str, Any]]) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from ragbot import admin
-from ragbot.adapters.slack.formatting import confirm_blocks, escape, text_blocks
+from ragbot.adapters.slack.formatting import clip, confirm_blocks, escape, text_blocks
 from ragbot.adapters.slack.runtime import SlackRagbot
 from ragbot.domain import DocumentInfo
 from ragbot.errors import RagbotError
@@ -28,6 +28,7 @@ HELP = "\n".join([
     "• `delete DOC`: delete a document with its chunks (asks to confirm)",
     "• `stats`: documents, chunks, questions and the share answered from the documents",
     "• `gaps`: recent questions the documents could not answer",
+    "• `feedback`: recent 👎 with the question, the answer, the comment and the cited documents",
 ])
 
 Respond = Callable[..., Any]
@@ -50,7 +51,21 @@ def _stats(rt: SlackRagbot, space: str) -> str:
     s = admin.stats(rt.services, space=space)
     states = ", ".join(f"{k} {v}" for k, v in sorted(s["by_status"].items())) or "none"
     return (f"*Documents:* {s['documents']} ({states})\n*Chunks:* {s['chunks']}\n*Questions:* {s['questions']}"
-            f"\n*Answered from the documents:* {s['grounded_ratio'] * 100:.0f}%")
+            f"\n*Answered from the documents:* {s['grounded_ratio'] * 100:.0f}%"
+            f"\n*Votes:* 👍 {s['votes_up']} · 👎 {s['votes_down']}")
+
+
+def _feedback(rt: SlackRagbot, space: str) -> str:
+    rows = admin.feedback(rt.services, space=space)
+    if not rows:
+        return "No 👎 lately."
+    lines = ["*Recent 👎* (newest first)"]
+    for r in rows:
+        cited = ", ".join(escape(str(t)) for t in r["cited"]) or "nothing"
+        comment = escape(r["comment"]) if r["comment"] else "_no comment_"
+        lines.append(f"• *Q:* {escape(clip(r['question'], 300))}\n   *A:* {escape(clip(r['answer'], 300))}"
+                     f"\n   *Comment:* {comment} — <@{r['user_id']}>, {r['created_at']:%Y-%m-%d}\n   *Cited:* {cited}")
+    return "\n".join(lines)
 
 
 def _gaps(rt: SlackRagbot, space: str) -> str:
@@ -75,6 +90,8 @@ def handle(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str, t
             respond(text="Documents", blocks=text_blocks(_docs(rt, space)), response_type="ephemeral")
         elif op == "stats":
             respond(text=_stats(rt, space), response_type="ephemeral")
+        elif op == "feedback":
+            respond(text="Feedback", blocks=text_blocks(_feedback(rt, space)), response_type="ephemeral")
         elif op == "gaps":
             respond(text="Gaps", blocks=text_blocks(_gaps(rt, space)), response_type="ephemeral")
         elif op == "delete" and arg:

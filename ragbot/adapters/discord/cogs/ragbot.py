@@ -117,6 +117,12 @@ class RagbotCog(commands.Cog, name=COG_NAME):
         if await administering.require_admin(self, interaction):
             await administering.gaps(self, interaction)
 
+    @admin.command(name="feedback", description="Recent 👎 with the question, answer, comment and cited documents.")
+    async def admin_feedback(self, interaction: discord.Interaction) -> None:
+        """/admin feedback."""
+        if await administering.require_admin(self, interaction):
+            await administering.feedback(self, interaction)
+
     @admin.command(name="delete", description="Delete a document (asks for confirmation).")
     @app_commands.describe(document="Document id, title or source")
     async def admin_delete(self, interaction: discord.Interaction, document: str) -> None:
