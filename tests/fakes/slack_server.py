@@ -102,6 +102,20 @@ class FakeSlack:
         with self._lock:
             self.messages.setdefault(channel, []).append(msg)
 
+    def edit_message(self, channel: str, ts: str, text: str) -> dict[str, Any]:
+        """A person edits their message; returns the message_changed event Slack would send."""
+        with self._lock:
+            msg = next(m for m in self.messages.get(channel, []) if m["ts"] == ts)
+            previous = dict(msg)
+            msg["text"] = text
+            msg["edited"] = {"user": msg["user"], "ts": self.new_ts()}
+            current = dict(msg)
+            if any(m.get("thread_ts") == ts for m in self.messages[channel]):
+                current["thread_ts"] = ts  # Slack marks a thread's parent message with its own ts
+        return {"type": "message", "subtype": "message_changed", "hidden": True, "channel": channel,
+                "ts": current["edited"]["ts"], "event_ts": current["edited"]["ts"], "message": current,
+                "previous_message": previous}
+
     def new_ts(self) -> str:
         """A message timestamp later than every earlier one (people's and the bot's share one clock)."""
         return f"{1700000000 + next(self._ts)}.000100"

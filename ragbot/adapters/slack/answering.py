@@ -144,6 +144,21 @@ def start(rt: SlackRagbot, client: WebClient, q: Question, *, bot_user_id: str |
     rt.submit(answer, rt, client, q, ts, bot_user_id=bot_user_id, bot_id=bot_id, on_error=failed)
 
 
+def answer_again(rt: SlackRagbot, client: WebClient, q: Question, reply_ts: str, *, bot_user_id: str | None,
+                 bot_id: str | None) -> None:
+    """Answer an edited question by turning Ragbot's earlier reply back into the placeholder and streaming into it."""
+    try:
+        client.chat_update(channel=q.channel, ts=reply_ts, text=fmt.PLACEHOLDER, blocks=[])
+    except SlackApiError as exc:  # the reply was deleted, or the bot left: nothing to answer in
+        _log.warning("could not reuse reply %s for an edited question: %s", reply_ts, exc.response.get("error"))
+        return
+
+    def failed(message: str) -> None:
+        client.chat_update(channel=q.channel, ts=reply_ts, text=message, blocks=[])
+
+    rt.submit(answer, rt, client, q, reply_ts, bot_user_id=bot_user_id, bot_id=bot_id, on_error=failed)
+
+
 class _Streamer:
     """Edits the placeholder with the text so far, at most once per interval and within the shared budget."""
 

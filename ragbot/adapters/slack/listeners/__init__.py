@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App
 
 from ragbot.adapters.slack.client import add_rate_limit_retries
-from ragbot.adapters.slack.listeners import actions, commands, events, views
+from ragbot.adapters.slack.listeners import actions, commands, edits, events, views
 from ragbot.adapters.slack.runtime import SlackRagbot
 from ragbot.chat.service import ChatService
 from ragbot.wiring import Services
@@ -25,12 +25,13 @@ def register(
 ) -> SlackRagbot:
     """Add Ragbot's events, commands, buttons and modals to a Bolt app, leaving its other listeners alone.
 
-    Message listeners match only DMs to the bot and replies in threads it answered, so a host app's own
+    Message listeners match only DMs to the bot and replies (or edits) in threads it answered, so a host app's own
     message listeners still see everything else. Command names can be changed to avoid clashes.
     """
     add_rate_limit_retries(app.client)
     rt = SlackRagbot(services, chat=chat, pool=pool)
     events.register(app, rt)
+    edits.register(app, rt)
     commands.register(app, rt, ask_command=ask_command, upload_command=upload_command, admin_command=admin_command)
     actions.register(app, rt)
     views.register(app, rt)

@@ -61,6 +61,23 @@ def _mentions_bot(event: dict[str, Any], context: BoltContext) -> bool:
     return bool(context.bot_user_id) and f"<@{context.bot_user_id}" in (event.get("text") or "")
 
 
+def answered_in(rt: SlackRagbot, client: WebClient, context: BoltContext, channel: str, thread_ts: str) -> bool:
+    """Whether Ragbot posted in this thread (remembered; looked up once after a restart)."""
+    known = rt.threads.known(channel, thread_ts)
+    if known is not None:
+        return known
+    try:
+        messages = answering.thread_messages(client, channel, thread_ts)
+    except SlackApiError:
+        return False
+    answered = any(answering.is_bot_message(m, context.bot_user_id, context.bot_id) for m in messages)
+    if answered:
+        rt.threads.remember(channel, thread_ts)
+    else:
+        rt.threads.forget_negative(channel, thread_ts)
+    return answered
+
+
 def register(app: App, rt: SlackRagbot) -> None:
     """Add the event listeners; message listeners match only what Ragbot answers, so host listeners still run."""
 
@@ -72,20 +89,7 @@ def register(app: App, rt: SlackRagbot) -> None:
         if (event.get("channel_type") == "im" or not thread_ts or thread_ts == event.get("ts")
                 or not _from_a_person(event) or _mentions_bot(event, context)):
             return False  # mentions are answered by the app_mention listener
-        channel = event.get("channel", "")
-        known = rt.threads.known(channel, thread_ts)
-        if known is not None:
-            return known
-        try:  # unknown after a restart: look once whether the bot posted in this thread
-            messages = answering.thread_messages(client, channel, thread_ts)
-        except SlackApiError:
-            return False
-        answered = any(answering.is_bot_message(m, context.bot_user_id, context.bot_id) for m in messages)
-        if answered:
-            rt.threads.remember(channel, thread_ts)
-        else:
-            rt.threads.forget_negative(channel, thread_ts)
-        return answered
+        return answered_in(rt, client, context, event.get("channel", ""), thread_ts)
 
     def ask(event: dict[str, Any], context: BoltContext, client: WebClient, *, thread_ts: str) -> None:
         q = answering.Question(
