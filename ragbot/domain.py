@@ -176,6 +176,13 @@ class DocumentInfo:
     added_at: datetime | None = None
     stale: bool = False  # a source that is gone or keeps failing: its chunks are not cited
 
+    @property
+    def provenance(self) -> str:
+        """Who added the current version, when and from where, e.g. 'Ada, 2026-12-06 (slash)'."""
+        who = self.uploader_name or (self.uploader.split(":", 1)[-1] if self.uploader else "an admin")
+        when = f", {self.added_at:%Y-%m-%d}" if self.added_at else ""
+        return f"{who}{when}" + (f" ({self.added_via})" if self.added_via else "")
+
 
 ADD_VIAS = ("cli", "slash", "dm", "url", "resync")  # where a document's current version came from
 

@@ -119,14 +119,16 @@ def _failed(reason: str) -> int:
 
 
 def _docs_table(docs: list[DocumentInfo]) -> Table:
-    table = Table("id", "title", "status", "chunks", "scope", "source")
+    table = Table("id", "title", "status", "chunks", "scope", "source", "added by")
     for d in docs:
         # A queued document with an error is waiting for a retry or for the queue: say why.
         status = f"{d.status}: {d.error}" if d.error and d.status in ("failed", "queued") else d.status
         if d.status == "processing":
             status = f"processing {d.progress}%"
+        if d.stale:
+            status += " (stale: not cited)"
         table.add_row(str(d.id), d.title, status, str(d.chunks), d.space + (f"#{d.channel}" if d.channel else ""),
-                      d.source)
+                      d.source, d.provenance)
     return table
 
 
@@ -134,7 +136,7 @@ def _doc_json(d: DocumentInfo) -> dict[str, object]:
     return {"id": d.id, "title": d.title, "source": d.source, "status": d.status, "chunks": d.chunks,
             "space": d.space, "channel": d.channel, "error": d.error, "progress": d.progress, "version": d.version,
             "uploader": d.uploader, "uploader_name": d.uploader_name, "added_via": d.added_via,
-            "added_at": d.added_at.isoformat() if d.added_at else None}
+            "added_at": d.added_at.isoformat() if d.added_at else None, "stale": d.stale}
 
 
 @app.command()

@@ -31,7 +31,7 @@ def test_docs_shows_the_uploader_and_forget_deletes_a_members_document(clean_db,
                           source_uri="handbook.md", max_bytes=10**6, by=member)
     (doc,) = json.loads(_ragbot(pg_url, tmp_path, "docs", "--json", "--space", "slack:T1").stdout)
     assert (doc["uploader"], doc["uploader_name"], doc["added_via"]) == ("slack:UMAX", "Max", "slash")
-    assert doc["added_at"]
+    assert doc["added_at"] and doc["stale"] is False
     _ragbot(pg_url, tmp_path, "forget", str(acc.document_id), "--space", "slack:T1")
     assert json.loads(_ragbot(pg_url, tmp_path, "docs", "--json", "--space", "slack:T1").stdout) == []
 

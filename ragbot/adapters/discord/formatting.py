@@ -80,8 +80,10 @@ def document_lines(docs: list[DocumentInfo]) -> list[str]:
         where = f"<#{d.channel}>" if d.channel else "server"
         extra = f" {d.progress}%" if d.status == "processing" else ""
         error = f" — {d.error[:150]}" if d.status == "failed" and d.error else ""
+        stale = " · stale: not cited" if d.stale else ""
         lines.append(f"{icon.get(d.status, '•')} `{d.id}` **{discord.utils.escape_markdown(d.title)[:100]}** · "
-                     f"{where} · {d.chunks} chunks{extra}{error}")
+                     f"{where} · {d.chunks} chunks{extra}{stale} · added by "
+                     f"{discord.utils.escape_markdown(d.provenance)[:80]}{error}")
     return lines or ["No documents yet. Add some with `/upload`."]
 
 

@@ -37,7 +37,9 @@ Respond = Callable[..., Any]
 def _doc_line(d: DocumentInfo) -> str:
     where = f"<#{d.channel}>" if d.channel and d.channel[:1] in "CG" else ("this DM" if d.channel else "workspace")
     error = f" — {escape(d.error)}" if d.error else ""
-    return f"`{d.id}` *{escape(d.title)}* · {d.status} · {d.chunks} chunks · {where}{error}"
+    stale = " (stale: not cited)" if d.stale else ""
+    return (f"`{d.id}` *{escape(d.title)}* · {d.status}{stale} · {d.chunks} chunks · {where} · added by "
+            f"{escape(d.provenance)}{error}")
 
 
 def _docs(rt: SlackRagbot, space: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import text
 
 from tests.adapters.discord.conftest import make_bot, run, running
@@ -31,6 +33,10 @@ def test_a_member_replacing_an_admins_upload_is_refused_and_the_admins_copy_is_s
                                 what="the answer")
             answer = [c.body for c in fake.requests("PATCH", token) if c.body and c.body.get("embeds")][-1]
             assert "twenty-seven" in answer["content"] and "zero" not in answer["content"]
+            token = fake.command("admin", {}, sub="docs", uid=ADMIN_ID)
+            await fake.wait_for(lambda: fake.requests("POST", rf"/{token}/callback"), what="the listing")
+            listing = fake.requests("POST", rf"/{token}/callback")[0].body["data"]["content"]
+            assert f"added by ada, {date.today():%Y-%m-%d} (slash)" in listing
 
     run(scenario())
     refusal = next(t for t in _log(fake) if "already in the knowledge base" in t)

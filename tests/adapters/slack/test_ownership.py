@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import text
@@ -57,3 +58,15 @@ def test_the_uploader_may_replace_their_own_file_and_a_dm_upload_is_recorded_as_
         h.fake.wait_for(lambda: conn.execute(text("SELECT version FROM documents")).scalar() == 2)
         doc = conn.execute(text("SELECT uploader, uploader_name, added_via FROM documents")).one()
     assert tuple(doc) == ("slack:UMAX", "Max", "dm")
+
+
+def test_docs_listing_says_who_added_each_document_and_when(make_slack) -> None:
+    h = make_slack()
+    h.fake.add_user("UADMIN", is_admin=True, profile={"display_name": "Ada"})
+    _upload(h, "UADMIN", "F1", ADMIN_COPY)
+    h.fake.wait_for(lambda: any("ready" in t for t in _texts(h, "C1")))
+    h.ingest("cli.md", "# CLI\n\nAdded from the terminal.")
+    h.command("/ragbot-admin", "docs", user="UADMIN")
+    listing = str(h.fake.wait_for(lambda: h.responses())[0]["blocks"])
+    assert f"added by Ada, {date.today():%Y-%m-%d} (slash)" in listing
+    assert "added by an admin" in listing  # the CLI's document records no one
