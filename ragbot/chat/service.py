@@ -99,6 +99,8 @@ class ChatService:
         with self.services.engine.begin() as conn:
             conv.record_vote(conn, question_id=question_id, platform=self.platform, user_id=user, vote=vote,
                              comment=comment)
+        if comment is None:  # a comment arrives from the form after the 👎 click that was already counted
+            metrics.vote(self.platform, vote)
 
     def uploaders_of_cited(self, question_id: int) -> list[tuple[str, str]]:
         """(uploader id, title) of documents an answer cited; uploader ids look like 'slack:U123'."""

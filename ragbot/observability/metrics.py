@@ -33,6 +33,7 @@ ANSWER_LATENCY = Histogram("ragbot_answer_latency_seconds", "Time to a complete 
 # Grounded ratio = rate(grounded="true") / rate(all); a counter pair survives restarts and sums across replicas.
 ANSWERS = Counter("ragbot_answers", "Answers given, by platform and whether the documents supported them.",
                   ["platform", "grounded"])
+VOTES = Counter("ragbot_votes", "👍/👎 on answers, by platform and value (up, down).", ["platform", "value"])
 INGEST_DURATION = Histogram("ragbot_ingest_duration_seconds", "Time to ingest one document, by resulting state.",
                             ["state"], buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600))
 INGESTED = Counter("ragbot_ingest_documents", "Ingestion runs by resulting state (ready, failed, skipped, retry).",
@@ -59,6 +60,11 @@ def question_answered(platform: str, seconds: float, grounded: bool) -> None:
 def question_refused(platform: str, outcome: str) -> None:
     """Count a question that got no answer: outcome is rate_limited or failed."""
     QUESTIONS.labels(platform, outcome).inc()
+
+
+def vote(platform: str, value: int) -> None:
+    """Count a vote on an answer: 1 is up, -1 is down."""
+    VOTES.labels(platform, "up" if value > 0 else "down").inc()
 
 
 def provider_error(operation: str, kind: str = "transient") -> None:

@@ -173,3 +173,18 @@ def test_prefork_children_are_summed_in_multiprocess_mode(tmp_path: Path) -> Non
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert 'ragbot_ingest_documents_total{state="ready"} 3.0' in out.stdout
+
+
+def test_votes_are_counted_by_platform_and_value_once_per_click(svc) -> None:  # type: ignore[no-untyped-def]
+    chat = ChatService(svc, platform="discord")
+    intake.add_file(svc.engine, scope=Scope("local"), data=HANDBOOK.encode(), filename="office.md",
+                    source_uri="/docs/office.md", max_bytes=10**6)
+    qid = chat.ask("When does the office open?", scope=Scope("local"), user="U1").question_id
+    assert qid is not None
+    up, down = value("ragbot_votes_total", platform="discord", value="up"), \
+        value("ragbot_votes_total", platform="discord", value="down")
+    chat.vote(question_id=qid, user="U1", vote=1)
+    chat.vote(question_id=qid, user="U2", vote=-1)
+    chat.vote(question_id=qid, user="U2", vote=-1, comment="Wrong hours.")  # the form after the click
+    assert value("ragbot_votes_total", platform="discord", value="up") == up + 1
+    assert value("ragbot_votes_total", platform="discord", value="down") == down + 1
