@@ -33,6 +33,20 @@ class BlockedUrl(IngestError):
     """The URL points somewhere Ragbot may not fetch from."""
 
 
+class RedirectLoop(IngestError):
+    """The redirects of a URL lead back to one already visited."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A downloaded URL: its bytes, a filename naming its type, where the redirects ended and the content type."""
+
+    data: bytes
+    filename: str
+    url: str
+    content_type: str
+
+
 @dataclass(frozen=True)
 class Target:
     """A checked URL: where to connect (the vetted address) and the name to present (Host header and TLS SNI)."""
@@ -172,9 +186,15 @@ class UrlFetcher:
 
     def __call__(self, url: str, max_bytes: int) -> tuple[bytes, str]:
         """Download the URL, following redirects by hand so that every hop is checked and pinned."""
+        fetched = self.fetch(url, max_bytes)
+        return fetched.data, fetched.filename
+
+    def fetch(self, url: str, max_bytes: int, *, follow: Callable[[str], None] | None = None) -> Fetched:
+        """Download the URL and say where it ended up; `follow` sees each redirect target and raises to refuse it."""
         # One wall-clock deadline from the first connect to the last byte, across every hop: httpx's own timeouts
         # count each socket read apart, so a server dripping its headers could otherwise hold a worker for hours.
         deadline = time.monotonic() + self.timeout
+        seen = {url}
         for _ in range(self.max_redirects + 1):
             target = check_url(url, allow_private=self.allow_private, resolve=self.resolve,
                                private_hosts=self.private_hosts)
@@ -186,8 +206,15 @@ class UrlFetcher:
                     location = resp.headers.get("location")
                     if resp.status_code in _REDIRECTS and location:
                         url = str(target.url.join(location))
+                        if url in seen:
+                            raise RedirectLoop(f"{url}: the redirects go round in a loop; check the link.")
+                        seen.add(url)
+                        if follow is not None:
+                            follow(url)
                         continue
-                    return self._read(url, resp, max_bytes, deadline)
+                    data = self._read(url, resp, max_bytes, deadline)
+                    kind = resp.headers.get("content-type", "")
+                    return Fetched(data, _filename(url, kind), url, kind.split(";", 1)[0].strip().lower())
             except httpx.TimeoutException as exc:
                 if time.monotonic() >= deadline:
                     raise IngestError(self._too_slow(url)) from exc
@@ -209,7 +236,7 @@ class UrlFetcher:
             limits=httpx.Limits(max_keepalive_connections=0),
         )
 
-    def _read(self, url: str, resp: httpx.Response, max_bytes: int, deadline: float) -> tuple[bytes, str]:
+    def _read(self, url: str, resp: httpx.Response, max_bytes: int, deadline: float) -> bytes:
         if resp.status_code == 429 or resp.status_code >= 500:
             raise TransientError(f"{url}: the server answered {resp.status_code}; will retry.")
         if resp.status_code in (404, 410):
@@ -226,7 +253,7 @@ class UrlFetcher:
                 raise FileTooLarge(f"{url}: the page is over the {max_bytes / 1048576:.0f} MB limit.")
             if time.monotonic() > deadline:
                 raise IngestError(self._too_slow(url))
-        return bytes(body), _filename(url, resp.headers.get("content-type", ""))
+        return bytes(body)
 
 
 def _pinned(target: Target) -> dict:  # type: ignore[type-arg]
