@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from ragbot.errors import InvalidSettings
 
 
 def _plain(name: str) -> AliasChoices:
@@ -144,3 +146,24 @@ class Settings(BaseSettings):
         if self.max_chunks_per_document:
             return self.max_chunks_per_document
         return -(-self.max_upload_bytes // max(1, self.chunk_size - self.chunk_overlap))
+
+
+def load_settings() -> Settings:
+    """Build Settings; a bad value raises InvalidSettings with one line naming the variable, value and what fits."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise InvalidSettings("; ".join(_problem(e) for e in exc.errors())) from None
+
+
+def _problem(error: Any) -> str:
+    name = str(error["loc"][0]) if error["loc"] else ""
+    field = Settings.model_fields.get(name)
+    alias = getattr(field, "validation_alias", None) if field else None
+    variable = alias.choices[0] if isinstance(alias, AliasChoices) else name if name.isupper() else \
+        f"RAGBOT_{name.upper()}"
+    secret = any(word in name.lower() for word in ("key", "token", "secret", "password"))
+    value = "" if secret or isinstance(error.get("input"), dict) else f"={error.get('input')!r}"
+    expected = (error.get("ctx") or {}).get("expected")
+    wanted = f"use one of {expected}" if expected else str(error["msg"]).removeprefix("Value error, ")
+    return f"invalid setting {variable}{value}: {wanted}"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.panel import Panel
 
-from ragbot.config import Settings
+from ragbot.config import load_settings
 from ragbot.domain import Scope
+from ragbot.errors import RagbotError
 from ragbot.ingestion import intake
 from ragbot.ingestion.loaders import iter_files
 from ragbot.ingestion.pipeline import ingest_document
@@ -27,7 +29,7 @@ QUESTIONS = [
 def main() -> None:
     """Run the demo end to end on the embedded defaults."""
     console = Console()
-    settings = Settings()
+    settings = load_settings()
     started = time.perf_counter()
     svc = build(settings)
     where = "DATABASE_URL" if settings.database_url else f"embedded PostgreSQL under {settings.data_dir}"
@@ -55,4 +57,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except RagbotError as exc:  # a bad setting, a database that will not start: one line, then exit 2
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

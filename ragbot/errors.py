@@ -53,3 +53,7 @@ class NotFound(RagbotError):
 
 class NotAllowed(RagbotError):
     """The user may not do this; the message says who may and what to do instead."""
+
+
+class InvalidSettings(RagbotError):
+    """A setting in the environment has a value Ragbot cannot use; the message names the variable."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ragbot.chat.status import StatusUpdater
-from ragbot.config import Settings
+from ragbot.config import Settings, load_settings
 
 if TYPE_CHECKING:
     from ragbot.wiring import Services
@@ -29,5 +29,5 @@ def build_services(settings: Settings | None = None) -> Services:
     """Ragbot's services for a chat entry point, with chat status edits on every platform it has a token for."""
     from ragbot.wiring import build
 
-    settings = settings or Settings()
+    settings = settings or load_settings()
     return build(settings, status_updaters=status_updaters(settings))

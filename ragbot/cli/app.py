@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from ragbot.config import Settings
+from ragbot.config import Settings, load_settings
 from ragbot.errors import IngestError, NotFound, RagbotError, TransientError
 from ragbot.observability.redaction import redact
 
@@ -37,7 +37,7 @@ err_console = Console(stderr=True, soft_wrap=True)
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     """The one Settings of this process."""
-    return Settings()
+    return load_settings()
 
 
 def services(**overrides: object) -> Services:
@@ -66,7 +66,7 @@ def _configure_logging() -> None:
 
     try:
         configure_from_settings(settings(), terminal=True)
-    except ValidationError:
+    except (ValidationError, RagbotError):
         configure_logging(False, "WARNING", tracebacks=False)  # the command reports the bad setting itself
 
 

@@ -13,11 +13,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from ragbot import admin
+from ragbot.cli import walk
 from ragbot.cli.app import app, console, err_console, services, settings
 from ragbot.domain import DocumentInfo, Scope
 from ragbot.errors import IngestError, RagbotError, TransientError
 from ragbot.ingestion import intake
-from ragbot.ingestion.loaders import iter_files
 from ragbot.ingestion.pipeline import ingest_document
 from ragbot.observability.redaction import redact
 
@@ -38,16 +38,6 @@ def _accept(svc, scope: Scope, item: str):  # type: ignore[no-untyped-def]
                            source_uri=str(path.resolve()), max_bytes=max_bytes)
 
 
-def _expand(items: list[str]) -> list[str]:
-    out: list[str] = []
-    for item in items:
-        if item.startswith(("http://", "https://")) or not Path(item).is_dir():
-            out.append(item)  # a missing file is reported on its own line, with the others still ingested
-        else:
-            out.extend(str(p) for p in iter_files(Path(item)))
-    return out
-
-
 @app.command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files, directories (walked recursively) or http(s) URLs.")],
@@ -58,7 +48,8 @@ def ingest(
     """Add documents to the index (unchanged ones cost nothing)."""
     svc = services()
     scope = Scope(space or settings().default_space, channel)
-    items = _expand(paths)
+    todo = walk.plan(paths)
+    items = todo.items
     failures = 0
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
                   transient=True) as progress:
@@ -67,6 +58,9 @@ def ingest(
             progress.update(task, description=Path(item).name[:40])
             failures += _ingest_one(svc, scope, item, background)
             progress.advance(task)
+    failures += sum(_failed(problem) for problem in todo.problems)
+    if todo.skipped:
+        err_console.print(f"[dim]{escape(todo.skipped_line())}[/dim]", highlight=False)
     if failures:
         raise typer.Exit(1)
 
@@ -84,7 +78,7 @@ def _ingest_one(svc, scope: Scope, item: str, background: bool) -> int:  # type:
         if not accepted.changed:
             console.print(f"[dim]unchanged[/dim] {item}", highlight=False)
             return 0
-        result = ingest_document(svc.ingest, accepted.document_id)
+        result = ingest_document(svc.ingest, accepted.document_id, on_wait=lambda: _waiting(item))
     except (IngestError, OSError) as exc:
         return _failed(_reason(item, exc))
     except TransientError as exc:
@@ -102,8 +96,16 @@ def _ingest_one(svc, scope: Scope, item: str, background: bool) -> int:  # type:
         return _failed(f"{item}: an unexpected error stopped it; the details are in the log.")
     if result.status == "failed":
         return _failed(result.message)
+    if result.status == "skipped":
+        console.print(f"[dim]skipped[/dim] {item}: another run indexed it first ({result.message})", highlight=False)
+        return 0
     console.print(f"[green]ready[/green] {item}: {result.chunks} chunks", highlight=False)
     return 0
+
+
+def _waiting(item: str) -> None:
+    err_console.print(f"[dim]waiting[/dim] {item}: another run is indexing this document; "
+                      "this one goes on when it finishes", highlight=False)
 
 
 def _reason(item: str, exc: BaseException) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,10 +102,14 @@ def _source_bytes(ctx: IngestContext, row) -> tuple[bytes, str]:  # type: ignore
     return data, row.filename or row.source_uri
 
 
-def ingest_document(ctx: IngestContext, document_id: int, *, force: bool = False) -> IngestResult:
-    """Bring a document's chunks up to its current version; safe to run twice or concurrently."""
+def ingest_document(ctx: IngestContext, document_id: int, *, force: bool = False,
+                    on_wait: Callable[[], None] | None = None) -> IngestResult:
+    """Bring a document's chunks up to its current version; safe to run twice or concurrently.
+
+    on_wait is called when another run holds the document, before this one waits for it.
+    """
     started = time.perf_counter()
-    with log_context(document_id=document_id), document_lock(ctx.engine, document_id):
+    with log_context(document_id=document_id), document_lock(ctx.engine, document_id, on_wait=on_wait):
         with ctx.engine.connect() as conn:
             row = repo.get_document_row(conn, document_id=document_id)
         if row is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, text
@@ -11,15 +11,22 @@ _DOC_LOCK_SPACE = 1_000_000_000_000  # keeps document locks apart from other adv
 
 
 @contextmanager
-def document_lock(engine: Engine, document_id: int) -> Iterator[None]:
-    """Hold a session advisory lock so two deliveries of one document never interleave."""
+def document_lock(engine: Engine, document_id: int, *, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold a session advisory lock so two deliveries of one document never interleave.
+
+    on_wait is called once, before blocking, when another session holds the lock (so a CLI run can say why it waits).
+    """
     with engine.connect() as conn:
-        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _DOC_LOCK_SPACE + document_id})
+        key = {"k": _DOC_LOCK_SPACE + document_id}
+        if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), key).scalar():
+            if on_wait is not None:
+                on_wait()
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), key)
         conn.commit()
         try:
             yield
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _DOC_LOCK_SPACE + document_id})
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), key)
             conn.commit()
 
 

@@ -40,7 +40,7 @@ def test_ingest_ask_docs_forget_reindex(run, tmp_path: Path) -> None:
 
     first = run("ingest", str(corpus), check=False)
     assert first.returncode == 1, first.stderr
-    assert "broken.pdf" in first.stderr and "tool.exe" in first.stderr
+    assert "broken.pdf" in first.stderr and "skipped 1 file Ragbot cannot read: .exe (1)" in first.stderr
     assert "leave.md" in first.stdout
 
     docs = json.loads(run("docs", "--json").stdout)

@@ -47,3 +47,20 @@ def test_db_status_says_whether_the_embedded_server_runs_and_db_stop_stops_it() 
 def test_db_stop_leaves_an_external_database_alone(pg_url: str, tmp_path: Path) -> None:
     proc = _ragbot(_env(DATABASE_URL=pg_url, RAGBOT_DATA_DIR=str(tmp_path)), "db", "stop")
     assert proc.returncode == 0 and "nothing to stop" in proc.stdout
+
+
+def test_an_invalid_setting_is_one_line_naming_variable_value_and_choices_on_every_entry_point(tmp_path: Path) -> None:
+    env = _env(RAGBOT_DATA_DIR=str(tmp_path), RAGBOT_CHAT_MODEL="foo")
+    expected = "invalid setting RAGBOT_CHAT_MODEL='foo': use one of "
+    entry_points = {
+        "cli": [sys.executable, "-m", "ragbot.cli", "docs"],
+        "serve": [sys.executable, "-m", "ragbot.cli", "serve", "slack"],
+        "demo": [sys.executable, "-m", "ragbot.demo"],
+        "celery": [sys.executable, "-m", "celery", "-A", "ragbot.workers.celery_app", "inspect", "ping"],
+    }
+    for name, argv in entry_points.items():
+        proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode != 0, name
+        assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], (name, proc.stderr)
+        assert "Traceback" not in proc.stderr and "pydantic" not in proc.stderr, name

@@ -11,7 +11,7 @@ from discord.ext import commands
 from ragbot.adapters.discord.cogs.ragbot import RagbotCog
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.chat.service import ChatService
-from ragbot.config import Settings
+from ragbot.config import Settings, load_settings
 from ragbot.errors import RagbotError
 
 _log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def run(settings: Settings | None = None) -> None:
     """Build the services and run the bot until interrupted."""
     from ragbot.adapters.status import build_services
 
-    settings = settings or Settings()
+    settings = settings or load_settings()
     if not settings.discord_token:
         raise RagbotError("DISCORD_TOKEN is not set; see docs/discord.md to create a bot and get its token.")
     services = build_services(settings)

@@ -11,7 +11,7 @@ from ragbot.adapters.discord.cogs.ragbot import RagbotCog
 from ragbot.adapters.discord.views import COG_NAME
 from ragbot.adapters.status import build_services
 from ragbot.chat.service import ChatService
-from ragbot.config import Settings
+from ragbot.config import load_settings
 from ragbot.wiring import Services
 
 _log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ async def setup(bot: commands.Bot) -> None:
     owned = services is None
     if services is None:
         # Connecting and migrating block; keep the host's event loop responsive meanwhile.
-        services = await asyncio.to_thread(build_services, Settings())
+        services = await asyncio.to_thread(build_services, load_settings())
     missing = [name for name in ("guilds", "guild_messages", "dm_messages") if not getattr(bot.intents, name)]
     if missing:
         _log.warning("host bot lacks intents %s: mentions, threads or DMs will not reach Ragbot", missing)

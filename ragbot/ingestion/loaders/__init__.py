@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePath
 
@@ -15,7 +16,7 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".doc
 # Text formats stream their sections; the others get them whole from their parsing libraries.
 Loader = Callable[[bytes, str], LoadedDocument | LoadedStream]
 
-__all__ = ["SUPPORTED_SUFFIXES", "iter_files", "load_bytes", "stream_bytes"]
+__all__ = ["SUPPORTED_SUFFIXES", "iter_files", "load_bytes", "not_regular", "stream_bytes"]
 
 
 def load_bytes(data: bytes, filename: str, *, max_bytes: int) -> LoadedDocument:
@@ -135,8 +136,11 @@ def _mb(size: int) -> str:
     return f"{size / 1048576:,.1f}"
 
 
-def iter_files(path: Path) -> Iterator[Path]:
-    """A file yields itself; a directory yields every regular file below it, sorted, skipping hidden ones."""
+def iter_files(path: Path, *, on_skip: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
+    """A file yields itself; a directory yields every regular file below it, sorted, skipping hidden ones.
+
+    on_skip hears of each non-regular file (FIFO, socket, device) left out of a walk, with the reason.
+    """
     path = Path(path)
     if path.is_file():
         yield path
@@ -148,6 +152,18 @@ def iter_files(path: Path) -> Iterator[Path]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for file_name in sorted(files):
             candidate = Path(root) / file_name
-            # "~$x.docx" are Office lock files; FIFOs and sockets would block or fail on read.
-            if not file_name.startswith((".", "~$")) and candidate.is_file():
+            if file_name.startswith((".", "~$")):
+                continue  # "~$x.docx" are Office lock files
+            if candidate.is_file():
                 yield candidate
+            elif on_skip is not None and candidate.exists():
+                on_skip(candidate, not_regular(candidate))  # FIFOs and sockets would block or fail on read
+
+
+def not_regular(path: Path) -> str:
+    """Why a path that exists is not a file Ragbot can read, in a few words."""
+    mode = path.stat().st_mode
+    kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a directory" if stat.S_ISDIR(mode)
+            else "not a regular file")
+    return f"it is {kind}, not a regular file"
