@@ -24,12 +24,16 @@ def documents(svc: Services, *, space: str | None = None) -> list[DocumentInfo]:
 
 
 def find(svc: Services, ref: str, *, space: str | None = None) -> DocumentInfo:
-    """A document by id, source or title; NotFound with a hint otherwise."""
+    """A document by id, source or title (any case); NotFound naming the candidates when several match."""
     with svc.engine.connect() as conn:
-        doc = repo.resolve_document(conn, ref=ref, space=space)
-    if doc is None:
-        raise NotFound(f"No single document matches {ref!r}; list them with `docs` and use the id.")
-    return doc
+        found = repo.resolve_document(conn, ref=ref, space=space)
+    if not found:
+        raise NotFound(f"No document matches {ref!r}; list them with `docs` and use the id.")
+    if len(found) > 1:
+        names = ", ".join(f"{d.id} ({d.title}, {d.source})" for d in found[:5])
+        more = " and more" if len(found) > 5 else ""
+        raise NotFound(f"{ref!r} matches several documents: {names}{more}. Use the id of the one you mean.")
+    return found[0]
 
 
 def forget(svc: Services, ref: str, *, space: str | None = None) -> DocumentInfo:

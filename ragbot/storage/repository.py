@@ -254,27 +254,32 @@ def get_document(conn: Connection, *, document_id: int) -> DocumentInfo | None:
     return _info(row) if row else None
 
 
-def resolve_document(conn: Connection, *, ref: str, space: str | None = None) -> DocumentInfo | None:
-    """Find a document by id, exact source, title, or a unique source ending in /ref (e.g. handbook/leave.md)."""
+def resolve_document(conn: Connection, *, ref: str, space: str | None = None,
+                     limit: int = 6) -> list[DocumentInfo]:
+    """The documents ref names, best kind of match only: an id; else an exact source; else the title as typed; else
+    the title in any case; else sources ending in /ref (e.g. handbook/leave.md), in any case. Several mean ambiguity.
+    """
     if ref.isdigit():
         # An id never falls through to other matches: `forget 2` run twice must not delete another document.
         doc = get_document(conn, document_id=int(ref))
-        return doc if doc and (space is None or doc.space == space) else None
-    params: dict[str, Any] = {"r": ref, "suffix": "%/" + ref.replace("%", r"\%").replace("_", r"\_")}
+        return [doc] if doc and (space is None or doc.space == space) else []
+    params: dict[str, Any] = {"r": ref, "suffix": "%/" + ref.lower().replace("%", r"\%").replace("_", r"\_"),
+                              "limit": limit}
     space_sql = ""
     if space is not None:
         space_sql = " AND d.space_id = :s"
         params["s"] = space
     rows = conn.execute(
         text(
-            f"SELECT {_DOC_COLUMNS} FROM documents d WHERE (d.source_uri = :r OR d.source_uri LIKE :suffix"
-            f" OR d.title = :r){space_sql} ORDER BY (d.source_uri = :r) DESC, d.id LIMIT 2"
+            f"SELECT * FROM (SELECT {_DOC_COLUMNS}, CASE WHEN d.source_uri = :r THEN 0 WHEN d.title = :r THEN 1"
+            " WHEN lower(d.title) = lower(:r) THEN 2 WHEN lower(d.source_uri) = lower(:r)"
+            " OR lower(d.source_uri) LIKE :suffix THEN 3 END AS tier"
+            f" FROM documents d WHERE true{space_sql}) m WHERE tier IS NOT NULL ORDER BY tier, id LIMIT :limit"
         ),
         params,
     ).all()
-    if len(rows) == 1 or (rows and rows[0].source_uri == ref):
-        return _info(rows[0])
-    return None
+    best = [row for row in rows if row.tier == rows[0].tier] if rows else []
+    return [_info(row) for row in best]
 
 
 def delete_document(conn: Connection, *, document_id: int) -> bool:

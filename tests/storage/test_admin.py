@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from ragbot import admin
 from ragbot.domain import Scope
-from ragbot.errors import IndexMismatch
+from ragbot.errors import IndexMismatch, NotFound
 from ragbot.ingestion import intake
 from ragbot.ingestion.pipeline import ingest_document
 from ragbot.storage import repository as repo
@@ -85,13 +85,27 @@ def test_references_match_whole_path_parts_and_ids_never_fall_through(svc) -> No
     data = add(svc, "data.txt", "Numbers and figures.")
     leave = add(svc, "leave.md", "# Leave\n\nVacation days.")
     with svc.engine.connect() as conn:
-        assert repo.resolve_document(conn, ref="a.txt") is None
-        assert repo.resolve_document(conn, ref="data.txt").id == data
-        assert repo.resolve_document(conn, ref="docs/leave.md").id == leave
+        assert repo.resolve_document(conn, ref="a.txt") == []
+        assert [d.id for d in repo.resolve_document(conn, ref="data.txt")] == [data]
+        assert [d.id for d in repo.resolve_document(conn, ref="docs/leave.md")] == [leave]
     admin.forget(svc, str(data))
-    with pytest.raises(Exception, match="No single document"):
+    with pytest.raises(NotFound, match="No document matches"):
         admin.forget(svc, str(data))
     assert admin.find(svc, str(leave)).id == leave
+
+
+def test_one_resolver_for_every_surface_ignores_case_and_names_candidates_when_ambiguous(svc) -> None:
+    obsolete = add(svc, "obsolete-policy.md", "# Obsolete\n\nThe old travel policy.")
+    add(svc, "travel-2023.md", "# Travel\n\nTrains only.")
+    add(svc, "travel-2024.md", "# Travel\n\nTrains and planes.")
+    assert admin.find(svc, "obsolete").id == obsolete  # autocomplete offers "Obsolete"; people type "obsolete"
+    assert admin.find(svc, "OBSOLETE-POLICY.MD").id == obsolete
+    with pytest.raises(NotFound) as ambiguous:
+        admin.find(svc, "travel")
+    message = str(ambiguous.value)
+    assert "matches several documents" in message and "travel-2023.md" in message and "travel-2024.md" in message
+    assert "Use the id" in message
+    assert admin.find(svc, "Obsolete").id == obsolete  # an exact title still wins over anything looser
 
 
 class BrokenEmbedder(FakeEmbedder):

@@ -69,3 +69,16 @@ def test_admin_listings_and_single_reindex_answer_privately(services, fake: Fake
     assert "**Documents:** 1 (ready 1)" in bodies["stats"]["content"]
     assert "No unanswered questions" in bodies["gaps"]["content"]
     assert "Queued 1 document for reindexing" in bodies["reindex"]["content"]
+
+
+def test_admin_delete_finds_a_title_in_any_case_as_autocomplete_offers_it(services, fake: FakeDiscord) -> None:
+    add_document(services, "# Obsolete\n\nThe old travel policy.")
+
+    async def scenario() -> None:
+        async with running(make_bot(services), fake):
+            token = fake.command("admin", {"document": "obsolete"}, sub="delete", uid=ADMIN_ID)
+            await fake.wait_for(lambda: fake.interactions[token]["original"])
+            prompt = fake.messages[fake.interactions[token]["original"]]
+            assert "Delete **Obsolete**" in prompt["content"], prompt["content"]
+
+    run(scenario())
