@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     # Retrieval.
     default_space: str = "local"
     top_k: int = 5
+    # Site crawls (`ingest URL --crawl`, the upload form's crawl option): pause between two requests to one site,
+    # and the page budget when none is given (--max-pages).
+    crawl_delay_ms: int = Field(default=500, ge=0)
+    crawl_max_pages: int = Field(default=200, ge=1, le=10_000)
     # Tuned with `ragbot eval` on two public sets (docs/quality.md): a small RRF k trusts the top of each list,
     # and 20 candidates per retriever rank as well as 40 while halving the cost of channel-filtered HNSW scans.
     candidates: int = 20

@@ -98,8 +98,10 @@ def fetch_url_function(settings: Settings):  # type: ignore[no-untyped-def]
 def make_notifier(engine: Engine, updaters: Sequence[StatusUpdater] = ()) -> Notifier:
     """Edits chat status messages through the updaters the entry point handed in (none: progress is logged)."""
     from ragbot.chat.status import ChatStatusNotifier
+    from ragbot.crawl.progress import SiteAwareNotifier, SiteStatus
 
-    return ChatStatusNotifier(engine, list(updaters))
+    # Crawled pages have no message of their own: a page that finishes refreshes its site's one status message.
+    return SiteAwareNotifier(ChatStatusNotifier(engine, list(updaters)), SiteStatus(engine, updaters))
 
 
 @dataclass

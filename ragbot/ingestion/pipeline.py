@@ -92,7 +92,8 @@ def embed_with_cache(ctx: IngestContext, drafts: Sequence[ChunkDraft]) -> tuple[
 
 
 def _source_bytes(ctx: IngestContext, row) -> tuple[bytes, str]:  # type: ignore[no-untyped-def]
-    if row.source_kind == "url" and ctx.fetch_url is not None:
+    # A crawled page (site_id set) is read from the bytes its crawl fetched, under the same guards, not fetched again.
+    if row.source_kind == "url" and ctx.fetch_url is not None and getattr(row, "site_id", None) is None:
         data, filename = ctx.fetch_url(row.source_uri, ctx.settings.max_upload_bytes)  # type: ignore[operator]
         return data, filename
     with ctx.engine.connect() as conn:

@@ -318,7 +318,9 @@ def claim_stuck_documents(conn: Connection, *, older_than_seconds: int) -> list[
 def url_documents(conn: Connection, *, statuses: Sequence[str] = ("ready",)) -> list[int]:
     """Ids of URL sources in the given states."""
     rows = conn.execute(
-        text("SELECT id FROM documents WHERE source_kind = 'url' AND status = ANY(:st) ORDER BY id"),
+        # Crawled pages are re-synced with their site, which also notices the ones that are gone.
+        text("SELECT id FROM documents WHERE source_kind = 'url' AND site_id IS NULL AND status = ANY(:st)"
+             " ORDER BY id"),
         {"st": list(statuses)},
     )
     return [r.id for r in rows]
