@@ -19,6 +19,7 @@ from ragbot.ingestion import intake
 from ragbot.ingestion.loaders import load_bytes
 from ragbot.ingestion.pipeline import ingest_document
 from tests.security import hostile as h
+from tests.security import hostile_office as ho
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX = 50 * h.MB
@@ -42,6 +43,13 @@ CASES: dict[str, tuple[Callable[[], bytes], type[IngestError], str]] = {
     "notes.txt": (h.nested_flate_pdf_bomb, CorruptFile, "PDF"),
     "readme.md": (h.docx_ratio_bomb, CorruptFile, "zip bomb"),
     "letter.docx": (lambda: b"Dear team, this is plain text.\n", CorruptFile, "not a valid Word .docx"),
+    # Spreadsheets and slides (tests/security/hostile_office.py).
+    "ratio-bomb.xlsx": (ho.xlsx_ratio_bomb, CorruptFile, "zip bomb"),
+    "laughs.xlsx": (ho.xlsx_laughs, CorruptFile, "entity declarations"),
+    "sprawl.xlsx": (ho.xlsx_sprawl, FileTooLarge, "more than 300 columns"),
+    "long.xlsx": (ho.xlsx_long, FileTooLarge, "more than 100,000 filled cells"),
+    "ratio-bomb.pptx": (ho.pptx_ratio_bomb, CorruptFile, "zip bomb"),
+    "xxe.pptx": (ho.pptx_xxe, CorruptFile, "entity declarations"),
 }
 
 
@@ -127,7 +135,7 @@ def test_normal_documents_ingest_while_hostile_ones_are_refused(svc) -> None:  #
     scope = Scope("slack:T1", "C1")
     hostile = {name: make() for name, (make, _, _) in CASES.items()}
     normal = {"leave.md": b"# Leave\n\nEmployees get 25 vacation days per year.", "travel.docx": h.plain_docx(),
-              "expenses.pdf": h.text_pdf()}
+              "expenses.pdf": h.text_pdf(), "limits.xlsx": ho.plain_xlsx(), "travel.pptx": ho.plain_pptx()}
     ids = {
         name: intake.add_file(svc.engine, scope=scope, data=data, filename=name, source_uri=name, max_bytes=MAX)
         .document_id

@@ -11,7 +11,7 @@ from ragbot.domain import LoadedDocument, LoadedStream, Section
 from ragbot.errors import CorruptFile, EmptyDocument, FileTooLarge, UnsupportedFile
 from ragbot.ingestion.loaders.common import CLEAN_STEPS, Sniffed, has_text, one_line, sniff
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".csv")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".csv", ".xlsx", ".pptx")
 
 # Text formats stream their sections; the others get them whole from their parsing libraries.
 Loader = Callable[[bytes, str], LoadedDocument | LoadedStream]
@@ -62,12 +62,14 @@ def _choose(sniffed: Sniffed, suffix: str, name: str) -> Loader:
         from ragbot.ingestion.loaders.word import load_docx  # lazy: python-docx and lxml are slow to import
 
         return load_docx
-    if suffix == ".docx" and sniffed.kind == "ole":
-        raise UnsupportedFile(
-            f"{name}: this is an old Word .doc file; open it in Word, save it as .docx and upload that."
-        )
-    if suffix in (".pdf", ".docx"):
-        kind = "PDF" if suffix == ".pdf" else "Word .docx"
+    if sniffed.kind in _OFFICE:
+        return _office_loader(sniffed.kind)
+    if suffix in _OLD_OFFICE and sniffed.kind == "ole":
+        old, app, new = _OLD_OFFICE[suffix]
+        raise UnsupportedFile(f"{name}: this is an old {app} {old} file; open it in {app}, save it as {new} "
+                              "and upload that.")
+    if suffix in (".pdf", ".docx", ".xlsx", ".pptx"):
+        kind = {".pdf": "PDF", ".docx": "Word .docx", ".xlsx": "Excel .xlsx", ".pptx": "PowerPoint .pptx"}[suffix]
         raise CorruptFile(
             f"{name}: the content is {sniffed.what}, not a valid {kind} file; export it again or upload the original."
         )
@@ -76,6 +78,22 @@ def _choose(sniffed: Sniffed, suffix: str, name: str) -> Loader:
             f"{name}: the content is {sniffed.what}, not text; upload one of {', '.join(SUPPORTED_SUFFIXES)} instead."
         )
     return _text_loader(suffix)
+
+
+_OFFICE = ("xlsx", "pptx")
+_OLD_OFFICE = {".docx": (".doc", "Word", ".docx"), ".xlsx": (".xls", "Excel", ".xlsx"),
+               ".pptx": (".ppt", "PowerPoint", ".pptx")}
+
+
+def _office_loader(kind: str) -> Loader:
+    # Lazy: openpyxl and python-pptx are slow to import and only needed for their own files.
+    if kind == "xlsx":
+        from ragbot.ingestion.loaders.spreadsheet import load_xlsx
+
+        return load_xlsx
+    from ragbot.ingestion.loaders.slides import load_pptx
+
+    return load_pptx
 
 
 def _text_loader(suffix: str) -> Loader:

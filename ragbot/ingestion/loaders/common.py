@@ -76,7 +76,7 @@ _STRIP_BLOCK = 4096
 
 @dataclass(frozen=True)
 class Sniffed:
-    """What the bytes really are: kind is pdf, docx, zip, ole, binary or text; what is for messages."""
+    """What the bytes really are: kind is pdf, docx, xlsx, pptx, zip, ole, binary or text; what is for messages."""
 
     kind: str
     what: str
@@ -91,6 +91,10 @@ def sniff(data: bytes) -> Sniffed:
         # The member name sits in the local header of the first entries and in the central directory.
         if b"word/document.xml" in data:
             return Sniffed("docx", "a Word document")
+        if b"xl/workbook.xml" in data:
+            return Sniffed("xlsx", "an Excel workbook")
+        if b"ppt/presentation.xml" in data:
+            return Sniffed("pptx", "a PowerPoint presentation")
         return Sniffed("zip", "a ZIP archive")
     if head.startswith(_OLE_MAGIC):
         return Sniffed("ole", _BINARY_MAGIC[_OLE_MAGIC])
