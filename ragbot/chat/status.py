@@ -25,14 +25,19 @@ class StatusUpdater(Protocol):
         ...
 
 
-def status_text(title: str, state: str, percent: int, message: str) -> str:
-    """The one-line status a user sees: queued → processing % → ready with chunks, or failed with the reason."""
+def status_text(title: str, state: str, percent: int, message: str, *, indexed_as: str | None = None) -> str:
+    """The one-line status a user sees: queued → processing % → ready with chunks, or failed with the reason.
+
+    title stays what the person submitted for the whole upload; indexed_as names the title the document got, when
+    that differs, so the answer's citations are recognisable.
+    """
     if state == "queued":
         return f"⏳ *{title}*: queued for indexing. {message}".strip()
     if state == "processing":
         return f"⚙️ *{title}*: processing {percent}%… {message}".strip()
     if state == "ready":
-        return f"✅ *{title}*: ready ({message}). Ask away!"
+        known_as = f" as “{indexed_as}”" if indexed_as and indexed_as != title else ""
+        return f"✅ *{title}*: ready{known_as} ({message}). Ask away!"
     return f"❌ *{title}*: failed. {message}"
 
 
@@ -67,6 +72,6 @@ class ChatStatusNotifier:
         if updater is None:
             return
         try:
-            updater.update(row.chat_ref, status_text(row.title, state, percent, message))
+            updater.update(row.chat_ref, status_text(row.label, state, percent, message, indexed_as=row.title))
         except Exception:  # a chat outage must never fail an ingestion
             _log.warning("could not update the chat status of document %s", document_id, exc_info=True)

@@ -27,8 +27,13 @@ def document_counts(conn: Connection) -> dict[str, int]:
 
 
 def document_chat_ref(conn: Connection, *, document_id: int) -> Any | None:
-    """(title, chat_ref) of a document, for editing its status message in chat."""
-    return conn.execute(text("SELECT title, chat_ref FROM documents WHERE id = :id"), {"id": document_id}).first()
+    """(title, label, chat_ref) of a document, for editing its status message in chat.
+
+    label is what the person submitted (the file name, or the URL): it names the status message from first to last,
+    while the title may change as the file is read (a Markdown H1, a page's <title>).
+    """
+    return conn.execute(text("SELECT title, coalesce(filename, source_uri) AS label, chat_ref FROM documents"
+                             " WHERE id = :id"), {"id": document_id}).first()
 
 
 def unanswered_questions(conn: Connection, *, space: str, limit: int) -> list[dict[str, Any]]:

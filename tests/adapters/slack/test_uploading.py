@@ -45,6 +45,9 @@ def test_upload_modal_submit_downloads_with_bearer_token_and_ends_ready(make_sla
     h.fake.wait_for(lambda: "ready" in (h.fake.messages["C1"][0]["text"] or ""))
     edits = [c.body["text"] for c in h.fake.api_calls("chat.update") if c.body["ts"] == status_msg["ts"]]
     assert any("queued" in e for e in edits) and "chunks" in edits[-1]
+    # The status keeps the name the person uploaded from first edit to last; the title it got is named once ready.
+    assert all("*leave.md*" in e for e in edits), edits
+    assert "ready as “" in edits[-1]
 
     with h.services.engine.connect() as conn:
         doc = conn.execute(text("SELECT status, channel, uploader, chat_ref FROM documents")).one()
