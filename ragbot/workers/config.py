@@ -44,6 +44,7 @@ def make_app(settings: Settings) -> Celery:
         beat_schedule={
             "reconcile": {"task": "ragbot.reconcile", "schedule": timedelta(seconds=reconcile_interval(settings))},
             "resync-urls": {"task": "ragbot.resync_urls", "schedule": timedelta(minutes=settings.url_resync_minutes)},
+            "resync-sites": {"task": "ragbot.resync_sites", "schedule": timedelta(minutes=settings.url_resync_minutes)},
         },
     )
     return app

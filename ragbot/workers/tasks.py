@@ -11,6 +11,7 @@ from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from ragbot.adapters.status import status_updaters
+from ragbot.crawl import sync as sites_sync
 from ragbot.errors import NotFound
 from ragbot.ingestion import jobs
 from ragbot.ingestion.intake import INGEST_TASK
@@ -114,6 +115,26 @@ def reconcile(self: Task, older_than_seconds: int | None = None) -> list[int]:
         return jobs.reconcile(svc, older_than_seconds=age)
 
     return _maintenance_task(self, work)
+
+
+@app.task(name=sites_sync.CRAWL_TASK, **_OPTIONS)
+def crawl_site(self: Task, site_id: int, quiet: bool = False) -> dict[str, Any]:
+    """Crawl a site: pages go to ingest tasks; it stops itself before the task's time limit."""
+    def work(svc: Services) -> dict[str, Any]:
+        try:
+            done = sites_sync.crawl_site(svc, site_id, quiet=quiet, time_budget=0.9 * settings.task_soft_time_limit)
+        except NotFound:
+            return {"site_id": site_id, "status": "gone"}
+        return {"site_id": site_id, "changed": done.new_or_changed, "unchanged": done.unchanged,
+                "forgotten": done.forgotten}
+
+    return _maintenance_task(self, work)
+
+
+@app.task(name=sites_sync.RESYNC_SITES_TASK, **_OPTIONS)
+def resync_sites(self: Task) -> list[int]:
+    """Queue a re-crawl of every site (run by beat)."""
+    return _maintenance_task(self, sites_sync.resync_sites)
 
 
 @app.task(name="ragbot.resync_urls", **_OPTIONS)

@@ -17,8 +17,9 @@ from ragbot.workers.config import make_app
 from ragbot.workers.policy import backoff
 from tests.workers.support import add_files, doc_row, make_corpus, wait_until
 
-TASKS = ["ragbot.delete_document", "ragbot.ingest_document", "ragbot.ingest_url", "ragbot.reconcile",
-         "ragbot.reindex_document", "ragbot.reindex_space", "ragbot.resync_urls"]
+TASKS = ["ragbot.crawl_site", "ragbot.delete_document", "ragbot.ingest_document", "ragbot.ingest_url",
+         "ragbot.reconcile", "ragbot.reindex_document", "ragbot.reindex_space", "ragbot.resync_sites",
+         "ragbot.resync_urls"]
 
 
 def test_app_is_crash_safe_and_schedules_the_reconciler_and_url_resync(tmp_path: Path) -> None:
@@ -29,7 +30,8 @@ def test_app_is_crash_safe_and_schedules_the_reconciler_and_url_resync(tmp_path:
     assert (conf.task_soft_time_limit, conf.task_time_limit) == (100, 120)
     assert conf.broker_transport_options["visibility_timeout"] == 400
     schedule = {e["task"]: e["schedule"] for e in conf.beat_schedule.values()}
-    assert schedule == {"ragbot.reconcile": timedelta(seconds=60), "ragbot.resync_urls": timedelta(minutes=30)}
+    assert schedule == {"ragbot.reconcile": timedelta(seconds=60), "ragbot.resync_urls": timedelta(minutes=30),
+                        "ragbot.resync_sites": timedelta(minutes=30)}
 
 
 @pytest.mark.parametrize(("soft", "hard", "vt"), [(660, 660, 3600), (700, 660, 3600), (600, 3600, 3600), (0, 5, 9)])
