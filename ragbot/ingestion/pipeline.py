@@ -17,6 +17,7 @@ from ragbot.domain import ChunkDraft, DocStatus, LoadedStream
 from ragbot.errors import FileTooLarge, IngestError, NotFound, RagbotError, SourceGone, TransientError
 from ragbot.ingestion.loaders import stream_bytes
 from ragbot.ingestion.splitter import iter_chunks
+from ragbot.ingestion.writer import ChunkWriter
 from ragbot.observability import metrics
 from ragbot.observability.logging import log_context
 from ragbot.observability.redaction import redact
@@ -26,9 +27,11 @@ from ragbot.storage import repository as repo
 from ragbot.storage.locks import document_lock
 
 _log = logging.getLogger(__name__)
-# Chunks embedded and written per step: bounds a worker's memory whatever the size of the document, and is
-# large enough that the per-step costs (a cache lookup, a COPY, a progress update) stay small.
-_WINDOW = 512
+# Chunks embedded and written per step: bounds a worker's memory whatever the size of the document (the writer
+# holds one window, the queue one more, the model a third), is large enough that the per-step costs (a cache
+# lookup, a COPY, a progress update) stay small, and small enough that writing overlaps embedding on mid-sized
+# documents too.
+_WINDOW = 128
 
 
 class LoggingNotifier:
@@ -204,15 +207,17 @@ def _index(ctx: IngestContext, row, loaded: LoadedStream, *, digest: str,  # typ
         if not locks.begin_swap(conn, document_id=doc_id):
             return None
         vectors.delete_chunks(conn, document_id=doc_id)
-        for window in _windows(iter_chunks(loaded.sections, size=size, overlap=overlap), _WINDOW):
-            if count + len(window) > limit:
-                raise _too_many_chunks(filename, limit)
-            vecs, new = embed_with_cache(ctx, window)
-            vectors.append_chunks(conn, document_id=doc_id, space=row.space_id, channel=row.channel, drafts=window,
-                                  vectors=vecs)
-            count, embedded = count + len(window), embedded + new
-            share = min(1.0, count * (size - overlap) / total_chars)  # chunks advance by about size - overlap
-            _set(ctx, doc_id, DocStatus.PROCESSING, 20 + int(75 * share), f"indexed {count} chunks", version=version)
+        # The writer thread COPYs window n while this thread embeds window n + 1.
+        with ChunkWriter(conn, document_id=doc_id, space=row.space_id, channel=row.channel) as writer:
+            for window in _windows(iter_chunks(loaded.sections, size=size, overlap=overlap), _WINDOW):
+                if count + len(window) > limit:
+                    raise _too_many_chunks(filename, limit)
+                vecs, new = embed_with_cache(ctx, window)
+                writer.put(window, vecs)
+                count, embedded = count + len(window), embedded + new
+                share = min(1.0, count * (size - overlap) / total_chars)  # chunks advance by about size - overlap
+                _set(ctx, doc_id, DocStatus.PROCESSING, 20 + int(75 * share), f"indexed {count} chunks",
+                     version=version)
         if not count:
             raise IngestError(f"{filename}: no text to index after extraction; check the file has readable text.")
         current = repo.get_document_row(conn, document_id=doc_id, lock=True)

@@ -63,6 +63,11 @@ class LocalEmbedder:
             options.inter_op_num_threads = 1
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             options.log_severity_level = 3  # hide optimizer chatter; errors still raise
+            # Every batch has another shape (texts x longest text). The CPU arena keeps each run's peak and grows
+            # in chunks, so a long ingest ended with ~1 GB of idle arena; plain allocations give it back per run
+            # at no measurable cost in speed (benchmarks/worker_memory.py --html).
+            options.enable_cpu_mem_arena = False
+            options.enable_mem_pattern = False
             session = ort.InferenceSession(
                 str(self._model_path or _packaged_model()), options, providers=["CPUExecutionProvider"]
             )

@@ -125,6 +125,15 @@ def test_html_site_chrome_is_dropped() -> None:
     assert "\u00b6" not in doc.title and "Table of Contents" not in doc.sections[0].text
 
 
+def test_html_footers_are_dropped_as_site_chrome() -> None:
+    html = (b'<h1>glob</h1><p>Unix style pathname pattern expansion.</p>'
+            b'<div class="footer">\xc2\xa9 Copyright 2001-2026, Python Software Foundation. Found a bug?</div>'
+            b'<footer><p>Last updated on October 07.</p></footer>')
+    text = text_of(html, "glob.html")
+    assert "pathname pattern expansion" in text
+    assert "Copyright" not in text and "Last updated" not in text
+
+
 def test_html_deep_nesting_does_not_crash() -> None:
     html = b"<div>" * 5000 + b"deep text" + b"</div>" * 5000
     assert "deep text" in text_of(html, "deep.html")

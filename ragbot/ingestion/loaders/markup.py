@@ -39,7 +39,11 @@ _LINE_SPACES = re.compile(r"[^\S\n]+")
 # Site chrome rather than page content: navigation bars, sidebars with the table of contents, and the "¶"
 # permalink anchors that documentation generators (Sphinx, MkDocs) put after every heading.
 _CHROME_ROLES = {"navigation", "search", "banner", "contentinfo"}
-_CHROME_CLASSES = {"headerlink", "sphinxsidebar", "related", "toctree-wrapper", "md-sidebar", "md-header", "md-footer"}
+_CHROME_CLASSES = {"headerlink", "sphinxsidebar", "related", "toctree-wrapper", "md-sidebar", "md-header", "md-footer",
+                   "footer", "site-footer", "mobile-nav"}
+# A page's footer (copyright, licence, "last updated", "found a bug?") is the same on every page of a site: it
+# was ~8% of the chunks of the Python manual, and every one of them went through the embedding model.
+_CHROME_TAGS = {"nav", "footer"}
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
 
 
@@ -141,8 +145,8 @@ def _is_hidden(tag: Tag) -> bool:
 
 
 def _is_chrome(tag: Tag) -> bool:
-    """Navigation, sidebars and permalink anchors: the same on every page, so they only add noise to answers."""
-    if tag.name == "nav" or str(tag.get("role", "")).lower() in _CHROME_ROLES:
+    """Navigation, sidebars, footers and permalink anchors: the same on every page, so they only add noise."""
+    if tag.name in _CHROME_TAGS or str(tag.get("role", "")).lower() in _CHROME_ROLES:
         return True
     classes: list[str] | str = tag.get("class") or []
     return any(str(c) in _CHROME_CLASSES for c in classes)
