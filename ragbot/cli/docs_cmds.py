@@ -44,8 +44,15 @@ def ingest(
     space: SpaceOpt = None,
     channel: ChannelOpt = None,
     background: Annotated[bool, typer.Option("--background", help="Queue for the workers instead.")] = False,
+    crawl: Annotated[bool, typer.Option("--crawl", help="Crawl the whole site under the URL (docs/crawl.md).")] = False,
+    max_pages: Annotated[int | None, typer.Option("--max-pages", help="Page budget of --crawl (default 200).")] = None,
 ) -> None:
     """Add documents to the index (unchanged ones cost nothing)."""
+    svc = services()
+    if crawl or max_pages is not None:
+        from ragbot.cli.sites_cmds import crawl_command
+
+        raise typer.Exit(crawl_command(paths, scope=scope, crawl=crawl, max_pages=max_pages, background=background))
     svc = services()
     scope = Scope(space or settings().default_space, channel)
     todo = walk.plan(paths)
