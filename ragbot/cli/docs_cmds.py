@@ -48,13 +48,12 @@ def ingest(
     max_pages: Annotated[int | None, typer.Option("--max-pages", help="Page budget of --crawl (default 200).")] = None,
 ) -> None:
     """Add documents to the index (unchanged ones cost nothing)."""
-    svc = services()
+    scope = Scope(space or settings().default_space, channel)
     if crawl or max_pages is not None:
         from ragbot.cli.sites_cmds import crawl_command
 
         raise typer.Exit(crawl_command(paths, scope=scope, crawl=crawl, max_pages=max_pages, background=background))
     svc = services()
-    scope = Scope(space or settings().default_space, channel)
     todo = walk.plan(paths)
     items = todo.items
     failures = 0
