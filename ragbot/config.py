@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     # Chunks one document may become, checked before it is embedded. Unset: enough for the largest text upload
     # RAGBOT_MAX_UPLOAD_MB allows (one chunk per chunk_size - chunk_overlap characters), 145,636 at the defaults.
     max_chunks_per_document: int | None = None
+    # Seconds after which an upload still queued gets "no worker has picked it up" in its chat status (0: never).
+    worker_pickup_seconds: float = Field(default=30.0, ge=0)
     fetch_timeout_seconds: float = 20.0
     # Off by default: URL ingestion must not reach the host's own network (SSRF). Tests and intranets may turn it on.
     allow_private_urls: bool = False

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ragbot.chat.pickup import PickupWatch
 from ragbot.chat.ratelimit import RateLimiter, slow_down_message
 from ragbot.domain import Adder, Answer, Scope, Turn
 from ragbot.errors import RagbotError, TransientError
@@ -40,6 +41,7 @@ class ChatService:
         self.platform = platform
         # An explicit limiter stays in this process; by default the limits are shared by every replica.
         self.limiter = limiter
+        self.pickup = PickupWatch(services.engine, services.notifier, after=services.settings.worker_pickup_seconds)
 
     def _question_wait(self, space: str, user: str) -> float | None:
         """Seconds until this user may ask again, or None when the question may be answered now."""
@@ -124,7 +126,7 @@ class ChatService:
             max_bytes=self.services.settings.max_upload_bytes, source_kind="upload",
             by=Adder(uploader, uploader_name, via, is_admin), chat_ref=chat_ref,
         )
-        return intake.enqueue(self.services.queue, accepted, engine=self.services.engine)
+        return self._send(accepted, chat_ref)
 
     def add_url(self, *, scope: Scope, url: str, uploader: str, chat_ref: dict[str, Any] | None = None,
                 uploader_name: str | None = None, is_admin: bool = False) -> intake.Accepted:
@@ -135,5 +137,11 @@ class ChatService:
         check_url(url, allow_private=self.services.settings.allow_private_urls)
         accepted = intake.add_url(self.services.engine, scope=scope, url=url, chat_ref=chat_ref,
                                   by=Adder(uploader, uploader_name, "url", is_admin))
-        return intake.enqueue(self.services.queue, accepted, engine=self.services.engine)
+        return self._send(accepted, chat_ref)
+
+    def _send(self, accepted: intake.Accepted, chat_ref: dict[str, Any] | None) -> intake.Accepted:
+        sent = intake.enqueue(self.services.queue, accepted, engine=self.services.engine)
+        if sent.queued and chat_ref:
+            self.pickup.watch(sent.document_id)  # says so in chat if no worker takes it
+        return sent
 

@@ -33,6 +33,8 @@ def status_text(title: str, state: str, percent: int, message: str, *, indexed_a
     """
     if state == "queued":
         return f"⏳ *{title}*: queued for indexing. {message}".strip()
+    if state == "waiting":
+        return f"⏳ *{title}*: still queued: {message}".strip()
     if state == "processing":
         return f"⚙️ *{title}*: processing {percent}%… {message}".strip()
     if state == "ready":

@@ -104,6 +104,16 @@ class CeleryQueue:
         )
         return cls(app)
 
+    def workers_online(self, timeout: float = 1.0) -> int | None:
+        """How many workers answer a ping; None when the broker cannot say (the PostgreSQL fallback has no
+        broadcast) or cannot be reached."""
+        if is_fallback(str(self.app.conf.broker_url)):
+            return None
+        try:
+            return len(self.app.control.ping(timeout=timeout) or [])
+        except _CONNECTION_ERRORS:
+            return None
+
     def enqueue(self, task_name: str, **kwargs: Any) -> None:
         """Queue a task by name; raises QueueUnavailable when the broker is down."""
         try:

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from ragbot.adapters.discord.cogs.ragbot import RagbotCog
 from ragbot.adapters.discord.replies import NO_PINGS
+from ragbot.chat.pickup import no_worker_warning
 from ragbot.chat.service import ChatService
 from ragbot.config import Settings, load_settings
 from ragbot.errors import RagbotError
@@ -75,6 +76,8 @@ def run(settings: Settings | None = None) -> None:
     if not settings.discord_token:
         raise RagbotError("DISCORD_TOKEN is not set; see docs/discord.md to create a bot and get its token.")
     services = build_services(settings)
+    if warning := no_worker_warning(services.queue):
+        _log.warning(warning)
     bot = RagbotBot(ChatService(services, platform="discord"))
     if settings.metrics_port:
         from ragbot.observability.metrics import start_metrics_server

@@ -13,6 +13,7 @@ from ragbot.adapters.slack.client import make_web_client
 from ragbot.adapters.slack.http_server import SlackHttpServer
 from ragbot.adapters.slack.listeners import register
 from ragbot.adapters.slack.runtime import SlackRagbot
+from ragbot.chat.pickup import no_worker_warning
 from ragbot.storage.db import check_connection
 from ragbot.wiring import Services
 
@@ -71,6 +72,8 @@ def serve(services: Services, *, host: str | None = None, port: int | None = Non
     """Run until stopped: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events; /healthz always."""
     s = services.settings
     app, rt = build_app(services)
+    if warning := no_worker_warning(services.queue):
+        _log.warning(warning)
     socket_mode = bool(s.slack_app_token)
     server = SlackHttpServer(None if socket_mode else app, host=host or s.slack_host, port=port or s.slack_port,
                              health=lambda: health(services))

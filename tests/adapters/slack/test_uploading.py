@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from sqlalchemy import text
 
@@ -72,3 +73,26 @@ def test_submit_without_file_or_link_is_refused_in_the_modal(make_slack) -> None
     view = _open_modal(h)
     status, body = h.interaction(_submission(view["private_metadata"], []))
     assert status == 200 and json.loads(body)["response_action"] == "errors"
+
+
+def test_an_upload_no_worker_picks_up_says_so_in_its_status(make_slack) -> None:
+    h = make_slack(run_queue=False, worker_pickup_seconds=0.5)  # the queue records the task; no worker runs it
+    view = _open_modal(h)
+    h.fake.add_file("F1", "leave.md", HANDBOOK.encode(), "text/markdown")
+    assert h.interaction(_submission(view["private_metadata"], ["F1"]))[0] == 200
+    h.fake.wait_for(lambda: "no worker has picked it up" in (h.fake.messages["C1"][0]["text"] or ""))
+    text_now = h.fake.messages["C1"][0]["text"]
+    assert "*leave.md*: still queued" in text_now and "ragbot worker" in text_now
+    with h.services.engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM documents")).scalar_one() == "queued"  # kept, not dropped
+
+
+def test_an_upload_a_worker_takes_in_time_never_says_waiting(make_slack) -> None:
+    h = make_slack(worker_pickup_seconds=1.0)
+    view = _open_modal(h)
+    h.fake.add_file("F1", "leave.md", HANDBOOK.encode(), "text/markdown")
+    assert h.interaction(_submission(view["private_metadata"], ["F1"]))[0] == 200
+    h.fake.wait_for(lambda: "ready" in (h.fake.messages["C1"][0]["text"] or ""))
+    time.sleep(1.5)
+    assert "ready" in h.fake.messages["C1"][0]["text"]
+    assert not any("still queued" in c.body["text"] for c in h.fake.api_calls("chat.update"))
