@@ -25,6 +25,10 @@ class Settings(BaseSettings):
 
     # Storage and broker. None means "use the embedded default".
     database_url: str | None = Field(default=None, validation_alias=_plain("DATABASE_URL"))
+    # A streaming read replica of DATABASE_URL: retrieval reads go there, writes and ingestion stay on the primary.
+    database_read_url: str | None = Field(default=None, validation_alias=_plain("DATABASE_READ_URL"))
+    # How long a read waits for the replica to replay a space's latest change before asking the primary instead.
+    replica_wait_seconds: float = 0.2
     redis_url: str | None = Field(default=None, validation_alias=_plain("REDIS_URL"))
     data_dir: Path = Field(default=Path("~/.local/share/ragbot").expanduser())
 

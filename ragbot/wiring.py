@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from ragbot.chat.status import StatusUpdater
 from ragbot.config import Settings
 from ragbot.ingestion.pipeline import IngestContext, LoggingNotifier
-from ragbot.ports import ChatModel, Embedder, IngestQueue, Notifier, Reranker
+from ragbot.ports import ChatModel, ChunkStore, Embedder, IngestQueue, Notifier, Reranker
 from ragbot.rag import RagService
 from ragbot.ratelimit import SharedLimits
 from ragbot.storage import db
@@ -115,13 +115,22 @@ class Services:
     notifier: Notifier = field(default_factory=LoggingNotifier)
     reranker: Reranker | None = None
     queue_override: IngestQueue | None = None
+    read_engine: Engine | None = None  # a read replica (DATABASE_READ_URL) for retrieval, when configured
 
     @cached_property
-    def store(self) -> PgChunkStore:
-        """The chunk store, sized to the embedder's dimension."""
+    def store(self) -> ChunkStore:
+        """The chunk store, sized to the embedder's dimension; reads go to the replica when one is configured."""
         s = self.settings
-        return PgChunkStore(self.engine, dim=self.embedder.dim, candidates=s.candidates, rrf_k=s.rrf_k,
-                            ef_search=s.ef_search)
+        primary = PgChunkStore(self.engine, dim=self.embedder.dim, candidates=s.candidates, rrf_k=s.rrf_k,
+                               ef_search=s.ef_search)
+        if self.read_engine is None:
+            return primary
+        from ragbot.storage.replica import ReplicaChunkStore, ReplicaRouter
+
+        replica = PgChunkStore(self.read_engine, dim=self.embedder.dim, candidates=s.candidates, rrf_k=s.rrf_k,
+                               ef_search=s.ef_search)
+        router = ReplicaRouter(self.engine, self.read_engine, wait_seconds=s.replica_wait_seconds)
+        return ReplicaChunkStore(primary, replica, router)
 
     @cached_property
     def rag(self) -> RagService:
@@ -177,4 +186,4 @@ def build(
         ensure_index(engine, model=emb.model_id, dim=emb.dim)
     return Services(settings=settings, engine=engine, embedder=emb, chat=chat or make_chat_model(settings, emb),
                     notifier=notifier or make_notifier(engine, status_updaters), queue_override=queue,
-                    reranker=reranker or make_reranker(settings))
+                    reranker=reranker or make_reranker(settings), read_engine=db.read_engine(settings))

@@ -54,6 +54,21 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     return engine
 
 
+def read_engine(settings: Settings) -> Engine | None:
+    """An engine on the read replica (DATABASE_READ_URL), or None when none is configured.
+
+    Only reads go there: it is never migrated (it replays the primary's schema) and never written to.
+    """
+    if not settings.database_read_url:
+        return None
+    if not settings.database_url:
+        raise DatabaseUnavailable(
+            "DATABASE_READ_URL is set but DATABASE_URL is not: a read replica needs the primary it replicates. "
+            "Set DATABASE_URL to the primary, or unset DATABASE_READ_URL."
+        )
+    return make_engine(normalise_url(settings.database_read_url))
+
+
 def check_connection(engine: Engine) -> None:
     """Raise DatabaseUnavailable with the URL and what to check when the server is unreachable."""
     try:

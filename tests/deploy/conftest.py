@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 # Secrets go to the Kubernetes Secret, never the ConfigMap: URLs carry passwords, the rest are credentials.
 SECRET_SUFFIXES = ("_TOKEN", "_KEY", "_SECRET", "_PASSWORD")
-SECRET_NAMES = {"DATABASE_URL", "REDIS_URL"}
+SECRET_NAMES = {"DATABASE_URL", "DATABASE_READ_URL", "REDIS_URL"}
 
 
 def env_names() -> dict[str, list[str]]:
