@@ -57,6 +57,15 @@ def add_site(svc: Services, *, scope: Scope, url: str, max_pages: int | None = N
     return site
 
 
+def start_crawl(svc: Services, *, scope: Scope, url: str, by: Adder, chat_ref: dict[str, Any] | None = None,
+                max_pages: int | None = None) -> tuple[SiteInfo, str]:
+    """Register a site from a chat upload form and queue its crawl; counts against the uploader's upload limit."""
+    if by.id is not None:
+        svc.limits.upload(scope.space, by.id)
+    site = add_site(svc, scope=scope, url=url, max_pages=max_pages, by=by, chat_ref=chat_ref)
+    return site, queue_crawl(svc, site.id)
+
+
 def queue_crawl(svc: Services, site_id: int, *, quiet: bool = False) -> str:
     """Hand a crawl to the workers by task name; a broker outage leaves it for the next re-sync."""
     try:

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+import ragbot.adapters.slack.site_admin as site_admin
 from ragbot import admin
 from ragbot.adapters.slack.formatting import clip, confirm_blocks, escape, text_blocks
 from ragbot.adapters.slack.runtime import SlackRagbot
@@ -24,6 +25,7 @@ HELP = "\n".join([
     "*`/ragbot-admin` commands*",
     "• `docs`: list the documents of this workspace with status and chunk count",
     "• `reindex DOC`: re-embed one document (id, file name or title)",
+    *site_admin.HELP_LINES,
     "• `reindex all`: re-embed every document of this workspace (asks to confirm)",
     "• `delete DOC`: delete a document with its chunks (asks to confirm)",
     "• `stats`: documents, chunks, questions and the share answered from the documents",
@@ -98,6 +100,8 @@ def handle(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str, t
             respond(text="Gaps", blocks=text_blocks(_gaps(rt, space)), response_type="ephemeral")
         elif op == "delete" and arg:
             doc = admin.find(rt.services, arg, space=space)
+        elif op in site_admin.OPS:
+            site_admin.handle(rt, op, arg, space, respond, confirm_action=CONFIRM_ACTION)
             respond(text=f"Delete {doc.title}?", response_type="ephemeral", blocks=confirm_blocks(
                 f"Delete *{escape(doc.title)}* (`{doc.id}`, {doc.chunks} chunks)? Answers will stop citing it.",
                 action_id=CONFIRM_ACTION, value=json.dumps({"op": "delete", "id": doc.id}), confirm_label="Delete"))
@@ -130,6 +134,8 @@ def confirmed(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str
             respond(text=f"🗑️ Deleted *{escape(doc.title)}*.", replace_original=True)
         elif request.get("op") == "reindex_all":
             results = admin.reindex(rt.services, space=space, background=True)
+        elif request.get("op") == site_admin.FORGET:
+            respond(text=site_admin.forget(rt, request, space), replace_original=True)
             respond(text=f"🔁 Queued {len(results)} documents for reindexing.", replace_original=True)
         else:
             respond(text=HELP, replace_original=True)

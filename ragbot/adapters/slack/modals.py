@@ -22,6 +22,7 @@ class UploadForm:
     file_ids: list[str]
     url: str | None
     workspace_wide: bool
+    crawl: bool = False
 
 
 def _option(value: str, label: str) -> dict[str, Any]:
@@ -41,6 +42,7 @@ def upload_modal(*, channel: str, file_ids: list[str] | None = None, is_dm: bool
                                    "filetypes": filetypes}})
         blocks.append({"type": "input", "block_id": "url", "optional": True, "label": plain("Or a link to a page"),
                        "element": {"type": "url_text_input", "action_id": "url"}})
+        blocks.append(crawl_block())
     here = _option("channel", "Only this conversation" if is_dm else "Only this channel")
     blocks.append({"type": "input", "block_id": "scope", "label": plain("Who gets answers from it?"),
                    "element": {"type": "radio_buttons", "action_id": "scope", "initial_option": here,
@@ -58,7 +60,16 @@ def read_upload(view: dict[str, Any]) -> UploadForm:
     file_ids = list(meta.get("files") or []) + [f["id"] for f in files if f.get("id")]
     url = (values.get("url", {}).get("url", {}).get("value") or "").strip() or None
     chosen = (values.get("scope", {}).get("scope", {}).get("selected_option") or {}).get("value", "channel")
-    return UploadForm(channel=meta.get("channel", ""), file_ids=file_ids, url=url, workspace_wide=chosen == "workspace")
+    crawl = bool(values.get("crawl", {}).get("crawl", {}).get("selected_options"))
+    return UploadForm(channel=meta.get("channel", ""), file_ids=file_ids, url=url, workspace_wide=chosen == "workspace",
+                      crawl=crawl)
+
+
+def crawl_block() -> dict[str, Any]:
+    """The "crawl the whole site" checkbox under the link field."""
+    label = "Crawl the whole site: every page under this link (docs/crawl.md)"
+    return {"type": "input", "block_id": "crawl", "optional": True, "label": plain("Whole site"),
+            "element": {"type": "checkboxes", "action_id": "crawl", "options": [_option("crawl", label)]}}
 
 
 def feedback_modal(*, question_id: int) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class Upload:
     file_ids: list[str]
     url: str | None = None
     via: str = "slash"  # "dm" when the files came from a DM's "Add to knowledge base" button
+    crawl: bool = False  # the URL is a site's root: crawl every page under it
 
 
 def download(info: dict[str, Any], *, token: str, max_bytes: int, timeout: float = 60.0) -> bytes:
@@ -153,7 +154,11 @@ def add_url(rt: SlackRagbot, client: WebClient, up: Upload, url: str) -> int | N
 def process(rt: SlackRagbot, client: WebClient, up: Upload) -> list[int]:
     """Add every file and the link of one submission; returns the accepted document ids."""
     ids = [add_file(rt, client, up, f) for f in up.file_ids]
-    if up.url:
+    if up.url and up.crawl:
+        from ragbot.adapters.slack.crawling import add_site
+
+        add_site(rt, client, up, up.url)  # pages are documents of their own, reported in the site's one message
+    elif up.url:
         ids.append(add_url(rt, client, up, up.url))
     return [i for i in ids if i is not None]
 

@@ -26,7 +26,7 @@ def _open_modal(h) -> dict:  # type: ignore[no-untyped-def]
     assert h.command("/ragbot-upload", channel="C1")[0] == 200
     view = h.fake.wait_for(lambda: h.fake.api_calls("views.open"))[0].body["view"]
     kinds = [b["element"]["type"] for b in view["blocks"] if b["type"] == "input"]
-    assert kinds == ["file_input", "url_text_input", "radio_buttons"]
+    assert kinds == ["file_input", "url_text_input", "checkboxes", "radio_buttons"]
     assert view["blocks"][0]["element"]["max_files"] > 1
     return view
 

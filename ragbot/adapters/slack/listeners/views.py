@@ -24,6 +24,9 @@ def register(app: App, rt: SlackRagbot) -> None:
     def ragbot_upload_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
                                 client: WebClient) -> None:
         form = read_upload(view)
+        if form.crawl and not form.url:
+            ack(response_action="errors", errors={"url": "Paste the link of the site to crawl."})
+            return
         if not form.file_ids and not form.url:
             ack(response_action="errors", errors={"files": "Attach a file or paste a link."})
             return
@@ -34,7 +37,7 @@ def register(app: App, rt: SlackRagbot) -> None:
         space = rt.space(team)
         up = uploads.Upload(team=team, user=user, channel=channel, file_ids=form.file_ids, url=form.url,
                             scope=Scope(space, None if form.workspace_wide else channel),
-                            via="dm" if channel.startswith("D") else "slash")
+                            via="dm" if channel.startswith("D") else "slash", crawl=form.crawl)
         rt.submit(uploads.process, rt, client, up, on_error=lambda msg: tell_user(client, channel, user, msg))
 
     @app.view_submission(FEEDBACK_VIEW)
