@@ -45,6 +45,8 @@ class FakeSlack:
         self.files: dict[str, tuple[dict[str, Any], bytes, str]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.refuse_channels: set[str] = set()
+        self.private_channels: set[str] = set()
+        self.reactions: dict[tuple[str, str], list[str]] = {}  # (channel, ts) -> names, in the order added
         self.failures: dict[str, list[int]] = {}
         self.socket_acks: list[dict[str, Any]] = []
         self._outbox: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -262,6 +264,27 @@ class FakeSlack:
         if str(body.get("include_all_metadata")).lower() not in ("1", "true"):
             msgs = [{k: v for k, v in m.items() if k != "metadata"} for m in msgs]
         return {"ok": True, "messages": msgs, "has_more": False}
+
+    def _api_conversations_info(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel = body.get("channel", "")
+        return {"ok": True, "channel": {"id": channel, "is_private": channel in self.private_channels,
+                                        "is_im": channel.startswith("D")}}
+
+    def _api_reactions_add(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            names = self.reactions.setdefault((body.get("channel", ""), body.get("timestamp", "")), [])
+            if body.get("name") in names:
+                return {"ok": False, "error": "already_reacted"}
+            names.append(body.get("name", ""))
+        return {"ok": True}
+
+    def _api_reactions_remove(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            names = self.reactions.get((body.get("channel", ""), body.get("timestamp", "")), [])
+            if body.get("name") not in names:
+                return {"ok": False, "error": "no_reaction"}
+            names.remove(body.get("name", ""))
+        return {"ok": True}
 
     def _api_files_info(self, body: dict[str, Any]) -> dict[str, Any]:
         entry = self.files.get(body.get("file", ""))

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 import ragbot.adapters.slack.site_admin as site_admin
 from ragbot import admin
+from ragbot.adapters.slack import watching
 from ragbot.adapters.slack.formatting import clip, confirm_blocks, escape, text_blocks
 from ragbot.adapters.slack.runtime import SlackRagbot
 from ragbot.domain import DocumentInfo
@@ -31,6 +32,7 @@ HELP = "\n".join([
     "• `stats`: documents, chunks, questions and the share answered from the documents",
     "• `gaps`: recent questions the documents could not answer",
     "• `feedback`: recent 👎 with the question, the answer, the comment and the cited documents",
+    *watching.HELP_LINES,
 ])
 
 Respond = Callable[..., Any]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ragbot.adapters.slack import trail
 from ragbot.adapters.slack.client import make_web_client
 from ragbot.adapters.slack.formatting import UPDATE_TEXT_LIMIT, clip
 from ragbot.config import Settings
@@ -19,6 +20,9 @@ class SlackStatusUpdater:
 
     def update(self, chat_ref: dict[str, Any], text: str) -> None:
         """Replace the status message's text (chat_ref holds its channel and ts)."""
+        if trail.is_trail(chat_ref):  # a file shared in a watched channel: reactions on its message instead
+            trail.show(self.client, chat_ref, text)
+            return
         self.client.chat_update(channel=chat_ref["channel"], ts=chat_ref["ts"], text=clip(text, UPDATE_TEXT_LIMIT))
 
 

@@ -17,8 +17,8 @@ def test_manifest_matches_what_the_listeners_use() -> None:
     defaults = {p.default for name, p in inspect.signature(register).parameters.items() if name.endswith("_command")}
     assert {c["command"] for c in manifest["features"]["slash_commands"]} == defaults
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
-        "app_mention", "message.channels", "message.groups", "message.im"}
+        "app_mention", "message.channels", "message.groups", "message.im", "file_deleted"}
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
         "app_mentions:read", "channels:history", "groups:history", "im:history", "chat:write", "commands",
-        "files:read", "users:read"}
+        "files:read", "users:read", "reactions:write", "channels:read", "groups:read"}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True

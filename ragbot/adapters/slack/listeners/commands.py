@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from ragbot.adapters.slack import administration, answering
+from ragbot.adapters.slack import administration, answering, watching
 from ragbot.adapters.slack.formatting import escape
 from ragbot.adapters.slack.modals import upload_modal
 from ragbot.adapters.slack.runtime import SlackRagbot
@@ -62,6 +62,11 @@ def register(app: App, rt: SlackRagbot, *, ask_command: str = "/ask", upload_com
     def ragbot_admin(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient,
                      respond: Respond) -> None:
         ack()
+        if watching.is_command(command.get("text")):  # watch, unwatch, watching: they need the channel
+            rt.submit(watching.admin_command, rt, client, team=context.team_id or command.get("team_id"),
+                      user=command["user_id"], channel=command["channel_id"], text=command.get("text") or "",
+                      respond=respond, on_error=lambda msg: respond(text=msg, response_type="ephemeral"))
+            return
         rt.submit(administration.handle, rt, client, team=context.team_id or command.get("team_id"),
                   user=command["user_id"], text=command.get("text") or "", respond=respond,
                   on_error=lambda msg: respond(text=msg, response_type="ephemeral"))

@@ -9,7 +9,7 @@ from slack_bolt import App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from ragbot.adapters.slack import answering
+from ragbot.adapters.slack import answering, watching
 from ragbot.adapters.slack.formatting import add_files_blocks
 from ragbot.adapters.slack.runtime import SlackRagbot
 from ragbot.adapters.slack.uploads import file_names
@@ -136,4 +136,8 @@ def register(app: App, rt: SlackRagbot) -> None:
                             request: BoltRequest) -> None:
         if not first_delivery(rt, body, request):
             return
+        if event.get("files"):  # ingested when the channel is watched, else offered as in DMs
+            watching.on_files(rt, client, event, context, bot_thread=True)
+            if not answering.strip_mentions(event.get("text") or "", context.bot_user_id).strip():
+                return  # a file alone is no question
         ask(event, context, client, thread_ts=event["thread_ts"])

@@ -1,0 +1,108 @@
+"""Watched channels: files shared there are ingested in the background, keyed by the platform's file id.
+
+Shared by the Slack and Discord adapters: which channels are watched, and what happens to one shared file.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from ragbot.domain import Adder, DocStatus, Scope
+from ragbot.ingestion import intake, jobs
+from ragbot.ingestion.loaders import SUPPORTED_SUFFIXES
+from ragbot.ratelimit import RateLimited
+from ragbot.storage import repository as repo
+from ragbot.storage import watches
+from ragbot.wiring import Services
+
+_log = logging.getLogger(__name__)
+VIA = "watch"
+THROTTLED = ("over the uploader's hourly upload limit: kept and queued for later, the workers index it when the "
+             "reconciler next runs")
+
+
+@dataclass(frozen=True)
+class Watch:
+    """A watched channel: its files answer that channel, or the whole workspace when workspace_wide."""
+
+    space: str
+    channel: str
+    workspace_wide: bool
+    added_by: str | None = None
+    added_at: datetime | None = None
+
+    def scope(self) -> Scope:
+        """Where the channel's shared files are answered from."""
+        return Scope(self.space, None if self.workspace_wide else self.channel)
+
+
+def _watch(row: Any) -> Watch:
+    return Watch(row.space_id, row.channel, row.workspace_wide, row.added_by, row.added_at)
+
+
+def watch(svc: Services, *, space: str, channel: str, workspace_wide: bool, by: str | None) -> Watch:
+    """Start watching a channel (watching it again changes its scope)."""
+    with svc.engine.begin() as conn:
+        return _watch(watches.add_watch(conn, space=space, channel=channel, workspace_wide=workspace_wide,
+                                        added_by=by))
+
+
+def unwatch(svc: Services, *, space: str, channel: str) -> bool:
+    """Stop watching a channel; documents already made from its files stay. False when it was not watched."""
+    with svc.engine.begin() as conn:
+        return watches.remove_watch(conn, space=space, channel=channel)
+
+
+def watching(svc: Services, *, space: str) -> list[Watch]:
+    """The watched channels of a space."""
+    with svc.engine.connect() as conn:
+        return [_watch(row) for row in watches.list_watches(conn, space=space)]
+
+
+def watched(svc: Services, *, space: str, channel: str) -> Watch | None:
+    """The watch of a channel, or None when its files are not ingested on their own."""
+    with svc.engine.connect() as conn:
+        row = watches.get_watch(conn, space=space, channel=channel)
+    return _watch(row) if row is not None else None
+
+
+def supported(filename: str) -> bool:
+    """Whether Ragbot reads this kind of file; others shared in a watched channel are skipped quietly."""
+    return PurePosixPath(filename).suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def add_shared_file(svc: Services, *, scope: Scope, data: bytes, filename: str, source_uri: str, by: Adder,
+                    chat_ref: dict[str, Any]) -> intake.Accepted:
+    """Store a shared file as a document and queue it; over the sharer's upload limit it waits, never dropped.
+
+    source_uri names the platform's file, so a same-named file from someone else is another document; replacing
+    a document follows the ownership rule of every upload (its uploader or an admin). chat_ref carries the file id.
+    """
+    try:
+        svc.limits.upload(scope.space, by.id or "")
+        throttled = False
+    except RateLimited:
+        throttled = True
+    accepted = intake.add_file(svc.engine, scope=scope, data=data, filename=filename, source_uri=source_uri,
+                               max_bytes=svc.settings.max_upload_bytes, source_kind="upload", by=by,
+                               chat_ref=chat_ref)
+    if not throttled or not accepted.changed:
+        return intake.enqueue(svc.queue, accepted, engine=svc.engine)
+    # Left queued without a task: the reconciler sends documents that waited past RAGBOT_STUCK_AFTER_SECONDS.
+    with svc.engine.begin() as conn:
+        repo.set_status(conn, document_id=accepted.document_id, status=DocStatus.QUEUED, error=THROTTLED)
+    _log.info("shared file %s throttled: %s", filename, THROTTLED)
+    return intake.Accepted(accepted.document_id, True, False, THROTTLED)
+
+
+def forget_file(svc: Services, *, space: str, file_id: str) -> list[int]:
+    """A file deleted in chat: delete the documents made from it (after any running ingestion); returns their ids."""
+    with svc.engine.connect() as conn:
+        ids = watches.documents_of_file(conn, space=space, file_id=file_id)
+    for doc_id in ids:
+        jobs.delete_document(svc, doc_id)
+    return ids
