@@ -113,8 +113,12 @@ async def _store(cog: RagbotCog, message: discord.WebhookMessage, title: str, ad
 
 
 async def upload_command(cog: RagbotCog, interaction: discord.Interaction, files: list[discord.Attachment],
-                         url: str | None, choice: str) -> None:
-    """/upload file [file2 file3] [url] [scope]: one status message per document, edited by the workers."""
+                         url: str | None, choice: str, *, crawl: bool = False) -> None:
+    """/upload file [file2 file3] [url] [scope] [crawl]: one status message per document (per site when crawling)."""
+    if crawl and not url:
+        await interaction.response.send_message(
+            "`crawl:True` crawls a site: give its link as `url:` too.", ephemeral=True)
+        return
     if not files and not url:
         await interaction.response.send_message(
             "Attach a file (`file:`) or give a `url:` to add to the knowledge base.", ephemeral=True)
@@ -132,6 +136,11 @@ async def upload_command(cog: RagbotCog, interaction: discord.Interaction, files
             _log.exception("upload of %s failed", attachment.filename)
     if url:
         try:
-            await upload_url(cog, interaction, url, scope)
+            if crawl:
+                from ragbot.adapters.discord.sites import crawl_url
+
+                await crawl_url(cog, interaction, url, scope)
+            else:
+                await upload_url(cog, interaction, url, scope)
         except discord.HTTPException:
             _log.exception("upload of %s failed", url)

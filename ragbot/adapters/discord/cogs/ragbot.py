@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ragbot.adapters.discord import administering, asking, uploading
+from ragbot.adapters.discord import administering, asking, sites, uploading
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.views import COG_NAME, CommentModal, FeedbackButton
 from ragbot.chat.service import TROUBLE, ChatService
@@ -86,16 +86,17 @@ class RagbotCog(commands.Cog, name=COG_NAME):
     @app_commands.describe(
         file="A document (PDF, Word, Markdown, HTML, text, CSV…)", file2="Another document",
         file3="Another document", url="A web page to index", scope="Who can get answers from it (default: server)",
+        crawl="Crawl the whole site under the url: every page under its folder (default: only that page)",
     )
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def upload(
         self, interaction: discord.Interaction, file: discord.Attachment | None = None,
         file2: discord.Attachment | None = None, file3: discord.Attachment | None = None, url: str | None = None,
-        scope: Literal["server", "channel"] = "server",
+        scope: Literal["server", "channel"] = "server", crawl: bool = False,
     ) -> None:
-        """/upload file [file2 file3] [url] [scope: channel|server]."""
+        """/upload file [file2 file3] [url] [scope: channel|server] [crawl]."""
         files = [f for f in (file, file2, file3) if f is not None]
-        await uploading.upload_command(self, interaction, files, url, scope)
+        await uploading.upload_command(self, interaction, files, url, scope, crawl=crawl)
 
     # Administering
 
@@ -136,6 +137,26 @@ class RagbotCog(commands.Cog, name=COG_NAME):
         """/admin reindex [document]."""
         if await administering.require_admin(self, interaction):
             await administering.reindex(self, interaction, document)
+
+    @admin.command(name="sites", description="List crawled sites with their pages and how the last crawl ended.")
+    async def admin_sites(self, interaction: discord.Interaction) -> None:
+        """/admin sites."""
+        if await administering.require_admin(self, interaction):
+            await sites.list_sites(self, interaction)
+
+    @admin.command(name="resync-site", description="Crawl a site again now; unchanged pages cost nothing.")
+    @app_commands.describe(site="Site id or root URL (see /admin sites)")
+    async def admin_resync_site(self, interaction: discord.Interaction, site: str) -> None:
+        """/admin resync-site site."""
+        if await administering.require_admin(self, interaction):
+            await sites.resync_site(self, interaction, site)
+
+    @admin.command(name="forget-site", description="Delete a crawled site and all its pages (asks for confirmation).")
+    @app_commands.describe(site="Site id or root URL (see /admin sites)")
+    async def admin_forget_site(self, interaction: discord.Interaction, site: str) -> None:
+        """/admin forget-site site."""
+        if await administering.require_admin(self, interaction):
+            await sites.forget_site(self, interaction, site)
 
     @admin_delete.autocomplete("document")
     @admin_reindex.autocomplete("document")

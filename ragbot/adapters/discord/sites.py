@@ -1,0 +1,90 @@
+"""Crawled sites on Discord: /upload url:… crawl:True, and /admin sites, resync-site, forget-site."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+
+from ragbot.adapters.discord.administering import is_admin
+from ragbot.adapters.discord.formatting import chunked_lines
+from ragbot.adapters.discord.replies import NO_PINGS
+from ragbot.adapters.discord.scope import space_for
+from ragbot.adapters.discord.status import chat_ref, discord_markdown
+from ragbot.crawl import sync
+from ragbot.domain import Adder, Scope
+from ragbot.errors import RagbotError
+from ragbot.storage.sites import SiteInfo
+
+if TYPE_CHECKING:
+    from ragbot.adapters.discord.cogs.ragbot import RagbotCog
+
+
+async def crawl_url(cog: RagbotCog, interaction: discord.Interaction, url: str, scope: Scope) -> None:
+    """Register the site and queue its crawl; the workers edit its one status message with the counts."""
+    url = url.strip()
+    message = await interaction.followup.send(discord_markdown(f"🕸️ *{url}*: crawl queued."), wait=True,
+                                              allowed_mentions=NO_PINGS)
+    admin = bool(interaction.guild_id) and is_admin(interaction.user, cog.settings)
+    by = Adder(f"discord:{interaction.user.id}", interaction.user.display_name, "crawl", admin)
+    try:
+        _, outcome = await cog.run(sync.start_crawl, cog.chat.services, scope=scope, url=url, by=by,
+                                   chat_ref=chat_ref(message.channel.id, message.id))
+    except RagbotError as exc:
+        await message.edit(content=discord_markdown(f"❌ *{url}*: {exc}"), allowed_mentions=NO_PINGS)
+        return
+    if outcome != "crawl queued":
+        await message.edit(content=discord_markdown(f"🕸️ *{url}*: {outcome}"), allowed_mentions=NO_PINGS)
+
+
+def _line(s: SiteInfo) -> str:
+    pages = ", ".join(f"{k} {v}" for k, v in sorted(s.pages.items())) or "no pages"
+    when = f"last crawled {s.crawled_at:%Y-%m-%d %H:%M}" if s.crawled_at else "never crawled to the end"
+    note = f" — {discord.utils.escape_markdown(s.note)}" if s.note else ""
+    return f"`{s.id}` **{s.root_url}** · {s.state} · {pages} · {when}{note}"
+
+
+async def list_sites(cog: RagbotCog, interaction: discord.Interaction) -> None:
+    """/admin sites: the server's crawled sites."""
+    space = space_for(interaction.guild_id, interaction.user.id)
+    found = await cog.run(sync.list_sites, cog.chat.services, space=space)
+    lines = [_line(s) for s in found] or ["No sites yet. Add one with `/upload url:… crawl:True`."]
+    pages = chunked_lines(lines)
+    await interaction.response.send_message(pages[0], ephemeral=True, allowed_mentions=NO_PINGS)
+    for page in pages[1:]:
+        await interaction.followup.send(page, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+async def resync_site(cog: RagbotCog, interaction: discord.Interaction, site: str) -> None:
+    """/admin resync-site: crawl a site again now."""
+    space = space_for(interaction.guild_id, interaction.user.id)
+    try:
+        found = await cog.run(sync.find_site, cog.chat.services, site, space=space)
+        outcome = await cog.run(sync.queue_crawl, cog.chat.services, found.id)
+    except RagbotError as exc:
+        await interaction.response.send_message(f"❌ {exc}", ephemeral=True)
+        return
+    await interaction.response.send_message(f"🔁 **{found.root_url}**: {outcome}; its status message shows the "
+                                            "counts.", ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+async def forget_site(cog: RagbotCog, interaction: discord.Interaction, site: str) -> None:
+    """/admin forget-site: ask, then delete a site and all its pages."""
+    from ragbot.adapters.discord.views import ConfirmView
+
+    space = space_for(interaction.guild_id, interaction.user.id)
+    try:
+        found = await cog.run(sync.find_site, cog.chat.services, site, space=space)
+    except RagbotError as exc:
+        await interaction.response.send_message(f"❌ {exc}", ephemeral=True)
+        return
+
+    async def action() -> str:
+        gone, pages = await cog.run(sync.forget_site, cog.chat.services, str(found.id), space=space)
+        return f"🗑️ Forgot **{gone.root_url}** and its {pages} pages."
+
+    view = ConfirmView(user_id=interaction.user.id, label="Forget site", action=action)
+    await interaction.response.send_message(
+        f"Delete **{found.root_url}** and its {found.page_total} pages? Answers will stop citing them.", view=view,
+        ephemeral=True, allowed_mentions=NO_PINGS)
+    view.message = await interaction.original_response()
