@@ -189,6 +189,10 @@ class Crawler:
         try:
             got = self._get(url)
         except LeftSite as exc:
+            if root:
+                report.complete = False
+                raise IngestError(f"the crawl could not start: {exc} Crawl the address it redirects to instead.") \
+                    from exc
             report.skipped["redirects off the site" if "outside" in str(exc) else "robots.txt"] += 1
             return None
         except SourceGone as exc:

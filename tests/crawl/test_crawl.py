@@ -143,3 +143,10 @@ def test_a_root_that_fails_fails_the_crawl_with_the_reason(crawl_svc, site: DocS
     assert "could not start" in outcome.text and "404" in outcome.text
     with crawl_svc.engine.connect() as conn:
         assert conn.execute(text("SELECT state FROM sites")).scalar() == "failed"
+
+
+def test_a_root_that_redirects_off_its_own_prefix_says_which_address_to_crawl(crawl_svc, site: DocSite) -> None:
+    site.redirect("/handbook/", "/docs/")
+    outcome = _crawl(crawl_svc, f"{site.base}/handbook/")
+    assert "could not start" in outcome.text and "Crawl the address it redirects to instead" in outcome.text
+    assert "/docs/" not in site.hits  # the hop was refused before it was followed
