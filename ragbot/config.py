@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     visibility_timeout: int = 3600
     stuck_after_seconds: int = 900
     url_resync_minutes: int = 1440
+    # Retention, applied daily by beat (0 keeps forever): failed uploads that never became searchable, and stored
+    # questions with their votes and comments (they hold user ids and what people asked; see docs/security.md).
+    failed_retention_days: int = Field(default=7, ge=0)
+    question_retention_days: int = Field(default=90, ge=0)
 
     # Operations: logs and the /metrics + /healthz port of processes that serve no HTTP of their own.
     log_format: Literal["text", "json"] = "text"

@@ -21,7 +21,7 @@ SCRUBBED = scrub_environment()
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ("spaces, index_meta, documents, document_blobs, chunks, embedding_cache, questions, feedback,"
-          " processed_events, rate_limits")
+          " processed_events, rate_limits, audit_log")
 
 
 @pytest.fixture(scope="session")

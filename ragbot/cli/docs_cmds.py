@@ -151,13 +151,14 @@ def _doc_json(d: DocumentInfo) -> dict[str, object]:
 def docs(
     space: SpaceOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    failed: Annotated[bool, typer.Option("--failed", help="Only documents that failed, with the reason.")] = False,
 ) -> None:
     """List documents with their status and chunk count."""
-    found = admin.documents(services(), space=space)
+    found = admin.documents(services(), space=space, failed=failed)
     if as_json:
         print(json.dumps([_doc_json(d) for d in found], indent=2))
     elif not found:
-        console.print("No documents yet. Add some with `ragbot ingest PATH`.")
+        console.print("No failed documents." if failed else "No documents yet. Add some with `ragbot ingest PATH`.")
     else:
         console.print(_docs_table(found))
 

@@ -13,6 +13,7 @@ from ragbot.errors import FileTooLarge, NotAllowed, QueueUnavailable, Unsupporte
 from ragbot.ingestion.loaders import SUPPORTED_SUFFIXES
 from ragbot.ingestion.pipeline import content_hash
 from ragbot.ports import IngestQueue
+from ragbot.storage import audit
 from ragbot.storage import repository as repo
 
 INGEST_TASK = "ragbot.ingest_document"
@@ -80,13 +81,22 @@ def add_file(
     Replacing another person's document needs an admin: NotAllowed otherwise, and the document stays as it was.
     """
     check_upload(filename=filename, size=len(data), max_bytes=max_bytes)
+    replaced: list[Any] = []
+    policy = replace_policy(by, filename)
+
+    def may_replace(row: Any) -> None:
+        policy(row)
+        replaced.append(row)
+
     with engine.begin() as conn:
         doc_id, changed = repo.upsert_document(
             conn, space=scope.space, channel=scope.channel, source_kind=source_kind, source_uri=source_uri,
             title=PurePosixPath(filename).stem, filename=filename, uploader=by.id, uploader_name=by.name,
-            added_via=by.via, content_hash=content_hash(data), data=data, chat_ref=chat_ref,
-            may_replace=replace_policy(by, filename),
+            added_via=by.via, content_hash=content_hash(data), data=data, chat_ref=chat_ref, may_replace=may_replace,
         )
+        if changed:
+            audit.record(conn, space=scope.space, actor=by.id, actor_name=by.name, document_id=doc_id,
+                         action="replaced" if replaced else "added", subject=filename, detail=f"via {by.via}")
     return Accepted(doc_id, changed)
 
 
@@ -103,6 +113,8 @@ def add_url(
         )
         if row is not None:
             repo.requeue(conn, document_id=doc_id)
+        audit.record(conn, space=scope.space, actor=by.id, actor_name=by.name, document_id=doc_id,
+                     action="re-added" if row is not None else "added", subject=url, detail=f"via {by.via}")
     return Accepted(doc_id, True)
 
 

@@ -10,6 +10,7 @@ from ragbot.domain import DocStatus
 from ragbot.errors import QueueUnavailable, TransientError
 from ragbot.ingestion.intake import INGEST_TASK
 from ragbot.ingestion.pipeline import STALE_NOTE, IngestResult, LoggingNotifier, ingest_document, source_failed
+from ragbot.storage import audit, retention
 from ragbot.storage import repository as repo
 from ragbot.storage.locks import document_lock
 from ragbot.wiring import Services
@@ -50,6 +51,24 @@ def resync_urls(svc: Services) -> list[int]:
             break  # the next scheduled re-sync tries again
         sent.append(doc_id)
     return sent
+
+
+def prune(svc: Services) -> dict[str, int]:
+    """Apply the retention settings: delete long-failed uploads that never indexed, and old questions."""
+    s = svc.settings
+    with svc.engine.begin() as conn:
+        failed = (retention.delete_failed_documents(conn, older_than_days=s.failed_retention_days)
+                  if s.failed_retention_days else [])
+        for doc in failed:
+            audit.record(conn, space=doc.space_id, actor=None, actor_name="retention", action="expired",
+                         subject=doc.title, document_id=doc.id,
+                         detail=f"failed and never indexed for {s.failed_retention_days} days")
+        questions = (retention.delete_old_questions(conn, older_than_days=s.question_retention_days)
+                     if s.question_retention_days else 0)
+    if failed or questions:
+        _log.info("retention: deleted %d failed documents %s and %d questions", len(failed),
+                  [d.id for d in failed], questions)
+    return {"failed_documents": len(failed), "questions": questions}
 
 
 def resync_url(svc: Services, document_id: int) -> IngestResult:

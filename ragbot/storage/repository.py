@@ -187,6 +187,10 @@ def mark_ready(conn: Connection, *, document_id: int, version: int, content_hash
         text(
             "UPDATE documents SET status = 'ready', progress = 100, error = NULL, indexed_version = version,"
             " indexed_hash = :h, content_hash = :h, title = :t, chunk_count = :n, updated_at = now(),"
+            # Only new content counts as a change: a re-sync that finds the same page keeps the document's age.
+            # (dated_hash, not indexed_hash: a reindex clears indexed_hash to force the run, yet changes nothing.)
+            " content_changed_at = CASE WHEN dated_hash IS DISTINCT FROM :h OR content_changed_at IS NULL"
+            " THEN now() ELSE content_changed_at END, dated_hash = :h,"
             " status_changed_at = now() WHERE id = :id AND version = :v"
         ),
         {"h": content_hash, "t": title, "n": chunks, "id": document_id, "v": version},
@@ -280,6 +284,12 @@ def resolve_document(conn: Connection, *, ref: str, space: str | None = None,
     ).all()
     best = [row for row in rows if row.tier == rows[0].tier] if rows else []
     return [_info(row) for row in best]
+
+
+def set_owner(conn: Connection, *, document_id: int, uploader: str, uploader_name: str | None) -> None:
+    """Give a document to another user (who may then replace or delete it)."""
+    conn.execute(text("UPDATE documents SET uploader = :u, uploader_name = :n WHERE id = :id"),
+                 {"u": uploader, "n": uploader_name, "id": document_id})
 
 
 def delete_document(conn: Connection, *, document_id: int) -> bool:

@@ -43,6 +43,7 @@ def make_app(settings: Settings) -> Celery:
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         beat_schedule={
             "reconcile": {"task": "ragbot.reconcile", "schedule": timedelta(seconds=reconcile_interval(settings))},
+            "prune": {"task": "ragbot.prune", "schedule": timedelta(days=1)},
             "resync-urls": {"task": "ragbot.resync_urls", "schedule": timedelta(minutes=settings.url_resync_minutes)},
             "resync-sites": {"task": "ragbot.resync_sites", "schedule": timedelta(minutes=settings.url_resync_minutes)},
         },

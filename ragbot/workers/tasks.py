@@ -104,6 +104,12 @@ def delete_document(self: Task, document_id: int) -> bool:
     return _maintenance_task(self, lambda svc: jobs.delete_document(svc, document_id))
 
 
+@app.task(name="ragbot.prune", **_OPTIONS)
+def prune(self: Task) -> dict[str, int]:
+    """Apply the retention settings (run daily by beat)."""
+    return _maintenance_task(self, jobs.prune)
+
+
 @app.task(name="ragbot.reconcile", **_OPTIONS)
 def reconcile(self: Task, older_than_seconds: int | None = None) -> list[int]:
     """Re-send documents stuck in queued or processing (run by beat)."""

@@ -71,3 +71,29 @@ def test_upgrade_from_0003_keeps_documents_and_fills_their_provenance(pg_url: st
         assert conn.execute(text("SELECT count(*) FROM documents")).scalar() == 3
     old.dispose()
     eng.dispose()
+
+
+def test_upgrade_from_0008_dates_indexed_documents_by_their_last_update_and_adds_the_audit_log(pg_url: str) -> None:
+    eng = db.make_engine(pg_url)
+    with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS migtest0008"))
+        conn.execute(text("CREATE DATABASE migtest0008"))
+    old = db.make_engine(pg_url.replace("/postgres?", "/migtest0008?"))
+    db.upgrade(old, "0008")
+    with old.begin() as conn:
+        conn.execute(text("INSERT INTO spaces (id, platform) VALUES ('slack:T1', 'slack')"))
+        conn.execute(text(
+            "INSERT INTO documents (space_id, title, source_kind, source_uri, status, indexed_hash, updated_at)"
+            " VALUES ('slack:T1', 'a', 'upload', 'a.md', 'ready', 'h1', '2024-01-02'),"
+            " ('slack:T1', 'b', 'upload', 'b.md', 'failed', NULL, '2025-03-04')"))
+    db.upgrade(old, "0009")
+    with old.connect() as conn:
+        rows = conn.execute(text("SELECT content_changed_at::date::text, dated_hash FROM documents ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [("2024-01-02", "h1"), (None, None)]
+        assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() == 0
+    db.downgrade(old, "0008")
+    with old.connect() as conn:
+        assert conn.execute(text("SELECT to_regclass('audit_log')")).scalar() is None
+        assert conn.execute(text("SELECT count(*) FROM documents")).scalar() == 2
+    old.dispose()
+    eng.dispose()

@@ -18,7 +18,7 @@ from ragbot.workers.policy import backoff
 from tests.workers.support import add_files, doc_row, make_corpus, wait_until
 
 TASKS = ["ragbot.crawl_site", "ragbot.delete_document", "ragbot.ingest_document", "ragbot.ingest_url",
-         "ragbot.reconcile", "ragbot.reindex_document", "ragbot.reindex_space", "ragbot.resync_sites",
+         "ragbot.prune", "ragbot.reconcile", "ragbot.reindex_document", "ragbot.reindex_space", "ragbot.resync_sites",
          "ragbot.resync_urls"]
 
 
@@ -31,7 +31,7 @@ def test_app_is_crash_safe_and_schedules_the_reconciler_and_url_resync(tmp_path:
     assert conf.broker_transport_options["visibility_timeout"] == 400
     schedule = {e["task"]: e["schedule"] for e in conf.beat_schedule.values()}
     assert schedule == {"ragbot.reconcile": timedelta(seconds=60), "ragbot.resync_urls": timedelta(minutes=30),
-                        "ragbot.resync_sites": timedelta(minutes=30)}
+                        "ragbot.resync_sites": timedelta(minutes=30), "ragbot.prune": timedelta(days=1)}
 
 
 @pytest.mark.parametrize(("soft", "hard", "vt"), [(660, 660, 3600), (700, 660, 3600), (600, 3600, 3600), (0, 5, 9)])
