@@ -106,3 +106,12 @@ def forget_file(svc: Services, *, space: str, file_id: str) -> list[int]:
     for doc_id in ids:
         jobs.delete_document(svc, doc_id)
     return ids
+
+
+def forget_message(svc: Services, *, space: str, message_id: str) -> list[int]:
+    """A message deleted in chat: delete the documents made from the files it shared; returns their ids."""
+    with svc.engine.connect() as conn:
+        ids = watches.documents_of_message(conn, space=space, message_id=message_id)
+    for doc_id in ids:
+        jobs.delete_document(svc, doc_id)
+    return ids

@@ -59,3 +59,14 @@ def documents_of_file(conn: Connection, *, space: str, file_id: str) -> list[int
         text("SELECT id FROM documents WHERE space_id = :s AND chat_ref->>'file_id' = :f ORDER BY id"),
         {"s": space, "f": file_id},
     ).scalars())
+
+
+def documents_of_message(conn: Connection, *, space: str, message_id: str) -> list[int]:
+    """Ids of the documents made from the files of one shared chat message (Discord deletes messages, not files)."""
+    return list(conn.execute(
+        text(
+            "SELECT id FROM documents WHERE space_id = :s AND chat_ref->>'file_id' IS NOT NULL"
+            " AND chat_ref->>'message_id' = :m ORDER BY id"
+        ),
+        {"s": space, "m": message_id},
+    ).scalars())

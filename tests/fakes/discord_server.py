@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import discord
 import yarl
@@ -24,6 +25,8 @@ ADMIN_ID, MEMBER_ID = 900000000000000030, 900000000000000031
 DM_CHANNEL_ID = 900000000000000040
 BOT_ROLE_ID = 900000000000000050  # the role Discord manages for the bot (guild.self_role)
 ALL_PERMISSIONS = (1 << 50) - 1
+VIEW_CHANNEL = 1 << 10
+EVERYONE_PERMISSIONS = VIEW_CHANNEL | (1 << 11) | (1 << 16)  # view, send messages, read message history
 _BODY = web.RequestKey("body", object)
 
 
@@ -68,6 +71,8 @@ class FakeDiscord:
     files: dict[str, bytes] = field(default_factory=dict)
     failures: list[dict[str, Any]] = field(default_factory=list)  # injected error responses
     interactions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reactions: dict[int, list[str]] = field(default_factory=dict)  # message id -> the bot's reactions, in order
+    private_channels: set[int] = field(default_factory=set)  # @everyone may not view these
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -197,10 +202,11 @@ class FakeDiscord:
                                 channel_id=int(message["channel_id"]), message=message)
 
     def user_message(self, channel_id: int, content: str, *, uid: int = MEMBER_ID, mention_bot: bool = False,
-                     mention_bot_role: bool = False) -> dict[str, Any]:
-        """A user posts a message (stored for history, then dispatched as MESSAGE_CREATE)."""
+                     mention_bot_role: bool = False, attachments: list[dict[str, Any]] | None = None
+                     ) -> dict[str, Any]:
+        """A user posts a message, maybe with attachments (stored for history, then dispatched as MESSAGE_CREATE)."""
         guild = channel_id != DM_CHANNEL_ID
-        msg = self._store(channel_id, content, USERS[uid], guild=guild)
+        msg = self._store(channel_id, content, USERS[uid], guild=guild, extra={"attachments": attachments or []})
         if mention_bot:
             msg["mentions"] = [BOT_USER]
         if mention_bot_role:
@@ -232,14 +238,16 @@ class FakeDiscord:
     def _guild_channels(self) -> list[dict[str, Any]]:
         return [
             {"id": str(cid), "type": 0, "guild_id": str(GUILD_ID), "name": name, "position": i, "parent_id": None,
-             "permission_overwrites": [], "nsfw": False, "topic": None, "rate_limit_per_user": 0}
+             "permission_overwrites": [{"id": str(GUILD_ID), "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)}]
+             if cid in self.private_channels else [], "nsfw": False, "topic": None, "rate_limit_per_user": 0}
             for i, (cid, name) in enumerate(((CHANNEL_ID, "general"), (OTHER_CHANNEL_ID, "engineering")))
         ]
 
     def _guild(self) -> dict[str, Any]:
-        everyone = {"id": str(GUILD_ID), "name": "@everyone", "permissions": "0", "position": 0, "color": 0,
-                    "hoist": False, "managed": False, "mentionable": False, "flags": 0}
-        bot_role = {**everyone, "id": str(BOT_ROLE_ID), "name": "Ragbot", "position": 1, "managed": True,
+        everyone = {"id": str(GUILD_ID), "name": "@everyone", "permissions": str(EVERYONE_PERMISSIONS), "position": 0,
+                    "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}
+        bot_role = {**everyone, "permissions": "0", "id": str(BOT_ROLE_ID), "name": "Ragbot", "position": 1,
+                    "managed": True,
                     "mentionable": True, "tags": {"bot_id": str(BOT_ID)}}
         me = {"user": BOT_USER, "roles": [str(BOT_ROLE_ID)], "joined_at": _now(), "deaf": False, "mute": False,
               "flags": 0}
@@ -263,7 +271,7 @@ class FakeDiscord:
         return msg
 
     def _bot_message(self, channel_id: int, body: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        fields = {k: body[k] for k in ("embeds", "components", "flags") if body.get(k) is not None}
+        fields = {k: body[k] for k in ("embeds", "components", "flags", "message_reference") if body.get(k) is not None}
         return self._store(channel_id, body.get("content") or "", BOT_USER, guild=channel_id != DM_CHANNEL_ID,
                            extra={**fields, **extra})
 
@@ -317,9 +325,21 @@ class FakeDiscord:
             return self._webhook(m, r.group(1), r.group(2), body)
         if r := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/threads", p):
             return await self._thread(int(r.group(1)), int(r.group(2)), body)
+        if r := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/reactions/([^/]+)/@me", p):
+            return self._reaction(m, int(r.group(2)), unquote(r.group(3)))
         if r := re.fullmatch(r"/channels/(\d+)/messages(?:/(\d+))?", p):
             return self._channel_messages(m, int(r.group(1)), r.group(2), body, request.query)
         return _json({"message": f"fake has no route {m} {p}", "code": 0}, 404)
+
+    def _reaction(self, method: str, mid: int, emoji: str) -> web.Response:
+        if mid not in self.messages:
+            return _json({"message": "Unknown Message", "code": 10008}, 404)
+        names = self.reactions.setdefault(mid, [])
+        if method == "PUT" and emoji not in names:
+            names.append(emoji)
+        elif method == "DELETE" and emoji in names:
+            names.remove(emoji)
+        return web.Response(status=204)
 
     def _callback(self, token: str, body: dict[str, Any]) -> web.Response:
         info = self.interactions[token]

@@ -145,7 +145,8 @@ async def on_message(cog: RagbotCog, message: discord.Message) -> None:
     reply: ChannelReply
     history: list[Turn] = []
     if not question:
-        if kind != "thread" or mentions_me(message, me.id):  # an image or sticker in a thread is not for us
+        # An image or sticker in a thread is not for us, nor is a file (offered or ingested by watching).
+        if (kind != "thread" or mentions_me(message, me.id)) and not message.attachments:
             with contextlib.suppress(discord.HTTPException):
                 await message.reply(EMPTY_QUESTION, mention_author=False)
         return

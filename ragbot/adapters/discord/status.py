@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from ragbot.adapters.discord import trail
 from ragbot.config import Settings
 
 _log = logging.getLogger(__name__)
@@ -41,6 +42,9 @@ class DiscordStatusUpdater:
         """Replace the status message's text; 429s wait for Retry-After, other failures raise."""
         url = f"{self.base}/channels/{chat_ref['channel_id']}/messages/{chat_ref['message_id']}"
         headers = {"Authorization": f"Bot {self.token}", "User-Agent": "DiscordBot (ragbot, 0.1)"}
+        if trail.is_trail(chat_ref):  # a file shared in a watched channel: reactions on its message instead
+            trail.show(self._client, self.base, headers, chat_ref, text)
+            return
         body = {"content": discord_markdown(text)[:LIMIT]}
         for attempt in range(1, self.max_attempts + 1):
             response = self._client.patch(url, json=body, headers=headers)

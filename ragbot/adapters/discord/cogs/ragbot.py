@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ragbot.adapters.discord import administering, asking, sites, uploading
+from ragbot.adapters.discord import administering, asking, sites, uploading, watching
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.views import COG_NAME, CommentModal, FeedbackButton
 from ragbot.chat.service import TROUBLE, ChatService
@@ -74,11 +74,17 @@ class RagbotCog(commands.Cog, name=COG_NAME):
     async def on_message(self, message: discord.Message) -> None:
         """Mentions, follow-ups in the bot's threads and DMs."""
         try:
+            await watching.on_message(self, message)  # attachments: ingested in watched channels, offered in threads
             await asking.on_message(self, message)
         except Exception:
             _log.exception("failed to handle message %s", message.id)
             with contextlib.suppress(discord.HTTPException):
                 await message.channel.send(TROUBLE, allowed_mentions=NO_PINGS)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A deleted message's shared files are forgotten."""
+        await watching.on_message_delete(self, payload)
 
     # Uploading
 
@@ -157,6 +163,26 @@ class RagbotCog(commands.Cog, name=COG_NAME):
         """/admin forget-site site."""
         if await administering.require_admin(self, interaction):
             await sites.forget_site(self, interaction, site)
+
+    @admin.command(name="watch", description="Add files shared in this channel (and its threads) from now on.")
+    @app_commands.describe(scope="Who gets answers from them (server: public channels only; default: channel)")
+    async def admin_watch(self, interaction: discord.Interaction,
+                          scope: Literal["channel", "server"] = "channel") -> None:
+        """/admin watch [scope]."""
+        if await administering.require_admin(self, interaction):
+            await watching.watch_command(self, interaction, scope)
+
+    @admin.command(name="unwatch", description="Stop adding the files shared in this channel.")
+    async def admin_unwatch(self, interaction: discord.Interaction) -> None:
+        """/admin unwatch."""
+        if await administering.require_admin(self, interaction):
+            await watching.unwatch_command(self, interaction)
+
+    @admin.command(name="watching", description="List the channels whose shared files are added.")
+    async def admin_watching(self, interaction: discord.Interaction) -> None:
+        """/admin watching."""
+        if await administering.require_admin(self, interaction):
+            await watching.watching_command(self, interaction)
 
     @admin_delete.autocomplete("document")
     @admin_reindex.autocomplete("document")
