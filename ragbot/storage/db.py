@@ -48,8 +48,16 @@ def _register_vector(dbapi_conn: object, _record: object) -> None:
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
-    """A pooled engine with pgvector registered on every connection."""
-    engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10)
+    """A pooled engine with pgvector registered on every connection.
+
+    psycopg prepares a statement on its 5th run, and PostgreSQL may then plan it once for every parameter value.
+    One cached plan for the hybrid search cannot fit a 200k-chunk space and a 100-chunk one alike: on a 23k-chunk
+    space of 100k chunks over 100 spaces it took p95 48 ms instead of 12 ms (benchmarks/scale.py). Unprepared,
+    each query is planned for its own space: the planner picks the HNSW index, or an exact scan of a small space.
+    It also keeps Ragbot working behind PgBouncer in transaction mode, where prepared statements go astray.
+    """
+    engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10,
+                           connect_args={"prepare_threshold": None})
     event.listen(engine, "connect", _register_vector)
     return engine
 
