@@ -182,12 +182,16 @@ class FakeDiscord:
         return token
 
     def command(self, name: str, options: dict[str, Any] | None = None, *, sub: str | None = None,
-                attachments: dict[str, dict[str, Any]] | None = None, **kwargs: Any) -> str:
-        """A slash command interaction; attachment options are given as attachment objects."""
+                attachments: dict[str, dict[str, Any]] | None = None, users: dict[str, int] | None = None,
+                **kwargs: Any) -> str:
+        """A slash command interaction; attachment options are given as attachment objects, user options as ids."""
         opts: list[dict[str, Any]] = []
         resolved: dict[str, Any] = {}
         for key, value in (options or {}).items():
-            opts.append({"name": key, "type": 3, "value": value})
+            opts.append({"name": key, "type": 5 if isinstance(value, bool) else 3, "value": value})
+        for key, uid in (users or {}).items():
+            opts.append({"name": key, "type": 6, "value": str(uid)})
+            resolved.setdefault("users", {})[str(uid)] = USERS[uid]
         for key, att in (attachments or {}).items():
             opts.append({"name": key, "type": 11, "value": att["id"]})
             resolved.setdefault("attachments", {})[att["id"]] = att

@@ -14,6 +14,7 @@ from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.scope import space_for
 from ragbot.adapters.discord.views import ConfirmView
 from ragbot.config import Settings
+from ragbot.domain import Adder
 from ragbot.errors import RagbotError
 
 if TYPE_CHECKING:
@@ -49,39 +50,48 @@ async def require_admin(cog: RagbotCog, interaction: discord.Interaction) -> boo
     return False
 
 
-def _space(interaction: discord.Interaction) -> str:
+def acting_admin(interaction: discord.Interaction) -> Adder:
+    """The admin running a command, as the audit trail names them."""
+    return Adder(f"discord:{interaction.user.id}", interaction.user.display_name, "slash", True)
+
+
+def space_of(interaction: discord.Interaction) -> str:
+    """The space an interaction belongs to: its server, or the member's DMs."""
     return space_for(interaction.guild_id, interaction.user.id)
 
 
-async def _send_pages(interaction: discord.Interaction, pages: list[str]) -> None:
+async def send_pages(interaction: discord.Interaction, pages: list[str]) -> None:
     """Ephemeral pages of at most 2,000 characters: the first as the response, the rest as followups."""
     await interaction.response.send_message(pages[0], ephemeral=True, allowed_mentions=NO_PINGS)
     for page in pages[1:]:
         await interaction.followup.send(page, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-async def docs(cog: RagbotCog, interaction: discord.Interaction) -> None:
-    """List this server's documents with their state."""
-    found = await cog.run(admin.documents, cog.chat.services, space=_space(interaction))
-    await _send_pages(interaction, chunked_lines(document_lines(found)))
+async def docs(cog: RagbotCog, interaction: discord.Interaction, failed: bool = False) -> None:
+    """List this server's documents with their state (or only the failed ones)."""
+    found = await cog.run(admin.documents, cog.chat.services, space=space_of(interaction), failed=failed)
+    if failed and not found:
+        await send_pages(interaction, ["No failed documents."])
+        return
+    await send_pages(interaction, chunked_lines(document_lines(found)))
 
 
 async def stats(cog: RagbotCog, interaction: discord.Interaction) -> None:
     """Counts of documents, chunks and questions."""
-    numbers = await cog.run(admin.stats, cog.chat.services, space=_space(interaction))
-    await _send_pages(interaction, [stats_text(numbers)])
+    numbers = await cog.run(admin.stats, cog.chat.services, space=space_of(interaction))
+    await send_pages(interaction, [stats_text(numbers)])
 
 
 async def gaps(cog: RagbotCog, interaction: discord.Interaction) -> None:
     """Recent questions without a grounded answer."""
-    rows = await cog.run(admin.gaps, cog.chat.services, space=_space(interaction))
-    await _send_pages(interaction, chunked_lines(gaps_lines(rows)))
+    rows = await cog.run(admin.gaps, cog.chat.services, space=space_of(interaction))
+    await send_pages(interaction, chunked_lines(gaps_lines(rows)))
 
 
 async def feedback(cog: RagbotCog, interaction: discord.Interaction) -> None:
     """Recent 👎 with the question, the answer, the comment and the cited documents."""
-    rows = await cog.run(admin.feedback, cog.chat.services, space=_space(interaction))
-    await _send_pages(interaction, chunked_lines(feedback_lines(rows)))
+    rows = await cog.run(admin.feedback, cog.chat.services, space=space_of(interaction))
+    await send_pages(interaction, chunked_lines(feedback_lines(rows)))
 
 
 async def _confirm(interaction: discord.Interaction, question: str, label: str,
@@ -93,7 +103,7 @@ async def _confirm(interaction: discord.Interaction, question: str, label: str,
 
 async def delete(cog: RagbotCog, interaction: discord.Interaction, document: str) -> None:
     """Ask for confirmation, then forget a document with its chunks and stored bytes."""
-    space = _space(interaction)
+    space = space_of(interaction)
     try:
         doc = await cog.run(admin.find, cog.chat.services, document, space=space)
     except RagbotError as exc:
@@ -101,7 +111,7 @@ async def delete(cog: RagbotCog, interaction: discord.Interaction, document: str
         return
 
     async def action() -> str:
-        gone = await cog.run(admin.forget, cog.chat.services, str(doc.id), space=space)
+        gone = await cog.run(admin.forget, cog.chat.services, str(doc.id), space=space, by=acting_admin(interaction))
         return f"🗑️ Deleted **{discord.utils.escape_markdown(gone.title)}** (`{gone.id}`) and its {gone.chunks} chunks."
 
     await _confirm(interaction, f"Delete **{discord.utils.escape_markdown(doc.title)}** (`{doc.id}`, {doc.chunks} "
@@ -110,11 +120,12 @@ async def delete(cog: RagbotCog, interaction: discord.Interaction, document: str
 
 async def reindex(cog: RagbotCog, interaction: discord.Interaction, document: str | None) -> None:
     """Re-embed one document at once, or every document of the server after a confirmation."""
-    space = _space(interaction)
+    space = space_of(interaction)
     services = cog.chat.services
 
     async def action() -> str:
-        results = await cog.run(admin.reindex, services, ref=document, space=space, background=True)
+        results = await cog.run(admin.reindex, services, ref=document, space=space, background=True,
+                                by=acting_admin(interaction))
         return f"🔁 Queued {len(results)} document{'s' if len(results) != 1 else ''} for reindexing."
 
     if document:
@@ -136,7 +147,7 @@ async def autocomplete_documents(cog: RagbotCog, interaction: discord.Interactio
     """Document choices for /admin delete and reindex, matching what was typed."""
     if not interaction.guild_id or not is_admin(interaction.user, cog.settings):
         return []
-    found = await cog.run(admin.documents, cog.chat.services, space=_space(interaction))
+    found = await cog.run(admin.documents, cog.chat.services, space=space_of(interaction))
     needle = current.lower()
     return [discord.app_commands.Choice(name=f"{d.title} ({d.id})"[:100], value=str(d.id))
             for d in found if needle in d.title.lower() or needle == str(d.id)][:25]

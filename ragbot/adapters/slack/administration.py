@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 import ragbot.adapters.slack.site_admin as site_admin
 from ragbot import admin
-from ragbot.adapters.slack import watching
+from ragbot.adapters.slack import governance, watching
 from ragbot.adapters.slack.formatting import clip, confirm_blocks, escape, text_blocks
 from ragbot.adapters.slack.runtime import SlackRagbot
 from ragbot.domain import DocumentInfo
@@ -25,14 +25,15 @@ REFUSAL = ("Sorry, `/ragbot-admin` is for workspace admins and owners, and for p
 HELP = "\n".join([
     "*`/ragbot-admin` commands*",
     "• `docs`: list the documents of this workspace with status and chunk count",
-    "• `reindex DOC`: re-embed one document (id, file name or title)",
     *site_admin.HELP_LINES,
+    "• `reindex DOC`: re-embed one document (id, file name or title)",
     "• `reindex all`: re-embed every document of this workspace (asks to confirm)",
     "• `delete DOC`: delete a document with its chunks (asks to confirm)",
     "• `stats`: documents, chunks, questions and the share answered from the documents",
     "• `gaps`: recent questions the documents could not answer",
     "• `feedback`: recent 👎 with the question, the answer, the comment and the cited documents",
     *watching.HELP_LINES,
+    *governance.HELP_LINES,
 ])
 
 Respond = Callable[..., Any]
@@ -46,11 +47,11 @@ def _doc_line(d: DocumentInfo) -> str:
             f"{escape(d.provenance)}{error}")
 
 
-def _docs(rt: SlackRagbot, space: str) -> str:
-    docs = admin.documents(rt.services, space=space)
+def _docs(rt: SlackRagbot, space: str, failed: bool = False) -> str:
+    docs = admin.documents(rt.services, space=space, failed=failed)
     if not docs:
-        return "No documents yet. Add some with `/ragbot-upload`."
-    return f"*{len(docs)} documents*\n" + "\n".join(_doc_line(d) for d in docs)
+        return "No failed documents." if failed else "No documents yet. Add some with `/ragbot-upload`."
+    return f"*{len(docs)} {'failed ' if failed else ''}documents*\n" + "\n".join(_doc_line(d) for d in docs)
 
 
 def _stats(rt: SlackRagbot, space: str) -> str:
@@ -93,17 +94,20 @@ def handle(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str, t
     space = rt.space(team)
     try:
         if op == "docs":
-            respond(text="Documents", blocks=text_blocks(_docs(rt, space)), response_type="ephemeral")
+            respond(text="Documents", blocks=text_blocks(_docs(rt, space, failed=arg.lower() == "failed")),
+                    response_type="ephemeral")
         elif op == "stats":
             respond(text=_stats(rt, space), response_type="ephemeral")
         elif op == "feedback":
             respond(text="Feedback", blocks=text_blocks(_feedback(rt, space)), response_type="ephemeral")
         elif op == "gaps":
             respond(text="Gaps", blocks=text_blocks(_gaps(rt, space)), response_type="ephemeral")
-        elif op == "delete" and arg:
-            doc = admin.find(rt.services, arg, space=space)
+        elif op in governance.OPS:
+            governance.handle(rt, client, op, arg, space=space, team=team, user=user, respond=respond)
         elif op in site_admin.OPS:
             site_admin.handle(rt, op, arg, space, respond, confirm_action=CONFIRM_ACTION)
+        elif op == "delete" and arg:
+            doc = admin.find(rt.services, arg, space=space)
             respond(text=f"Delete {doc.title}?", response_type="ephemeral", blocks=confirm_blocks(
                 f"Delete *{escape(doc.title)}* (`{doc.id}`, {doc.chunks} chunks)? Answers will stop citing it.",
                 action_id=CONFIRM_ACTION, value=json.dumps({"op": "delete", "id": doc.id}), confirm_label="Delete"))
@@ -114,7 +118,8 @@ def handle(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str, t
                 action_id=CONFIRM_ACTION, value=json.dumps({"op": "reindex_all"}), confirm_label="Reindex all"))
         elif op == "reindex":
             doc = admin.find(rt.services, arg, space=space)
-            admin.reindex(rt.services, ref=str(doc.id), space=space, background=True)
+            admin.reindex(rt.services, ref=str(doc.id), space=space, background=True,
+                          by=governance.acting_admin(rt, client, team, user))
             respond(text=f"🔁 Queued *{escape(doc.title)}* for reindexing.", response_type="ephemeral")
         else:
             respond(text=HELP, response_type="ephemeral")
@@ -132,12 +137,14 @@ def confirmed(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str
     space = rt.space(team)
     try:
         if request.get("op") == "delete":
-            doc = admin.forget(rt.services, str(int(request["id"])), space=space)
+            doc = admin.forget(rt.services, str(int(request["id"])), space=space,
+                               by=governance.acting_admin(rt, client, team, user))
             respond(text=f"🗑️ Deleted *{escape(doc.title)}*.", replace_original=True)
-        elif request.get("op") == "reindex_all":
-            results = admin.reindex(rt.services, space=space, background=True)
         elif request.get("op") == site_admin.FORGET:
             respond(text=site_admin.forget(rt, request, space), replace_original=True)
+        elif request.get("op") == "reindex_all":
+            results = admin.reindex(rt.services, space=space, background=True,
+                                    by=governance.acting_admin(rt, client, team, user))
             respond(text=f"🔁 Queued {len(results)} documents for reindexing.", replace_original=True)
         else:
             respond(text=HELP, replace_original=True)

@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ragbot.adapters.discord import administering, asking, sites, uploading, watching
+from ragbot.adapters.discord import administering, asking, governing, sites, uploading, watching
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.views import COG_NAME, CommentModal, FeedbackButton
 from ragbot.chat.service import TROUBLE, ChatService
@@ -107,10 +107,24 @@ class RagbotCog(commands.Cog, name=COG_NAME):
     # Administering
 
     @admin.command(name="docs", description="List this server's documents and their state.")
-    async def admin_docs(self, interaction: discord.Interaction) -> None:
-        """/admin docs."""
+    @app_commands.describe(failed="Only the documents that failed, with the reason")
+    async def admin_docs(self, interaction: discord.Interaction, failed: bool = False) -> None:
+        """/admin docs [failed]."""
         if await administering.require_admin(self, interaction):
-            await administering.docs(self, interaction)
+            await administering.docs(self, interaction, failed)
+
+    @admin.command(name="audit", description="Who added, replaced, deleted, reindexed or gave away which document.")
+    async def admin_audit(self, interaction: discord.Interaction) -> None:
+        """/admin audit."""
+        if await administering.require_admin(self, interaction):
+            await governing.audit(self, interaction)
+
+    @admin.command(name="owner", description="Give a document to a member, who may then replace or delete it.")
+    @app_commands.describe(document="Document id, title or source", user="The new owner")
+    async def admin_owner(self, interaction: discord.Interaction, document: str, user: discord.User) -> None:
+        """/admin owner document user."""
+        if await administering.require_admin(self, interaction):
+            await governing.owner(self, interaction, document, user)
 
     @admin.command(name="stats", description="Documents, chunks and questions in numbers.")
     async def admin_stats(self, interaction: discord.Interaction) -> None:
@@ -185,6 +199,7 @@ class RagbotCog(commands.Cog, name=COG_NAME):
             await watching.watching_command(self, interaction)
 
     @admin_delete.autocomplete("document")
+    @admin_owner.autocomplete("document")
     @admin_reindex.autocomplete("document")
     async def _documents(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await administering.autocomplete_documents(self, interaction, current)
