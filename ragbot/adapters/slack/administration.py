@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +25,7 @@ REFUSAL = ("Sorry, `/ragbot-admin` is for workspace admins and owners, and for p
            "`RAGBOT_ADMIN_USERS`.")
 HELP = "\n".join([
     "*`/ragbot-admin` commands*",
-    "• `docs`: list the documents of this workspace with status and chunk count",
+    "• `docs [page N]`: list the documents of this workspace with status and chunk count, 40 a page",
     *site_admin.HELP_LINES,
     "• `reindex DOC`: re-embed one document (id, file name or title)",
     "• `reindex all`: re-embed every document of this workspace (asks to confirm)",
@@ -47,11 +48,26 @@ def _doc_line(d: DocumentInfo) -> str:
             f"{escape(d.provenance)}{error}")
 
 
-def _docs(rt: SlackRagbot, space: str, failed: bool = False) -> str:
+DOCS_PER_PAGE = 40  # well inside Slack's 50 blocks and 3,000 characters per section, even with long errors
+
+
+def _docs(rt: SlackRagbot, space: str, arg: str = "") -> str:
+    """`docs [failed] [page N]`: one page of the listing, with how to see the next."""
+    failed = "failed" in arg.lower().split()
+    asked = re.search(r"\bpage\s+(\d+)", arg.lower())
+    page = int(asked.group(1)) if asked else 1
     docs = admin.documents(rt.services, space=space, failed=failed)
     if not docs:
         return "No failed documents." if failed else "No documents yet. Add some with `/ragbot-upload`."
-    return f"*{len(docs)} {'failed ' if failed else ''}documents*\n" + "\n".join(_doc_line(d) for d in docs)
+    pages = -(-len(docs) // DOCS_PER_PAGE)
+    page = min(max(page, 1), pages)
+    shown = docs[(page - 1) * DOCS_PER_PAGE: page * DOCS_PER_PAGE]
+    head = f"*{len(docs)} {'failed ' if failed else ''}documents*"
+    if pages > 1:
+        following = f"; `/ragbot-admin docs{' failed' if failed else ''} page {page + 1}` for more" \
+            if page < pages else ""
+        head += f" (page {page} of {pages}{following})"
+    return head + "\n" + "\n".join(_doc_line(d) for d in shown)
 
 
 def _stats(rt: SlackRagbot, space: str) -> str:
@@ -94,8 +110,7 @@ def handle(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str, t
     space = rt.space(team)
     try:
         if op == "docs":
-            respond(text="Documents", blocks=text_blocks(_docs(rt, space, failed=arg.lower() == "failed")),
-                    response_type="ephemeral")
+            respond(text="Documents", blocks=text_blocks(_docs(rt, space, arg)), response_type="ephemeral")
         elif op == "stats":
             respond(text=_stats(rt, space), response_type="ephemeral")
         elif op == "feedback":

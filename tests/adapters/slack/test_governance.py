@@ -56,3 +56,17 @@ def test_docs_failed_lists_only_failed_documents_with_the_reason(make_slack) -> 
     h.command("/ragbot-admin", "docs failed", user="UADMIN")
     body = json.dumps(h.fake.wait_for(h.responses)[0]["blocks"])
     assert "1 failed documents" in body and "broken" in body and "not a PDF" in body and "Leave policy" not in body
+
+
+def test_docs_pages_past_slacks_block_limit(make_slack) -> None:
+    h = make_slack(run_queue=False)
+    h.fake.add_user("UADMIN", is_admin=True)
+    for i in range(85):
+        h.ingest(f"note-{i:03}.md", f"# Note {i:03}\n\nRoom {i} is on floor {i % 7}.")
+    h.command("/ragbot-admin", "docs", user="UADMIN")
+    first = json.dumps(h.fake.wait_for(h.responses)[0]["blocks"])
+    assert "85 documents* (page 1 of 3; `/ragbot-admin docs page 2` for more)" in first
+    assert "Note 000" in first and "Note 039" in first and "Note 040" not in first
+    h.command("/ragbot-admin", "docs page 3", user="UADMIN")
+    last = json.dumps(h.fake.wait_for(lambda: h.responses()[1:])[0]["blocks"])
+    assert "(page 3 of 3)" in last and "Note 084" in last and "Note 079" not in last
