@@ -265,6 +265,11 @@ class FakeSlack:
             msgs = [{k: v for k, v in m.items() if k != "metadata"} for m in msgs]
         return {"ok": True, "messages": msgs, "has_more": False}
 
+    def _api_chat_getPermalink(self, body: dict[str, Any]) -> dict[str, Any]:  # noqa: N802 - the API's name
+        channel, ts = body.get("channel", ""), str(body.get("message_ts", ""))
+        return {"ok": True, "channel": channel,
+                "permalink": f"https://test.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
+
     def _api_conversations_info(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = body.get("channel", "")
         return {"ok": True, "channel": {"id": channel, "is_private": channel in self.private_channels,

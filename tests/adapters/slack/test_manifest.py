@@ -22,3 +22,6 @@ def test_manifest_matches_what_the_listeners_use() -> None:
         "app_mentions:read", "channels:history", "groups:history", "im:history", "chat:write", "commands",
         "files:read", "users:read", "reactions:write", "channels:read", "groups:read"}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    from ragbot.adapters.slack.saving import SAVE_CALLBACK
+
+    assert [(s["type"], s["callback_id"]) for s in manifest["features"]["shortcuts"]] == [("message", SAVE_CALLBACK)]

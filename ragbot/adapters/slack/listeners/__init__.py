@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
-from ragbot.adapters.slack import watching
+from ragbot.adapters.slack import saving, watching
 from ragbot.adapters.slack.client import add_rate_limit_retries
 from ragbot.adapters.slack.listeners import actions, commands, edits, events, views
 from ragbot.adapters.slack.runtime import SlackRagbot
@@ -33,6 +33,7 @@ def register(
     rt = SlackRagbot(services, chat=chat, pool=pool)
     events.register(app, rt)
     watching.register(app, rt)  # after events: Bolt runs the first matching listener, and Ragbot's threads come first
+    saving.register(app, rt)
     edits.register(app, rt)
     commands.register(app, rt, ask_command=ask_command, upload_command=upload_command, admin_command=admin_command)
     actions.register(app, rt)
