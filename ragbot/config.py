@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     discord_history_messages: int = 20  # thread/DM messages read as conversation history
     discord_sync_commands: bool = True  # sync slash commands at start-up (standalone bot only)
     admin_users: list[str] = Field(default_factory=list)
+    # Who may add documents from chat: everyone, or admins only plus a Slack user group id (S0123ABCD) or a
+    # Discord role (name or id). The CLI acts as an admin.
+    uploaders: Literal["everyone", "admins"] = "everyone"
+    uploader_group: str | None = None
+    uploader_role: str | None = None
     admin_role: str | None = None
     questions_per_minute: int = 10
     # Shared by every replica (Redis when REDIS_URL is set, PostgreSQL otherwise); 0 turns a limit off.

@@ -42,6 +42,7 @@ class FakeSlack:
         self.token, self.team, self.bot_user, self.bot_id = token, team, bot_user, bot_id
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
+        self.usergroups: dict[str, list[str]] = {}  # user group id -> member ids
         self.files: dict[str, tuple[dict[str, Any], bytes, str]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.refuse_channels: set[str] = set()
@@ -258,6 +259,12 @@ class FakeSlack:
     def _api_users_info(self, body: dict[str, Any]) -> dict[str, Any]:
         user = body.get("user", "")
         return {"ok": True, "user": self.users.get(user, {"id": user, "is_admin": False, "is_owner": False})}
+
+    def _api_usergroups_users_list(self, body: dict[str, Any]) -> dict[str, Any]:
+        group = body.get("usergroup", "")
+        if group not in self.usergroups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": self.usergroups[group]}
 
     def _api_conversations_replies(self, body: dict[str, Any]) -> dict[str, Any]:
         msgs = self.thread(body.get("channel", ""), body.get("ts", ""))

@@ -12,7 +12,9 @@ from ragbot.adapters.discord.administering import is_admin
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.scope import channel_key, space_for
 from ragbot.adapters.discord.status import chat_ref, discord_markdown
+from ragbot.chat.policy import upload_refusal
 from ragbot.chat.status import status_text
+from ragbot.config import Settings
 from ragbot.domain import Scope
 from ragbot.errors import RagbotError
 from ragbot.ingestion.intake import check_upload
@@ -112,6 +114,15 @@ async def _store(cog: RagbotCog, message: discord.WebhookMessage, title: str, ad
     await _accepted(message, title, accepted)
 
 
+def upload_refusal_for(user: discord.abc.User, settings: Settings) -> str | None:
+    """None when this member may add documents (RAGBOT_UPLOADERS, RAGBOT_UPLOADER_ROLE); else why not."""
+    wanted = (settings.uploader_role or "").strip().lower()
+    in_role = bool(wanted) and isinstance(user, discord.Member) and any(
+        wanted in (r.name.lower(), str(r.id)) for r in user.roles)
+    return upload_refusal(settings, is_admin=is_admin(user, settings), in_uploader_group=in_role,
+                          group_label=f"the **{settings.uploader_role}** role" if wanted else "")
+
+
 async def upload_command(cog: RagbotCog, interaction: discord.Interaction, files: list[discord.Attachment],
                          url: str | None, choice: str, *, crawl: bool = False) -> None:
     """/upload file [file2 file3] [url] [scope] [crawl]: one status message per document (per site when crawling)."""
@@ -122,6 +133,9 @@ async def upload_command(cog: RagbotCog, interaction: discord.Interaction, files
     if not files and not url:
         await interaction.response.send_message(
             "Attach a file (`file:`) or give a `url:` to add to the knowledge base.", ephemeral=True)
+        return
+    if refusal := upload_refusal_for(interaction.user, cog.settings):
+        await interaction.response.send_message(refusal, ephemeral=True)
         return
     await interaction.response.defer(thinking=True)
     scope = upload_scope(interaction, choice)

@@ -13,6 +13,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from ragbot.chat.policy import upload_refusal
 from ragbot.chat.service import ChatService
 from ragbot.wiring import Services
 
@@ -99,6 +100,7 @@ class SlackRagbot:
         # final answers are not the ones that get rate limited.
         self.progress_edits = Budget(rate=1.0, burst=5.0)
         self._admins: dict[tuple[str, str], tuple[bool, str | None, float]] = {}
+        self._groups: dict[str, tuple[set[str], float]] = {}  # uploader group members, cached like admins
         self._notified: set[tuple[int, str]] = set()
         self._lock = threading.Lock()
 
@@ -150,6 +152,30 @@ class SlackRagbot:
         with self._lock:
             self._admins[key] = (verdict, name or None, time.monotonic() + ADMIN_CACHE_SECONDS)
         return verdict or user in allow, name or None
+
+    def upload_refusal(self, client: WebClient, team: str | None, user: str) -> str | None:
+        """None when this user may add documents (RAGBOT_UPLOADERS); else why not, for them alone to see."""
+        s = self.settings
+        if s.uploaders == "everyone":
+            return None
+        group = s.uploader_group
+        return upload_refusal(s, is_admin=self.is_admin(client, team, user),
+                              in_uploader_group=bool(group) and user in self._group_members(client, group or ""),
+                              group_label=f"members of <!subteam^{group}>" if group else "")
+
+    def _group_members(self, client: WebClient, group: str) -> set[str]:
+        with self._lock:
+            cached = self._groups.get(group)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        try:
+            members = set(client.usergroups_users_list(usergroup=group).get("users") or [])
+        except SlackApiError as exc:
+            _log.warning("usergroups.users.list failed for %s: %s", group, exc.response.get("error"))
+            return set()
+        with self._lock:
+            self._groups[group] = (members, time.monotonic() + ADMIN_CACHE_SECONDS)
+        return members
 
     def first_notice(self, question_id: int, user: str) -> bool:
         """True once per (answer, voter): uploaders hear about a downvote only once."""

@@ -153,6 +153,9 @@ def add_url(rt: SlackRagbot, client: WebClient, up: Upload, url: str) -> int | N
 
 def process(rt: SlackRagbot, client: WebClient, up: Upload) -> list[int]:
     """Add every file and the link of one submission; returns the accepted document ids."""
+    if refusal := rt.upload_refusal(client, up.team, up.user):
+        tell_user(client, up.channel, up.user, refusal)
+        return []
     ids = [add_file(rt, client, up, f) for f in up.file_ids]
     if up.url and up.crawl:
         from ragbot.adapters.slack.crawling import add_site

@@ -7,7 +7,7 @@ from yarl import URL
 
 from ragbot.adapters.discord.status import DiscordStatusUpdater, chat_ref
 from tests.adapters.discord.conftest import make_bot, run, running
-from tests.fakes.discord_server import CHANNEL_ID, FakeDiscord
+from tests.fakes.discord_server import CHANNEL_ID, MEMBER_ID, FakeDiscord
 
 GUIDE = "# Deploys\n\nDeploys go out every Tuesday after the change review. Roll back with the deploy button."
 
@@ -47,3 +47,25 @@ def test_worker_status_edit_waits_out_a_429(settings, fake: FakeDiscord) -> None
     DiscordStatusUpdater(s).update(chat_ref(CHANNEL_ID, int(message["id"])), "✅ *Guide*: ready (3 chunks). Ask away!")
     assert [c.status for c in fake.requests("PATCH", "/channels/")] == [429, 200]
     assert fake.messages[int(message["id"])]["content"] == "✅ **Guide**: ready (3 chunks). Ask away!"
+
+
+def test_with_uploaders_admins_a_member_is_refused_privately_and_nothing_is_stored(services, fake: FakeDiscord
+                                                                                  ) -> None:
+    services.settings.uploaders = "admins"
+    services.settings.uploader_role = "Writers"
+    attachment = fake.add_file("deploys.md", GUIDE.encode())
+    replies: list[dict] = []
+
+    async def scenario() -> None:
+        async with running(make_bot(services), fake):
+            token = fake.command("upload", attachments={"file": attachment}, uid=MEMBER_ID, permissions=0)
+            await fake.wait_for(lambda: fake.requests("POST", rf"/{token}/callback"))
+            replies.append(fake.requests("POST", rf"/{token}/callback")[0].body)
+
+    run(scenario())
+    body = replies[0]
+    assert body["data"]["flags"] & 64  # only the member sees it
+    assert "only admins and the **Writers** role may add documents" in body["data"]["content"]
+    assert not [c for c in fake.calls if c.path.startswith("/cdn/")]
+    with services.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM documents")).scalar_one() == 0

@@ -20,7 +20,7 @@ def test_manifest_matches_what_the_listeners_use() -> None:
         "app_mention", "message.channels", "message.groups", "message.im", "file_deleted"}
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
         "app_mentions:read", "channels:history", "groups:history", "im:history", "chat:write", "commands",
-        "files:read", "users:read", "reactions:write", "channels:read", "groups:read"}
+        "files:read", "users:read", "usergroups:read", "reactions:write", "channels:read", "groups:read"}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     from ragbot.adapters.slack.saving import SAVE_CALLBACK
 

@@ -96,3 +96,25 @@ def test_an_upload_a_worker_takes_in_time_never_says_waiting(make_slack) -> None
     time.sleep(1.5)
     assert "ready" in h.fake.messages["C1"][0]["text"]
     assert not any("still queued" in c.body["text"] for c in h.fake.api_calls("chat.update"))
+
+
+def test_with_uploaders_admins_a_member_is_refused_before_the_form_and_a_group_member_may_upload(make_slack) -> None:
+    h = make_slack(uploaders="admins", uploader_group="SWRITERS")
+    h.fake.add_user("U1")  # a plain member
+    h.fake.add_user("U2")
+    h.fake.usergroups["SWRITERS"] = ["U2"]
+    assert h.command("/ragbot-upload", channel="C1", user="U1")[0] == 200
+    refusal = h.fake.wait_for(h.responses)[0]
+    assert "only admins and members of <!subteam^SWRITERS> may add documents" in refusal["text"]
+    assert refusal["response_type"] == "ephemeral" and not h.fake.api_calls("views.open")
+    # A forged submission (the form opened earlier, or replayed) is refused too and nothing is stored.
+    h.fake.add_file("F1", "leave.md", HANDBOOK.encode(), "text/markdown")
+    assert h.interaction(_submission("{\"channel\": \"C1\"}", ["F1"]))[0] == 200
+    told = h.fake.wait_for(lambda: [c for c in h.fake.api_calls("chat.postEphemeral") if "only admins" in
+                                    c.body.get("text", "")])
+    assert told[0].body["user"] == "U1"
+    with h.services.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM documents")).scalar_one() == 0
+
+    assert h.command("/ragbot-upload", channel="C1", user="U2")[0] == 200
+    h.fake.wait_for(lambda: h.fake.api_calls("views.open"))

@@ -48,9 +48,14 @@ def register(app: App, rt: SlackRagbot, *, ask_command: str = "/ask", upload_com
         answering.start(rt, client, q, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
 
     @app.command(upload_command)
-    def ragbot_upload(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def ragbot_upload(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient,
+                      respond: Respond) -> None:
         ack()
         channel = command["channel_id"]
+        # Said before the form opens, so nobody fills it in for nothing (the submission is checked again).
+        if refusal := rt.upload_refusal(client, context.team_id or command.get("team_id"), command["user_id"]):
+            respond(text=refusal, response_type="ephemeral")
+            return
         try:  # views.open must happen within 3 s of the command, so it is not deferred
             client.views_open(trigger_id=command["trigger_id"],
                               view=upload_modal(channel=channel, is_dm=channel.startswith("D")))
