@@ -321,8 +321,9 @@ class FakeDiscord:
                           "bot_require_code_grant": False, "owner": USERS[ADMIN_ID], "verify_key": "00", "flags": 0,
                           "rpc_origins": [], "team": None, "summary": ""})
         if m == "PUT" and re.fullmatch(r"/applications/\d+(/guilds/\d+)?/commands", p):
-            return _json([{**c, "id": str(self.snowflake()), "application_id": str(APP_ID), "version": "1"}
-                          for c in body])
+            # Discord answers a context-menu command (which has no description) with an empty one.
+            return _json([{"description": "", **c, "id": str(self.snowflake()), "application_id": str(APP_ID),
+                           "version": "1"} for c in body])
         if r := re.fullmatch(r"/interactions/\d+/([^/]+)/callback", p):
             return self._callback(r.group(1), body)
         if r := re.fullmatch(r"/webhooks/\d+/([^/]+)(?:/messages/(@original|\d+))?", p):

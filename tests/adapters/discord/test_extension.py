@@ -42,7 +42,7 @@ def test_extension_adds_ragbot_next_to_the_hosts_commands(services, fake: FakeDi
             names.extend(sorted(c.name for c in bot.tree.get_commands()))
 
     run(scenario())
-    assert names == ["admin", "ask", "ping", "upload", "|", "ping"]
+    assert names == ["Save to Ragbot", "admin", "ask", "ping", "upload", "|", "ping"]  # the menu goes with the rest
     (pong,) = fake.requests("POST", r"/callback$")[:1]
     assert pong.body["data"]["content"] == "pong from the host"
     final = [c.body for c in fake.requests("PATCH", r"/messages/@original") if c.body.get("embeds")][-1]

@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ragbot.adapters.discord import administering, asking, governing, sites, uploading, watching
+from ragbot.adapters.discord import administering, asking, governing, saving, sites, uploading, watching
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.views import COG_NAME, CommentModal, FeedbackButton
 from ragbot.chat.service import TROUBLE, ChatService
@@ -44,12 +44,15 @@ class RagbotCog(commands.Cog, name=COG_NAME):
         self.owns_services = False  # the extension sets this when it built the services itself
 
     async def cog_load(self) -> None:
-        """Re-register the persistent 👍/👎 buttons so answers posted before a restart keep working."""
+        """Re-register the 👍/👎 buttons (answers from before a restart keep working); add Save to Ragbot."""
         self.bot.add_dynamic_items(FeedbackButton)
+        self.save_menu = saving.context_menu(self)  # "Save to Ragbot" on a message
+        self.bot.tree.add_command(self.save_menu)
 
     async def cog_unload(self) -> None:
         """Stop listening for the buttons and release the worker threads."""
         self.bot.remove_dynamic_items(FeedbackButton)
+        self.bot.tree.remove_command(self.save_menu.name, type=self.save_menu.type)
         self.executor.shutdown(wait=False, cancel_futures=True)
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
