@@ -93,3 +93,13 @@ def xlsx_long(rows: int = 150_000) -> bytes:
     )
     xml = _member(plain_xlsx(), _SHEET).replace(b"</sheetData>", body + b"</sheetData>")
     return rezip(plain_xlsx(), {_SHEET: xml})
+
+
+def sheet_xml() -> bytes:
+    """The first worksheet's XML of the plain workbook."""
+    return _member(plain_xlsx(), _SHEET)
+
+
+def slide_xml() -> bytes:
+    """The first slide's XML of the plain presentation."""
+    return _member(plain_pptx(), "ppt/slides/slide1.xml")

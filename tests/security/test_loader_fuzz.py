@@ -117,3 +117,39 @@ def test_fuzz_docx(guard: ThreadPoolExecutor, xml: str, edits, cut: float, raw: 
     body = original.replace(b"<w:body>", b"<w:body>" + xml.encode(), 1)
     data = h.rezip(h.plain_docx(), {"word/document.xml": mutate(body, edits, cut) if raw else body})
     check(guard, data if raw else mutate(data, edits, cut), "fuzz.docx")
+
+
+XLSX_XML = [
+    '<row r="1">', '<row r="1048576">', '<row r="-3">', "</row>", '<c r="A1" t="inlineStr"><is><t>', "</t></is></c>",
+    '<c r="XFD1"><v>', '<c r="B2" t="s"><v>99999</v></c>', '<c r="C3"><f>SUM(A1:A9)</f><v>', "</v></c>",
+    '<c t="b"><v>1</v></c>', '<c t="d"><v>not a date</v></c>', '<c t="e"><v>#REF!</v></c>', "text", "&amp;", "<", "&",
+]
+PPTX_XML = [
+    "<p:sp><p:txBody><a:bodyPr/><a:p><a:r><a:t>", "</a:t></a:r></a:p></p:txBody></p:sp>", "<p:grpSp>", "</p:grpSp>",
+    "<a:tbl><a:tr><a:tc>", "</a:tc></a:tr></a:tbl>", "<p:graphicFrame>", "</p:graphicFrame>", "text", "&amp;", "<",
+    "&", '<p:nvSpPr><p:cNvPr id="999999999999" name="x"/></p:nvSpPr>',
+]
+
+
+@FUZZ
+@given(xml=soup(XLSX_XML), edits=EDITS, cut=CUT, raw=st.booleans())
+def test_fuzz_xlsx(guard: ThreadPoolExecutor, xml: str, edits, cut: float, raw: bool) -> None:  # type: ignore[no-untyped-def]
+    from tests.security import hostile_office as ho
+
+    member = "xl/worksheets/sheet1.xml"
+    original = ho.sheet_xml()
+    body = original.replace(b"<sheetData>", b"<sheetData>" + xml.encode(), 1)
+    data = h.rezip(ho.plain_xlsx(), {member: mutate(body, edits, cut) if raw else body})
+    check(guard, data if raw else mutate(data, edits, cut), "fuzz.xlsx")
+
+
+@FUZZ
+@given(xml=soup(PPTX_XML), edits=EDITS, cut=CUT, raw=st.booleans())
+def test_fuzz_pptx(guard: ThreadPoolExecutor, xml: str, edits, cut: float, raw: bool) -> None:  # type: ignore[no-untyped-def]
+    from tests.security import hostile_office as ho
+
+    member = "ppt/slides/slide1.xml"
+    original = ho.slide_xml()
+    body = original.replace(b"<p:spTree>", b"<p:spTree>" + xml.encode(), 1)
+    data = h.rezip(ho.plain_pptx(), {member: mutate(body, edits, cut) if raw else body})
+    check(guard, data if raw else mutate(data, edits, cut), "fuzz.pptx")
