@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     admin_users: list[str] = Field(default_factory=list)
     # Who may add documents from chat: everyone, or admins only plus a Slack user group id (S0123ABCD) or a
     # Discord role (name or id). The CLI acts as an admin.
+    # Citations of content unchanged this long say "last updated N months ago" (0: never).
+    stale_days: int = Field(default=365, ge=0)
     uploaders: Literal["everyone", "admins"] = "everyone"
     uploader_group: str | None = None
     uploader_role: str | None = None

@@ -118,11 +118,23 @@ class Citation:
     snippet: str
     score: float
     document_id: int | None = None
+    link: str | None = None  # where the source opens when it is not a URL itself: a chat file or message
+    aged: str | None = None  # "last updated 14 months ago", when older than RAGBOT_STALE_DAYS
 
     @property
     def url(self) -> str | None:
         """A link when the source has one."""
+        if self.link:
+            return self.link
         return self.source if self.source.startswith(("http://", "https://")) else None
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    """What a citation needs to know of its document beyond the chunk: a link, and when its content changed."""
+
+    link: str | None
+    changed_at: datetime | None
 
 
 @dataclass
@@ -140,7 +152,8 @@ class Answer:
             "answer": self.text,
             "grounded": self.grounded,
             "citations": [
-                {"n": c.n, "title": c.title, "source": c.source, "location": c.location, "score": round(c.score, 4)}
+                {"n": c.n, "title": c.title, "source": c.source, "location": c.location, "score": round(c.score, 4),
+                 **({"link": c.link} if c.link else {}), **({"aged": c.aged} if c.aged else {})}
                 for c in self.citations
             ],
             "related": [{"title": c.title, "source": c.source, "location": c.location} for c in self.related],

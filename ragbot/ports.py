@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
-from ragbot.domain import Neighbour, QuestionTerms, ScoredChunk, Turn
+from ragbot.domain import Neighbour, QuestionTerms, ScoredChunk, SourceFacts, Turn
 
 
 class Embedder(Protocol):
@@ -83,6 +83,14 @@ class ChunkStore(Protocol):
     def term_stats(self, *, query_text: str, space: str, channel: str | None,
                    chunk_ids: Sequence[int]) -> QuestionTerms:
         """The question's words with their rarity in the scope and whether the given chunks hold them."""
+        ...
+
+
+class SourceCatalog(Protocol):
+    """Facts about cited documents: links to open them and how old their content is."""
+
+    def facts(self, document_ids: Sequence[int]) -> dict[int, SourceFacts]:
+        """SourceFacts by document id (documents gone since retrieval are left out)."""
         ...
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from ragbot.answerability import Gate, Signals, signals
 from ragbot.citations import Renumberer, citations_for
@@ -12,7 +13,7 @@ from ragbot.domain import Answer, Citation, Neighbour, Scope, ScoredChunk, Turn
 from ragbot.errors import RagbotError, TransientError
 from ragbot.followups import boost_cited, cited_before, topic_query
 from ragbot.observability import metrics
-from ragbot.ports import ChatModel, ChunkStore, Embedder, Reranker
+from ragbot.ports import ChatModel, ChunkStore, Embedder, Reranker, SourceCatalog
 from ragbot.prompts import SYSTEM_CANARY
 from ragbot.safety import allowed_hosts, clean_answer
 
@@ -38,6 +39,8 @@ class RagService:
         context_chars: int = 1200,
         follow_up_boost: int = 3,
         related_ratio: float = 0.75,
+        sources: SourceCatalog | None = None,
+        stale_days: int = 365,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -50,6 +53,8 @@ class RagService:
         self.related_ratio = related_ratio  # "possibly related" documents need this share of min_similarity
         self.reranker = reranker
         self.rerank_candidates = rerank_candidates
+        self.sources = sources  # links and content ages of cited documents
+        self.stale_days = stale_days  # citations of content older than this say how old it is
 
     @property
     def reranker_name(self) -> str:
@@ -165,7 +170,21 @@ class RagService:
         citations = citations_for(text, passages, order)
         if not citations:
             return Answer(text=(text + "\n\n" if text else "") + _hinted(NO_ANSWER, no_answer_hint), grounded=False)
-        return Answer(text=text, citations=citations, grounded=True)
+        return Answer(text=text, citations=self._with_facts(citations), grounded=True)
+
+    def _with_facts(self, citations: list[Citation]) -> list[Citation]:
+        """Citations with the link that opens each source and, for old content, how old it is."""
+        if self.sources is None:
+            return citations
+        facts = self.sources.facts(sorted({c.document_id for c in citations if c.document_id is not None}))
+        now = datetime.now(UTC)
+        out = []
+        for c in citations:
+            found = facts.get(c.document_id) if c.document_id is not None else None
+            if found is not None:
+                c = replace(c, link=found.link or c.link, aged=age_note(found.changed_at, now, self.stale_days))
+            out.append(c)
+        return out
 
     def _no_answer(self, hint: str, on_delta: Callable[[str], None] | None,
                    passages: Sequence[ScoredChunk]) -> Answer:
@@ -187,6 +206,17 @@ class Plan:
     passages: list[ScoredChunk]
     signals: Signals
     allowed: bool
+
+
+def age_note(changed_at: datetime | None, now: datetime, stale_days: int) -> str | None:
+    """"last updated 14 months ago" for content unchanged for at least stale_days (0 turns it off); else None."""
+    if changed_at is None or stale_days <= 0:
+        return None
+    days = (now - changed_at).days
+    if days < stale_days:
+        return None
+    months = days * 12 // 365
+    return f"last updated {months // 12} years ago" if months >= 24 else f"last updated {months} months ago"
 
 
 def _hinted(message: str, hint: str) -> str:

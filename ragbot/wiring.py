@@ -16,6 +16,7 @@ from ragbot.ports import ChatModel, ChunkStore, Embedder, IngestQueue, Notifier,
 from ragbot.rag import RagService
 from ragbot.ratelimit import SharedLimits
 from ragbot.storage import db
+from ragbot.storage.catalog import PgSourceCatalog
 from ragbot.storage.search import PgChunkStore
 from ragbot.storage.vectors import ensure_index
 
@@ -138,7 +139,8 @@ class Services:
         s = self.settings
         return RagService(store=self.store, embedder=self.embedder, chat=self.chat, top_k=s.top_k,
                           min_similarity=s.min_similarity, reranker=self.reranker,
-                          rerank_candidates=s.rerank_candidates)
+                          rerank_candidates=s.rerank_candidates, sources=PgSourceCatalog(self.engine),
+                          stale_days=s.stale_days)
 
     @cached_property
     def ingest(self) -> IngestContext:

@@ -117,14 +117,14 @@ class ChatService:
     def add_file(
         self, *, scope: Scope, data: bytes, filename: str, source_uri: str, uploader: str,
         chat_ref: dict[str, Any] | None = None, uploader_name: str | None = None, via: str = "slash",
-        is_admin: bool = False,
+        is_admin: bool = False, link: str | None = None,
     ) -> intake.Accepted:
         """Store an uploaded file and queue it for the workers; replacing another's document needs an admin."""
         self.services.limits.upload(scope.space, uploader)
         accepted = intake.add_file(
             self.services.engine, scope=scope, data=data, filename=filename, source_uri=source_uri,
             max_bytes=self.services.settings.max_upload_bytes, source_kind="upload",
-            by=Adder(uploader, uploader_name, via, is_admin), chat_ref=chat_ref,
+            by=Adder(uploader, uploader_name, via, is_admin), chat_ref=chat_ref, link=link,
         )
         return self._send(accepted, chat_ref)
 

@@ -24,7 +24,8 @@ def print_sources(answer: Answer) -> None:
     console.print("\n[bold]Sources[/bold]")
     for c in answer.citations:
         where = f", {c.location}" if c.location else ""
-        console.print(f"  [{c.n}] {c.title}{where} — {c.source}", highlight=False, markup=False)
+        aged = f" ({c.aged})" if c.aged else ""
+        console.print(f"  [{c.n}] {c.title}{where} — {c.url or c.source}{aged}", highlight=False, markup=False)
 
 
 @app.command()

@@ -13,7 +13,7 @@ from ragbot.errors import FileTooLarge, NotAllowed, QueueUnavailable, Unsupporte
 from ragbot.ingestion.loaders import SUPPORTED_SUFFIXES
 from ragbot.ingestion.pipeline import content_hash
 from ragbot.ports import IngestQueue
-from ragbot.storage import audit
+from ragbot.storage import audit, catalog
 from ragbot.storage import repository as repo
 
 INGEST_TASK = "ragbot.ingest_document"
@@ -75,8 +75,11 @@ def add_file(
     source_kind: str = "file",
     by: Adder = CLI_ADDER,
     chat_ref: dict[str, Any] | None = None,
+    link: str | None = None,
 ) -> Accepted:
     """Store a file's bytes and mark its document queued; unchanged content is left as it is.
+
+    link is where the file opens in chat (citations link there); it is kept even when the content is unchanged.
 
     Replacing another person's document needs an admin: NotAllowed otherwise, and the document stays as it was.
     """
@@ -94,6 +97,8 @@ def add_file(
             title=PurePosixPath(filename).stem, filename=filename, uploader=by.id, uploader_name=by.name,
             added_via=by.via, content_hash=content_hash(data), data=data, chat_ref=chat_ref, may_replace=may_replace,
         )
+        if link:
+            catalog.set_link(conn, document_id=doc_id, link=link)
         if changed:
             audit.record(conn, space=scope.space, actor=by.id, actor_name=by.name, document_id=doc_id,
                          action="replaced" if replaced else "added", subject=filename, detail=f"via {by.via}")

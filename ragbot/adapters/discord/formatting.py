@@ -35,7 +35,8 @@ def _source_line(c: Any) -> str:
     title = discord.utils.escape_markdown(c.title or c.source)[:200]
     label = f"[{title}]({c.url})" if c.url else f"**{title}**"
     where = f" — {discord.utils.escape_markdown(c.location)[:120]}" if c.location else ""
-    return f"`[{c.n}]` {label}{where}"
+    aged = f" *({c.aged})*" if getattr(c, "aged", None) else ""
+    return f"`[{c.n}]` {label}{where}{aged}"
 
 
 def sources_embed(answer: Answer) -> discord.Embed | None:

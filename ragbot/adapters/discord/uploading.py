@@ -70,7 +70,7 @@ async def upload_file(cog: RagbotCog, interaction: discord.Interaction, attachme
     except RagbotError as exc:
         await interaction.followup.send(f"❌ {exc}", allowed_mentions=NO_PINGS)
         return
-    title = name.rsplit(".", 1)[0]
+    title = name  # the status is named as uploaded from first edit to last (workers edit it with the same name)
     # The status message exists before the document, so the worker never finishes before it knows where to report.
     message = await _status(interaction, status_text(title, "queued", 0, ""))
     try:
@@ -80,7 +80,8 @@ async def upload_file(cog: RagbotCog, interaction: discord.Interaction, attachme
         return
     await _store(cog, message, title, cog.chat.add_file, scope=scope, data=data, filename=name,
                  source_uri=f"discord:upload/{name}", chat_ref=chat_ref(message.channel.id, message.id),
-                 **_who(cog, interaction), via="dm" if interaction.guild_id is None else "slash")
+                 **_who(cog, interaction), via="dm" if interaction.guild_id is None else "slash",
+                 link=message.jump_url)  # citations open the message that shows the upload
 
 
 async def upload_url(cog: RagbotCog, interaction: discord.Interaction, url: str, scope: Scope) -> None:

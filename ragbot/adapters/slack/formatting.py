@@ -68,7 +68,8 @@ def source_line(c: Citation) -> str:
     title = escape(c.title or c.source).replace("|", "¦")
     name = f"<{c.url}|{title}>" if c.url else f"*{title}*"
     where = f" — {escape(c.location)}" if c.location else ""
-    return f"[{c.n}] {name}{where}"
+    aged = f" _({c.aged})_" if c.aged else ""
+    return f"[{c.n}] {name}{where}{aged}"
 
 
 def sources_blocks(citations: Sequence[Citation]) -> list[dict[str, Any]]:

@@ -126,7 +126,7 @@ def add_file(rt: SlackRagbot, client: WebClient, up: Upload, file_id: str) -> in
         is_admin, display = rt.profile(client, up.team, up.user)
         accepted = rt.chat.add_file(scope=up.scope, data=data, filename=name, source_uri=name,
                                     uploader=f"slack:{up.user}", chat_ref=status.ref, uploader_name=display,
-                                    via=up.via, is_admin=is_admin)
+                                    via=up.via, is_admin=is_admin, link=info.get("permalink"))
     except RagbotError as exc:
         status.set(f"❌ *{title}*: {escape(str(exc))}")
         if status.ref is None:

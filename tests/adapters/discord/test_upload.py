@@ -30,6 +30,8 @@ def test_upload_from_cdn_ends_ready_and_status_message_is_edited(services, fake:
         doc = conn.execute(text("SELECT * FROM documents")).one()
     assert doc.status == "ready" and doc.space_id.startswith("discord:") and doc.channel is None
     assert doc.uploader.startswith("discord:") and doc.chat_ref["platform"] == "discord"
+    # Citations open the message that shows the upload.
+    assert doc.link.endswith(f"/{doc.chat_ref['channel_id']}/{doc.chat_ref['message_id']}")
     # The file came from the CDN; the oversized one was refused from its declared size, never downloaded.
     assert [c.path for c in fake.calls if c.path.startswith("/cdn/")] == [URL(attachment["url"]).path]
     # The worker edited the status message over plain REST with the bot token.

@@ -51,8 +51,9 @@ def test_upload_modal_submit_downloads_with_bearer_token_and_ends_ready(make_sla
     assert "ready as “" in edits[-1]
 
     with h.services.engine.connect() as conn:
-        doc = conn.execute(text("SELECT status, channel, uploader, chat_ref FROM documents")).one()
+        doc = conn.execute(text("SELECT status, channel, uploader, chat_ref, link FROM documents")).one()
     assert (doc.status, doc.channel, doc.uploader) == ("ready", "C1", "slack:U1")
+    assert doc.link == "https://test.slack.com/files/F1"  # files.info's permalink: citations open the file
     assert doc.chat_ref == {"platform": "slack", "channel": "C1", "ts": status_msg["ts"], "team": "T1"}
     assert h.queue.enqueued[0][0] == "ragbot.ingest_document"
 
@@ -118,3 +119,13 @@ def test_with_uploaders_admins_a_member_is_refused_before_the_form_and_a_group_m
 
     assert h.command("/ragbot-upload", channel="C1", user="U2")[0] == 200
     h.fake.wait_for(lambda: h.fake.api_calls("views.open"))
+
+
+def test_a_source_line_links_an_uploaded_file_and_says_when_it_is_old() -> None:
+    from ragbot.adapters.slack.formatting import source_line
+    from ragbot.domain import Citation
+
+    c = Citation(n=2, title="Leave policy", source="leave.md", location="Vacation", snippet="", score=0.9,
+                 link="https://acme.slack.com/files/U1/F1/leave.md", aged="last updated 14 months ago")
+    assert source_line(c) == ("[2] <https://acme.slack.com/files/U1/F1/leave.md|Leave policy> — Vacation"
+                              " _(last updated 14 months ago)_")
