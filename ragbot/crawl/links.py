@@ -2,46 +2,37 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
+from lxml import etree
+from lxml import html as lxml_html
 
 from ragbot.crawl.scope import normalise
 
 MAX_LINKS = 5000  # links read from one page; a page with more is a trap or an index too big to matter
 
 
-class _LinkParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base: str | None = None
-        self.hrefs: list[str] = []
-        self.nofollow = False
+def page_links(data: bytes, page_url: str) -> list[str]:
+    """Absolute http(s) links of a page, without fragments, in page order, each once.
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k: v or "" for k, v in attrs}
-        if tag == "base" and values.get("href") and self.base is None:
-            self.base = values["href"]
-        elif tag == "meta" and values.get("name", "").lower() == "robots":
-            # <meta name="robots" content="nofollow">: the page asks crawlers not to follow its links.
-            self.nofollow = "nofollow" in values.get("content", "").lower()
-        elif (tag == "a" and values.get("href") and len(self.hrefs) < MAX_LINKS
-              and "nofollow" not in values.get("rel", "").lower()):
-            self.hrefs.append(values["href"])
-
-
-def page_links(html: bytes, page_url: str) -> list[str]:
-    """Absolute http(s) links of a page, without fragments, in page order, each once."""
-    parser = _LinkParser()
+    lxml (C) rather than html.parser: on the Python manual's larger pages it is about seven times faster, and link
+    reading was half of a crawl's own time. A page that asks for nofollow gives none.
+    """
     try:
-        parser.feed(html.decode("utf-8", errors="replace"))
-        parser.close()
-    except AssertionError:  # html.parser gives up on some malformed markup; keep what it read
-        pass
-    if parser.nofollow:
+        root = lxml_html.document_fromstring(data, parser=lxml_html.HTMLParser(recover=True, no_network=True))
+    except (etree.ParserError, ValueError):  # an empty or unreadable page has no links to follow
         return []
-    base = normalise(parser.base, page_url) if parser.base else page_url
+    for meta in root.iter("meta"):
+        if (meta.get("name") or "").lower() == "robots" and "nofollow" in (meta.get("content") or "").lower():
+            return []
+    base_tag = next((b.get("href") for b in root.iter("base") if b.get("href")), None)
+    base = (normalise(base_tag, page_url) if base_tag else None) or page_url
     found: dict[str, None] = {}
-    for href in parser.hrefs:
-        url = normalise(href, base or page_url)
+    for count, anchor in enumerate(root.iter("a")):
+        if count >= MAX_LINKS:
+            break
+        href = anchor.get("href")
+        if not href or "nofollow" in (anchor.get("rel") or "").lower():
+            continue
+        url = normalise(href, base)
         if url is not None:
             found.setdefault(url, None)
     return list(found)

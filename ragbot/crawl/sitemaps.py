@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from http import HTTPStatus
 from itertools import islice
 from urllib.parse import urlsplit
 
@@ -19,7 +20,7 @@ from usp.web_client.abstract_client import (
     WebClientErrorResponse,
 )
 
-from ragbot.errors import RagbotError
+from ragbot.errors import RagbotError, SourceGone
 from ragbot.ingestion.fetch import Fetched
 
 _log = logging.getLogger(__name__)
@@ -71,6 +72,9 @@ class GuardedWebClient(AbstractWebClient):
         self.fetched += 1
         try:
             return _Fetched(self.fetch(url))
+        except SourceGone:
+            # usp's own wording for a 404: with quiet_404 it then logs at INFO, as a missing guess is normal.
+            return _Failed(f"{HTTPStatus.NOT_FOUND} {HTTPStatus.NOT_FOUND.phrase}", retryable=False)
         except RagbotError as exc:
             return _Failed(str(exc), retryable=False)
 

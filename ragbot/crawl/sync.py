@@ -139,10 +139,16 @@ def crawl_site(svc: Services, site_id: int, *, inline: bool = False, quiet: bool
         max_pages=site.max_pages, delay=svc.settings.crawl_delay_ms / 1000, max_bytes=svc.settings.max_upload_bytes,
         deadline=deadline))
 
-    def report_progress(final: bool = False) -> None:
+    last_report = [0.0]
+
+    def report_progress() -> None:
+        # At most once a second: two statements per page would cost more than storing an unchanged page.
+        if time.monotonic() - last_report[0] < 1.0:
+            return
+        last_report[0] = time.monotonic()
         with svc.engine.begin() as conn:
             sites.set_state(conn, site_id=site_id, state="crawling", counts=crawler.report.counts())
-        text = status.refresh(site_id, force=final)
+        text = status.refresh(site_id)
         if on_progress is not None and text:
             on_progress(text)
 
