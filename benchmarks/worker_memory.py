@@ -6,6 +6,7 @@ nothing). Each size is uploaded by one subprocess and ingested by a fresh one, a
 process reports its VmHWM, and its RSS before ingesting (interpreter and libraries) as the baseline.
 
     .venv/bin/python benchmarks/worker_memory.py --mb 10 50 200
+    .venv/bin/python benchmarks/worker_memory.py --html 200   # real HTML pages, local model (html_memory.py)
 """
 
 from __future__ import annotations
@@ -77,7 +78,18 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, nargs="+", default=[10, 50])
+    parser.add_argument("--html", type=int, metavar="PAGES",
+                        help="instead: this many pages of the Python manual with the local model (200 for the target)")
+    parser.add_argument("--no-worker", action="store_true", help="with --html: the ingest process only")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/11", help="with --html: the worker's broker")
     args = parser.parse_args()
+    if args.html:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from html_memory import report
+        from pythondoc_corpus import ingest_pages
+
+        report(ingest_pages(args.html), redis_url=args.redis, worker=not args.no_worker)
+        return
     data_dir = Path(tempfile.mkdtemp(prefix="ragbot-bench-mem-"))
     data_dir.chmod(0o755)
     try:

@@ -26,14 +26,17 @@ class LocalEmbedder:
         tokenizer_path: str | Path | None = None,
         batch_size: int = 32,
         max_tokens: int = 256,
-        batch_tokens: int = 8192,
+        batch_tokens: int = 1024,
         threads: int | None = None,
     ) -> None:
         self._model_path = Path(model_path) if model_path else None
         self._tokenizer_path = Path(tokenizer_path) if tokenizer_path else ASSETS / "tokenizer.json"
         self.batch_size = max(1, batch_size)
         # Padded tokens per ONNX run (texts x longest text): the activations' size, so memory stays flat whether
-        # the texts are long (32 of 256 tokens) or short (up to 4 x batch_size of 64 tokens, padding included).
+        # the texts are long (4 of 256 tokens) or short (up to 4 x batch_size of 8 tokens, padding included).
+        # Attention holds texts x 12 heads x width^2 floats per layer: at 8192 tokens of 256-token texts that was
+        # 100 MB a tensor and the process peaked at 700 MB embedding alone; at 1024 it stays at the model's
+        # 300 MB, and 1024 rows still fill the matrix products (benchmarks/worker_memory.py --html).
         self.batch_tokens = max(max_tokens, batch_tokens)
         # MiniLM was trained with 256-token inputs; longer ones only cost time.
         self.max_tokens = max_tokens
