@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -24,11 +25,13 @@ class DocSite:
     def __init__(self) -> None:
         self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self.hits: list[str] = []
+        self.times: list[float] = []  # time.monotonic() of each request
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server naming
                 owner.hits.append(self.path)
+                owner.times.append(time.monotonic())
                 status, headers, body = owner.respond(self.path)
                 self.send_response(status)
                 for name, value in headers.items():

@@ -150,3 +150,21 @@ def test_a_root_that_redirects_off_its_own_prefix_says_which_address_to_crawl(cr
     outcome = _crawl(crawl_svc, f"{site.base}/handbook/")
     assert "could not start" in outcome.text and "Crawl the address it redirects to instead" in outcome.text
     assert "/docs/" not in site.hits  # the hop was refused before it was followed
+
+
+def test_requests_keep_the_politeness_delay_and_an_oversized_page_fails_alone(clean_db, settings, site) -> None:
+    from ragbot.wiring import build
+
+    s = settings.model_copy(update={"allow_private_urls": True, "crawl_delay_ms": 150, "max_upload_mb": 0.01})
+    svc = build(s, embedder=FakeEmbedder(), chat=FakeChatModel(), queue=RecordingQueue())
+    site.html("/small/", page("Small", "A page that fits.", "big.html", "other.html"))
+    site.html("/small/big.html", page("Big", "x" * 20_000))
+    site.html("/small/other.html", page("Other", "Another page that fits."))
+    try:
+        outcome = _crawl(svc, f"{site.base}/small/")
+    finally:
+        svc.engine.dispose()
+    gaps = [later - earlier for earlier, later in zip(site.times, site.times[1:], strict=False)]
+    assert len(gaps) >= 4 and min(gaps) >= 0.14  # robots.txt, sitemaps and pages, one at a time
+    assert outcome.report is not None and outcome.report.failed == 1 and "MB limit" in outcome.report.errors[0]
+    assert sorted(_pages(svc)) == [f"{site.base}/small/", f"{site.base}/small/other.html"]
