@@ -130,6 +130,8 @@ class Settings(BaseSettings):
     notify_uploaders_on_downvote: bool = True
     # A URL source failing re-sync this many times in a row (or once with 404/410) is stale: not cited.
     stale_after_failures: int = Field(default=3, ge=1)
+    # hide: a stale source's passages are not cited (filtered inside search); warn: cited, marked as unreachable.
+    stale_policy: Literal["hide", "warn"] = "hide"
 
     # Workers.
     task_soft_time_limit: int = 600

@@ -120,6 +120,7 @@ class Citation:
     document_id: int | None = None
     link: str | None = None  # where the source opens when it is not a URL itself: a chat file or message
     aged: str | None = None  # "last updated 14 months ago", when older than RAGBOT_STALE_DAYS
+    unreachable: bool = False  # the source failed its re-syncs; cited anyway under RAGBOT_STALE_POLICY=warn
 
     @property
     def url(self) -> str | None:
@@ -135,6 +136,7 @@ class SourceFacts:
 
     link: str | None
     changed_at: datetime | None
+    stale: bool = False  # the source stopped answering its re-syncs (cited only with RAGBOT_STALE_POLICY=warn)
 
 
 @dataclass
@@ -153,7 +155,8 @@ class Answer:
             "grounded": self.grounded,
             "citations": [
                 {"n": c.n, "title": c.title, "source": c.source, "location": c.location, "score": round(c.score, 4),
-                 **({"link": c.link} if c.link else {}), **({"aged": c.aged} if c.aged else {})}
+                 **({"link": c.link} if c.link else {}), **({"aged": c.aged} if c.aged else {}),
+                 **({"unreachable": True} if c.unreachable else {})}
                 for c in self.citations
             ],
             "related": [{"title": c.title, "source": c.source, "location": c.location} for c in self.related],

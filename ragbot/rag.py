@@ -182,7 +182,8 @@ class RagService:
         for c in citations:
             found = facts.get(c.document_id) if c.document_id is not None else None
             if found is not None:
-                c = replace(c, link=found.link or c.link, aged=age_note(found.changed_at, now, self.stale_days))
+                c = replace(c, link=found.link or c.link, aged=age_note(found.changed_at, now, self.stale_days),
+                            unreachable=found.stale)
             out.append(c)
         return out
 

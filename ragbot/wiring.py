@@ -96,13 +96,14 @@ def fetch_url_function(settings: Settings):  # type: ignore[no-untyped-def]
     return UrlFetcher(timeout=settings.fetch_timeout_seconds, allow_private=settings.allow_private_urls)
 
 
-def make_notifier(engine: Engine, updaters: Sequence[StatusUpdater] = ()) -> Notifier:
+def make_notifier(engine: Engine, updaters: Sequence[StatusUpdater] = (), *, hide_stale: bool = True) -> Notifier:
     """Edits chat status messages through the updaters the entry point handed in (none: progress is logged)."""
     from ragbot.chat.status import ChatStatusNotifier
     from ragbot.crawl.progress import SiteAwareNotifier, SiteStatus
 
     # Crawled pages have no message of their own: a page that finishes refreshes its site's one status message.
-    return SiteAwareNotifier(ChatStatusNotifier(engine, list(updaters)), SiteStatus(engine, updaters))
+    return SiteAwareNotifier(ChatStatusNotifier(engine, list(updaters), hide_stale=hide_stale),
+                             SiteStatus(engine, updaters))
 
 
 @dataclass
@@ -187,5 +188,6 @@ def build(
     if check_index:
         ensure_index(engine, model=emb.model_id, dim=emb.dim)
     return Services(settings=settings, engine=engine, embedder=emb, chat=chat or make_chat_model(settings, emb),
-                    notifier=notifier or make_notifier(engine, status_updaters), queue_override=queue,
+                    notifier=notifier or make_notifier(engine, status_updaters,
+                                                      hide_stale=settings.stale_policy == "hide"), queue_override=queue,
                     reranker=reranker or make_reranker(settings), read_engine=db.read_engine(settings))

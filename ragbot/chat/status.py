@@ -24,6 +24,10 @@ class StatusUpdater(Protocol):
         """Replace the status message's text."""
         ...
 
+    def tell(self, user_id: str, text: str) -> None:
+        """Send one person a direct message (user_id without the platform prefix)."""
+        ...
+
 
 def status_text(title: str, state: str, percent: int, message: str, *, indexed_as: str | None = None) -> str:
     """The one-line status a user sees: queued → processing % → ready with chunks, or failed with the reason.
@@ -43,11 +47,20 @@ def status_text(title: str, state: str, percent: int, message: str, *, indexed_a
     return f"❌ *{title}*: failed. {message}"
 
 
+def stale_text(title: str, source: str, reason: str, *, hidden: bool) -> str:
+    """The direct message to the owner of a source that stopped answering."""
+    now = ("Ragbot no longer cites it" if hidden else "Ragbot still cites it, marked as unreachable")
+    return (f"⚠️ Your document *{title}* ({source}) could not be fetched on its last re-sync: {reason} {now} "
+            "until a re-sync succeeds. Fix the page or its address, or ask an admin to delete the document.")
+
+
 class ChatStatusNotifier:
     """Notifier that finds a document's chat_ref and edits it; progress edits are throttled, outcomes never."""
 
-    def __init__(self, engine: Engine, updaters: list[StatusUpdater], *, min_interval: float = 1.0) -> None:
+    def __init__(self, engine: Engine, updaters: list[StatusUpdater], *, min_interval: float = 1.0,
+                 hide_stale: bool = True) -> None:
         self.engine = engine
+        self.hide_stale = hide_stale  # RAGBOT_STALE_POLICY=hide: say that the source is no longer cited
         self.updaters = {u.platform: u for u in updaters}
         self.min_interval = min_interval
         self._last: dict[int, float] = {}
@@ -62,8 +75,12 @@ class ChatStatusNotifier:
             return True
 
     def notify(self, document_id: int, state: str, percent: int, message: str) -> None:
-        """Edit the document's status message, if it has one on a platform we can reach."""
+        """Edit the document's status message, if it has one on a platform we can reach; a source that went
+        stale is told to its owner instead."""
         _log.info("document %s %s %s%% %s", document_id, state, percent, message)
+        if state == "stale":
+            self._tell_owner(document_id, message)
+            return
         if not self.updaters or not self._due(document_id, state):
             return
         with self.engine.connect() as conn:
@@ -77,3 +94,17 @@ class ChatStatusNotifier:
             updater.update(row.chat_ref, status_text(row.label, state, percent, message, indexed_as=row.title))
         except Exception:  # a chat outage must never fail an ingestion
             _log.warning("could not update the chat status of document %s", document_id, exc_info=True)
+
+    def _tell_owner(self, document_id: int, reason: str) -> None:
+        with self.engine.connect() as conn:
+            row = ops.document_owner(conn, document_id=document_id)
+        if row is None:
+            return
+        platform, _, user_id = (row.uploader or "").partition(":")
+        updater = self.updaters.get(platform)
+        if updater is None or not user_id:
+            return  # added from the CLI, or a platform this process has no token for: the admin listings show it
+        try:
+            updater.tell(user_id, stale_text(row.title, row.source_uri, reason, hidden=self.hide_stale))
+        except Exception:
+            _log.warning("could not tell the owner of document %s that it went stale", document_id, exc_info=True)

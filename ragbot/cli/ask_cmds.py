@@ -25,6 +25,7 @@ def print_sources(answer: Answer) -> None:
     for c in answer.citations:
         where = f", {c.location}" if c.location else ""
         aged = f" ({c.aged})" if c.aged else ""
+        aged += " (unreachable at its last re-sync)" if c.unreachable else ""
         console.print(f"  [{c.n}] {c.title}{where} — {c.url or c.source}{aged}", highlight=False, markup=False)
 
 

@@ -9,7 +9,8 @@ from ragbot import admin
 from ragbot.domain import DocStatus
 from ragbot.errors import QueueUnavailable, TransientError
 from ragbot.ingestion.intake import INGEST_TASK
-from ragbot.ingestion.pipeline import STALE_NOTE, IngestResult, LoggingNotifier, ingest_document, source_failed
+from ragbot.ingestion.pipeline import IngestResult, LoggingNotifier, ingest_document, source_failed, stale_note
+from ragbot.ports import Notifier
 from ragbot.storage import audit, retention
 from ragbot.storage import repository as repo
 from ragbot.storage.locks import document_lock
@@ -71,10 +72,25 @@ def prune(svc: Services) -> dict[str, int]:
     return {"failed_documents": len(failed), "questions": questions}
 
 
+class OnlyStale(LoggingNotifier):
+    """Logs progress like a quiet run, but passes on the news that a source has gone stale."""
+
+    def __init__(self, inner: Notifier) -> None:
+        self.inner = inner
+
+    def notify(self, document_id: int, state: str, percent: int, message: str) -> None:
+        """Forward "stale"; log the rest."""
+        if state == "stale":
+            self.inner.notify(document_id, state, percent, message)
+        else:
+            super().notify(document_id, state, percent, message)
+
+
 def resync_url(svc: Services, document_id: int) -> IngestResult:
     """Re-fetch one URL source; unchanged content costs no embedding and no chunk write."""
-    # A routine re-sync must not edit the chat message that announced the original upload.
-    quiet = replace(svc.ingest, notifier=LoggingNotifier())
+    # A routine re-sync must not edit the chat message that announced the original upload; a source that has just
+    # gone dead is still told to its owner.
+    quiet = replace(svc.ingest, notifier=OnlyStale(svc.notifier))
     return ingest_document(quiet, document_id, force=True)
 
 
@@ -99,7 +115,7 @@ def give_up(svc: Services, document_id: int, reason: str) -> None:
     with svc.engine.connect() as conn:
         row = repo.get_document_row(conn, document_id=document_id)
     if row is not None and row.source_kind == "url" and source_failed(svc.ingest, document_id, TransientError(reason)):
-        reason += STALE_NOTE  # a server down through every retry counts as one failed re-sync
+        reason += stale_note(svc.settings)  # a server down through every retry counts as one failed re-sync
     with svc.engine.begin() as conn:
         repo.set_status(conn, document_id=document_id, status=DocStatus.FAILED, progress=100, error=reason)
     svc.notifier.notify(document_id, DocStatus.FAILED.value, 100, reason)

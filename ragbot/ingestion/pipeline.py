@@ -150,7 +150,8 @@ def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-de
             return IngestResult(doc_id, "skipped", 0, 0, "superseded by a newer version")
         count, embedded = outcome
     except IngestError as exc:
-        reason = str(exc) + (STALE_NOTE if row.source_kind == "url" and source_failed(ctx, doc_id, exc) else "")
+        reason = str(exc) + (stale_note(ctx.settings) if row.source_kind == "url" and source_failed(ctx, doc_id, exc)
+                             else "")
         _set(ctx, doc_id, DocStatus.FAILED, 100, reason, error=reason, version=version)
         return IngestResult(doc_id, "failed", 0, 0, reason)
     except TransientError as exc:
@@ -176,13 +177,26 @@ def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-de
 
 
 STALE_NOTE = " Its old passages are no longer cited; the next successful re-sync brings them back."
+STALE_WARN_NOTE = " Its old passages are still cited, marked as unreachable, until a re-sync succeeds."
 
 
 def source_failed(ctx: IngestContext, document_id: int, exc: Exception) -> bool:
-    """Count a failed fetch of a URL source; True when it is stale now (gone, or too many failures in a row)."""
+    """Count a failed fetch of a URL source; True when it is stale now (gone, or too many failures in a row).
+
+    The failure that makes it stale is told to its owner through the notifier (state "stale").
+    """
     with ctx.engine.begin() as conn:
-        return repo.record_sync_failure(conn, document_id=document_id, gone=isinstance(exc, SourceGone),
-                                        threshold=ctx.settings.stale_after_failures)
+        stale, newly = repo.record_sync_failure(conn, document_id=document_id, gone=isinstance(exc, SourceGone),
+                                                threshold=ctx.settings.stale_after_failures,
+                                                hide=ctx.settings.stale_policy == "hide")
+    if newly:
+        ctx.notifier.notify(document_id, "stale", 100, str(exc))
+    return stale
+
+
+def stale_note(settings: Settings) -> str:
+    """What a failure that made a source stale adds to its reason, by RAGBOT_STALE_POLICY."""
+    return STALE_NOTE if settings.stale_policy == "hide" else STALE_WARN_NOTE
 
 
 def _index(ctx: IngestContext, row, loaded: LoadedStream, *, digest: str,  # type: ignore[no-untyped-def]

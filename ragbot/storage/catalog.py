@@ -20,9 +20,9 @@ class PgSourceCatalog:
         if not document_ids:
             return {}
         with self.engine.connect() as conn:
-            rows = conn.execute(text("SELECT id, link, content_changed_at FROM documents WHERE id = ANY(:ids)"),
+            rows = conn.execute(text("SELECT id, link, content_changed_at, stale FROM documents WHERE id = ANY(:ids)"),
                                 {"ids": list(document_ids)})
-            return {r.id: SourceFacts(r.link, r.content_changed_at) for r in rows}
+            return {r.id: SourceFacts(r.link, r.content_changed_at, r.stale) for r in rows}
 
 
 def set_link(conn: Connection, *, document_id: int, link: str | None) -> None:

@@ -36,6 +36,12 @@ def document_chat_ref(conn: Connection, *, document_id: int) -> Any | None:
                              " WHERE id = :id"), {"id": document_id}).first()
 
 
+def document_owner(conn: Connection, *, document_id: int) -> Any | None:
+    """(uploader, title, source_uri) of a document, to tell its owner about it."""
+    return conn.execute(text("SELECT uploader, title, source_uri FROM documents WHERE id = :id"),
+                        {"id": document_id}).first()
+
+
 def unanswered_questions(conn: Connection, *, space: str, limit: int) -> list[dict[str, Any]]:
     """Recent questions in a space that got no grounded answer, newest first."""
     rows = conn.execute(

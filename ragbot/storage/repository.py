@@ -214,10 +214,12 @@ def clear_stale(conn: Connection, *, document_id: int) -> None:
         conn.execute(text("UPDATE chunks SET stale = false WHERE document_id = :id AND stale"), {"id": document_id})
 
 
-def record_sync_failure(conn: Connection, *, document_id: int, gone: bool, threshold: int) -> bool:
+def record_sync_failure(conn: Connection, *, document_id: int, gone: bool, threshold: int,
+                        hide: bool = True) -> tuple[bool, bool]:
     """Count a failed fetch of a source; it turns stale when gone or after `threshold` failures in a row.
 
-    Returns whether it is stale now; on the failure that makes it stale its chunks are flagged so search skips them.
+    Returns (stale now, stale since this failure). A stale source's chunks are flagged so that search skips them when
+    hide is set (RAGBOT_STALE_POLICY=hide); each failure brings the flags in line with the policy of the day.
     """
     row = conn.execute(
         text(
@@ -229,10 +231,11 @@ def record_sync_failure(conn: Connection, *, document_id: int, gone: bool, thres
         {"id": document_id, "gone": gone, "n": threshold},
     ).first()
     if row is None:
-        return False
-    if row.now and not row.before:
-        conn.execute(text("UPDATE chunks SET stale = true WHERE document_id = :id"), {"id": document_id})
-    return bool(row.now)
+        return False, False
+    if row.now:
+        conn.execute(text("UPDATE chunks SET stale = :hide WHERE document_id = :id AND stale <> :hide"),
+                     {"id": document_id, "hide": hide})
+    return bool(row.now), bool(row.now and not row.before)
 
 
 def list_documents(

@@ -36,7 +36,8 @@ def _source_line(c: Any) -> str:
     label = f"[{title}]({c.url})" if c.url else f"**{title}**"
     where = f" — {discord.utils.escape_markdown(c.location)[:120]}" if c.location else ""
     aged = f" *({c.aged})*" if getattr(c, "aged", None) else ""
-    return f"`[{c.n}]` {label}{where}{aged}"
+    gone = " ⚠️ *unreachable at its last re-sync*" if getattr(c, "unreachable", False) else ""
+    return f"`[{c.n}]` {label}{where}{aged}{gone}"
 
 
 def sources_embed(answer: Answer) -> discord.Embed | None:

@@ -56,6 +56,17 @@ class DiscordStatusUpdater:
             time.sleep(delay)
 
 
+    def tell(self, user_id: str, text: str) -> None:
+        """A direct message over REST: open (or find) the DM channel, then post in it."""
+        headers = {"Authorization": f"Bot {self.token}", "User-Agent": "DiscordBot (ragbot, 0.1)"}
+        dm = self._client.post(f"{self.base}/users/@me/channels", json={"recipient_id": user_id}, headers=headers)
+        dm.raise_for_status()
+        sent = self._client.post(f"{self.base}/channels/{dm.json()['id']}/messages",
+                                 json={"content": discord_markdown(text)[:LIMIT], "allowed_mentions": {"parse": []}},
+                                 headers=headers)
+        sent.raise_for_status()
+
+
 def _retry_after(response: httpx.Response) -> float:
     """Seconds to wait from the Retry-After header or the JSON body's retry_after, capped at a minute."""
     value: Any = response.headers.get("Retry-After")

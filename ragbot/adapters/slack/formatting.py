@@ -69,7 +69,8 @@ def source_line(c: Citation) -> str:
     name = f"<{c.url}|{title}>" if c.url else f"*{title}*"
     where = f" — {escape(c.location)}" if c.location else ""
     aged = f" _({c.aged})_" if c.aged else ""
-    return f"[{c.n}] {name}{where}{aged}"
+    gone = " ⚠️ _unreachable at its last re-sync_" if c.unreachable else ""
+    return f"[{c.n}] {name}{where}{aged}{gone}"
 
 
 def sources_blocks(citations: Sequence[Citation]) -> list[dict[str, Any]]:

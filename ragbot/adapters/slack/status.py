@@ -25,6 +25,10 @@ class SlackStatusUpdater:
             return
         self.client.chat_update(channel=chat_ref["channel"], ts=chat_ref["ts"], text=clip(text, UPDATE_TEXT_LIMIT))
 
+    def tell(self, user_id: str, text: str) -> None:
+        """A direct message from the bot (posting to a user id opens the DM)."""
+        self.client.chat_postMessage(channel=user_id, text=clip(text, UPDATE_TEXT_LIMIT))
+
 
 def chat_ref(channel: str, ts: str, team: str | None) -> dict[str, Any]:
     """The reference stored with a document so that workers can edit its status message."""
