@@ -68,6 +68,9 @@ def start_crawl(svc: Services, *, scope: Scope, url: str, by: Adder, chat_ref: d
 
 def queue_crawl(svc: Services, site_id: int, *, quiet: bool = False) -> str:
     """Hand a crawl to the workers by task name; a broker outage leaves it for the next re-sync."""
+    with svc.engine.connect() as conn:
+        if sites.crawl_running(conn, site_id=site_id, stuck_after_seconds=svc.settings.stuck_after_seconds):
+            return "a crawl of it is running already; its status message shows the counts"
     try:
         svc.queue.enqueue(CRAWL_TASK, site_id=site_id, quiet=quiet)
     except QueueUnavailable:

@@ -107,7 +107,9 @@ def set_state(conn: Connection, *, site_id: int, state: str, counts: dict[str, A
         text(
             "UPDATE sites SET state = :st, counts = coalesce(CAST(:c AS jsonb), counts), note = :n,"
             " crawled_at = CASE WHEN :f THEN now() ELSE crawled_at END,"
-            " state_changed_at = CASE WHEN state = :st THEN state_changed_at ELSE now() END WHERE id = :id"
+            # While crawling, every write is a heartbeat: a crawl silent for RAGBOT_STUCK_AFTER_SECONDS is dead.
+            " state_changed_at = CASE WHEN state = :st AND :st <> 'crawling' THEN state_changed_at ELSE now() END"
+            " WHERE id = :id"
         ),
         {"st": state, "c": json.dumps(counts) if counts is not None else None, "n": note, "f": finished,
          "id": site_id},
@@ -139,6 +141,15 @@ def sites_due(conn: Connection, *, stuck_after_seconds: int) -> list[int]:
         {"s": stuck_after_seconds},
     )
     return [r.id for r in rows]
+
+
+def crawl_running(conn: Connection, *, site_id: int, stuck_after_seconds: int) -> bool:
+    """Whether a crawl of the site is running now (one silent for longer is taken as dead)."""
+    return bool(conn.execute(
+        text("SELECT 1 FROM sites WHERE id = :id AND state = 'crawling'"
+             " AND state_changed_at >= now() - make_interval(secs => :s)"),
+        {"id": site_id, "s": stuck_after_seconds},
+    ).first())
 
 
 def delete_site(conn: Connection, *, site_id: int) -> bool:

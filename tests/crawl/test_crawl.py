@@ -120,6 +120,13 @@ def test_beat_queues_every_site_by_task_name_and_forgetting_a_site_deletes_its_p
     first = _crawl(crawl_svc, f"{site.base}/docs/")
     assert sync.resync_sites(crawl_svc) == [first.site_id]
     assert crawl_svc.queue.sent[-1] == (sync.CRAWL_TASK, {"site_id": first.site_id, "quiet": True})
+    with crawl_svc.engine.begin() as conn:  # as if that crawl were running now
+        conn.execute(text("UPDATE sites SET state = 'crawling', state_changed_at = now()"))
+    assert sync.resync_sites(crawl_svc) == []
+    assert "running already" in sync.queue_crawl(crawl_svc, first.site_id)
+    with crawl_svc.engine.begin() as conn:  # and as if it had died long ago
+        conn.execute(text("UPDATE sites SET state_changed_at = now() - interval '2 hours'"))
+    assert sync.resync_sites(crawl_svc) == [first.site_id]
     found = sync.list_sites(crawl_svc)
     count = first.new_or_changed
     assert [(s.root_url, s.pages.get("ready")) for s in found] == [(f"{site.base}/docs/", count)]
