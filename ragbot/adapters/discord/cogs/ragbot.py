@@ -93,7 +93,7 @@ class RagbotCog(commands.Cog, name=COG_NAME):
 
     @app_commands.command(name="upload", description="Add documents to the knowledge base Ragbot answers from.")
     @app_commands.describe(
-        file="A document (PDF, Word, Markdown, HTML, text, CSV…)", file2="Another document",
+        file="A document (PDF, Word, Excel, PowerPoint, Markdown, HTML, text, CSV…)", file2="Another document",
         file3="Another document", url="A web page to index", scope="Who can get answers from it (default: server)",
         crawl="Crawl the whole site under the url: every page under its folder (default: only that page)",
     )
