@@ -73,6 +73,7 @@ class FakeDiscord:
     interactions: dict[str, dict[str, Any]] = field(default_factory=dict)
     reactions: dict[int, list[str]] = field(default_factory=dict)  # message id -> the bot's reactions, in order
     private_channels: set[int] = field(default_factory=set)  # @everyone may not view these
+    dm_channels: dict[int, int] = field(default_factory=dict)  # user id -> the DM channel the bot opened
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -316,6 +317,13 @@ class FakeDiscord:
         m, p, body = request.method, "/" + request.match_info["path"], request[_BODY] or {}
         if (m, p) == ("GET", "/users/@me"):
             return _json(BOT_USER)
+        if (m, p) == ("POST", "/users/@me/channels"):  # open a DM: one channel per recipient, as Discord keeps it
+            uid = int(body["recipient_id"])
+            channel = self.dm_channels.setdefault(uid, self.snowflake())
+            return _json({"id": str(channel), "type": 1, "last_message_id": None, "recipients": [USERS[uid]]})
+        if (r := re.fullmatch(r"/users/(\d+)", p)) and m == "GET":
+            known = USERS.get(int(r.group(1)))
+            return _json(known) if known else _json({"message": "Unknown User", "code": 10013}, 404)
         if (m, p) == ("GET", "/oauth2/applications/@me"):
             return _json({"id": str(APP_ID), "name": "Ragbot", "icon": None, "description": "", "bot_public": True,
                           "bot_require_code_grant": False, "owner": USERS[ADMIN_ID], "verify_key": "00", "flags": 0,
