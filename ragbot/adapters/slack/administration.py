@@ -134,7 +134,7 @@ def handle(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str, t
         elif op == "reindex":
             doc = admin.find(rt.services, arg, space=space)
             admin.reindex(rt.services, ref=str(doc.id), space=space, background=True,
-                          by=governance.acting_admin(rt, client, team, user))
+                          by=governance.acting_admin(rt, team, user))
             respond(text=f"🔁 Queued *{escape(doc.title)}* for reindexing.", response_type="ephemeral")
         else:
             respond(text=HELP, response_type="ephemeral")
@@ -153,13 +153,13 @@ def confirmed(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str
     try:
         if request.get("op") == "delete":
             doc = admin.forget(rt.services, str(int(request["id"])), space=space,
-                               by=governance.acting_admin(rt, client, team, user))
+                               by=governance.acting_admin(rt, team, user))
             respond(text=f"🗑️ Deleted *{escape(doc.title)}*.", replace_original=True)
         elif request.get("op") == site_admin.FORGET:
             respond(text=site_admin.forget(rt, request, space), replace_original=True)
         elif request.get("op") == "reindex_all":
             results = admin.reindex(rt.services, space=space, background=True,
-                                    by=governance.acting_admin(rt, client, team, user))
+                                    by=governance.acting_admin(rt, team, user))
             respond(text=f"🔁 Queued {len(results)} documents for reindexing.", replace_original=True)
         else:
             respond(text=HELP, replace_original=True)

@@ -26,9 +26,9 @@ _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>\s*$")
 Respond = Callable[..., Any]
 
 
-def acting_admin(rt: SlackRagbot, client: WebClient, team: str | None, user: str) -> Adder:
+def acting_admin(rt: SlackRagbot, team: str | None, user: str) -> Adder:
     """The admin running a command, as the audit trail names them."""
-    return Adder(f"slack:{user}", rt.profile(client, team, user)[1], "slash", True)
+    return Adder(f"slack:{user}", rt.known_name(team, user), "slash", True)
 
 
 def _entry(e: AuditEntry) -> str:
@@ -57,6 +57,6 @@ def handle(rt: SlackRagbot, client: WebClient, op: str, arg: str, *, space: str,
     target = found.group(1)
     name = found.group(2) or rt.profile(client, team, target)[1]
     moved = admin.give(rt.services, arg[:found.start()].strip(), to=f"slack:{target}", to_name=name, space=space,
-                       by=acting_admin(rt, client, team, user))
+                       by=acting_admin(rt, team, user))
     respond(text=f"👤 *{escape(moved.title)}* (`{moved.id}`) now belongs to <@{target}>: they may replace or "
                  "delete it.", response_type="ephemeral")

@@ -153,6 +153,12 @@ class SlackRagbot:
             self._admins[key] = (verdict, name or None, time.monotonic() + ADMIN_CACHE_SECONDS)
         return verdict or user in allow, name or None
 
+    def known_name(self, team: str | None, user: str) -> str | None:
+        """A display name users.info already gave (no API call: allowlisted admins are never looked up)."""
+        with self._lock:
+            cached = self._admins.get((team or "", user))
+        return cached[1] if cached else None
+
     def upload_refusal(self, client: WebClient, team: str | None, user: str) -> str | None:
         """None when this user may add documents (RAGBOT_UPLOADERS); else why not, for them alone to see."""
         s = self.settings
