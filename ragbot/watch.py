@@ -14,6 +14,7 @@ from typing import Any
 from ragbot.domain import Adder, DocStatus, Scope
 from ragbot.ingestion import intake, jobs
 from ragbot.ingestion.loaders import SUPPORTED_SUFFIXES
+from ragbot.ingestion.pipeline import content_hash
 from ragbot.ratelimit import RateLimited
 from ragbot.storage import repository as repo
 from ragbot.storage import watches
@@ -82,6 +83,12 @@ def add_shared_file(svc: Services, *, scope: Scope, data: bytes, filename: str, 
     source_uri names the platform's file, so a same-named file from someone else is another document; replacing
     a document follows the ownership rule of every upload (its uploader or an admin). chat_ref carries the file id.
     """
+    with svc.engine.connect() as conn:
+        # The same bytes shared again as a new file (re-uploaded, or forwarded) cost nothing: it is already cited.
+        copy = watches.ready_shared_copy(conn, space=scope.space, channel=scope.channel,
+                                         content_hash=content_hash(data))
+    if copy is not None:
+        return intake.Accepted(copy, False, False, "the same content is already indexed")
     try:
         svc.limits.upload(scope.space, by.id or "")
         throttled = False

@@ -70,3 +70,14 @@ def documents_of_message(conn: Connection, *, space: str, message_id: str) -> li
         ),
         {"s": space, "m": message_id},
     ).scalars())
+
+
+def ready_shared_copy(conn: Connection, *, space: str, channel: str | None, content_hash: str) -> int | None:
+    """A shared file's document in this scope already indexed from exactly these bytes, if any."""
+    return conn.execute(
+        text(
+            "SELECT id FROM documents WHERE space_id = :s AND coalesce(channel, '') = coalesce(:c, '')"
+            " AND chat_ref->>'file_id' IS NOT NULL AND indexed_hash = :h AND status = 'ready' ORDER BY id LIMIT 1"
+        ),
+        {"s": space, "c": channel, "h": content_hash},
+    ).scalar()

@@ -126,10 +126,13 @@ def test_a_same_named_file_from_another_member_is_a_new_document_and_a_reshare_c
     h.fake.wait_for(lambda: reactions(h, "C1", other) == ["white_check_mark"])
     again, _ = share(h, "notes.md", b"", user="U2", file_id=fid)  # the same file shared once more
     h.fake.wait_for(lambda: reactions(h, "C1", again) == ["white_check_mark"])
+    # The same bytes uploaded anew (a new file id, another name) are already cited: nothing is stored or queued.
+    copy, _ = share(h, "notes (1).md", b"# Notes\n\nThe office opens at 8.", user="U4")
+    h.fake.wait_for(lambda: reactions(h, "C1", copy) == ["white_check_mark"])
     docs = documents(h)
     assert [(d.uploader, d.status) for d in docs] == [("slack:U2", "ready"), ("slack:U3", "ready")]
     ingested = [kw["document_id"] for name, kw in h.queue.enqueued if name == "ragbot.ingest_document"]
-    assert ingested == [docs[0].id, docs[1].id]  # the re-share queued nothing
+    assert ingested == [docs[0].id, docs[1].id]  # the re-shares queued nothing
 
 
 def test_a_file_deleted_in_slack_is_forgotten(make_slack) -> None:
