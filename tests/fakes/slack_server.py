@@ -43,6 +43,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}  # user group id -> member ids
+        self.strict_users = False  # True: users.info answers user_not_found for ids never added, as Slack does
         self.files: dict[str, tuple[dict[str, Any], bytes, str]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.refuse_channels: set[str] = set()
@@ -258,6 +259,8 @@ class FakeSlack:
 
     def _api_users_info(self, body: dict[str, Any]) -> dict[str, Any]:
         user = body.get("user", "")
+        if self.strict_users and user not in self.users:
+            return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": self.users.get(user, {"id": user, "is_admin": False, "is_owner": False})}
 
     def _api_usergroups_users_list(self, body: dict[str, Any]) -> dict[str, Any]:

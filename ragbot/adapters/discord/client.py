@@ -75,6 +75,10 @@ def run(settings: Settings | None = None) -> None:
     settings = settings or load_settings()
     if not settings.discord_token:
         raise RagbotError("DISCORD_TOKEN is not set; see docs/discord.md to create a bot and get its token.")
+    for entry in settings.admin_users:  # Discord ids are numbers: anything else can never match anyone
+        if entry.startswith("discord:") and not entry.removeprefix("discord:").isdigit():
+            raise RagbotError(f"RAGBOT_ADMIN_USERS names {entry}, which is not a Discord user id (a number such as "
+                              "discord:80351110224678912); fix or remove it.")
     services = build_services(settings)
     if warning := no_worker_warning(services.queue):
         _log.warning(warning)

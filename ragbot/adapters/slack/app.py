@@ -13,6 +13,7 @@ from ragbot.adapters.slack.client import make_web_client
 from ragbot.adapters.slack.http_server import SlackHttpServer
 from ragbot.adapters.slack.listeners import register
 from ragbot.adapters.slack.runtime import SlackRagbot
+from ragbot.adapters.slack.startup import check_named_ids
 from ragbot.chat.pickup import no_worker_warning
 from ragbot.storage.db import check_connection
 from ragbot.wiring import Services
@@ -72,6 +73,7 @@ def serve(services: Services, *, host: str | None = None, port: int | None = Non
     """Run until stopped: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events; /healthz always."""
     s = services.settings
     app, rt = build_app(services)
+    check_named_ids(app.client, s)  # before connecting: a typo in who is an admin must not go unnoticed
     if warning := no_worker_warning(services.queue):
         _log.warning(warning)
     socket_mode = bool(s.slack_app_token)

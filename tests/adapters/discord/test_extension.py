@@ -47,3 +47,14 @@ def test_extension_adds_ragbot_next_to_the_hosts_commands(services, fake: FakeDi
     assert pong.body["data"]["content"] == "pong from the host"
     final = [c.body for c in fake.requests("PATCH", r"/messages/@original") if c.body.get("embeds")][-1]
     assert "manager" in final["content"] and final["embeds"][0]["title"] == "Sources"
+
+
+def test_a_discord_admin_entry_that_is_not_an_id_stops_the_bot_naming_the_setting(settings) -> None:
+    import pytest
+
+    from ragbot.adapters.discord.client import run as run_bot
+    from ragbot.errors import RagbotError
+
+    bad = settings.model_copy(update={"discord_token": "t", "admin_users": ["discord:ada"]})
+    with pytest.raises(RagbotError, match="RAGBOT_ADMIN_USERS names discord:ada"):
+        run_bot(bad)

@@ -21,7 +21,8 @@ def test_upload_from_cdn_ends_ready_and_status_message_is_edited(services, fake:
             fake.command("upload", attachments={"file": attachment, "file2": too_big})
 
             def ready_status() -> bool:
-                return any("✅ **deploys.md**: ready as “Deploys”" in m["content"] for m in fake.channel_log(CHANNEL_ID))
+                ready = "✅ **deploys.md**: ready as “Deploys”"
+                return any(ready in m["content"] for m in fake.channel_log(CHANNEL_ID))
 
             await fake.wait_for(ready_status, what="the ready status edit")
 
