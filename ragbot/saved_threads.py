@@ -61,5 +61,6 @@ def save_thread(chat: ChatService, *, scope: Scope, permalink: str, messages: Se
     title, data = render(messages, permalink=permalink)
     filename = f"{one_line(title, 80).replace('/', '-')}.md"
     accepted = chat.add_file(scope=scope, data=data, filename=filename, source_uri=permalink, uploader=saver,
-                             chat_ref=chat_ref, uploader_name=saver_name, via=VIA, is_admin=is_admin)
+                             chat_ref=chat_ref, uploader_name=saver_name, via=VIA, is_admin=is_admin,
+                             link=permalink)
     return title, accepted

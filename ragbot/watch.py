@@ -96,7 +96,7 @@ def add_shared_file(svc: Services, *, scope: Scope, data: bytes, filename: str, 
         throttled = True
     accepted = intake.add_file(svc.engine, scope=scope, data=data, filename=filename, source_uri=source_uri,
                                max_bytes=svc.settings.max_upload_bytes, source_kind="upload", by=by,
-                               chat_ref=chat_ref)
+                               chat_ref=chat_ref, link=source_uri if source_uri.startswith("https://") else None)
     if not throttled or not accepted.changed:
         return intake.enqueue(svc.queue, accepted, engine=svc.engine)
     # Left queued without a task: the reconciler sends documents that waited past RAGBOT_STUCK_AFTER_SECONDS.

@@ -14,6 +14,7 @@ from ragbot.adapters.discord import trail
 from ragbot.adapters.discord.administering import is_admin
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.scope import channel_key, space_for
+from ragbot.adapters.discord.uploading import upload_refusal_for
 from ragbot.domain import Scope
 from ragbot.errors import RagbotError
 
@@ -59,6 +60,9 @@ def _items(messages: list[discord.Message]) -> list[saved_threads.ThreadMessage]
 
 async def save(cog: RagbotCog, interaction: discord.Interaction, message: discord.Message) -> None:
     """Save the thread for this channel (its threads included) and say so privately."""
+    if refusal := upload_refusal_for(interaction.user, cog.settings):  # saving adds a document: the upload policy
+        await interaction.response.send_message(refusal, ephemeral=True)
+        return
     await interaction.response.defer(ephemeral=True, thinking=True)
     try:
         messages, permalink, first = await _thread_of(message)

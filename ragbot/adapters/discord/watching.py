@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from ragbot import watch
-from ragbot.adapters.discord import trail
+from ragbot.adapters.discord import trail, uploading
 from ragbot.adapters.discord.administering import is_admin
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.scope import channel_key, space_for
@@ -183,11 +183,12 @@ class OfferView(discord.ui.View):
     @discord.ui.button(label="Add to knowledge base", style=discord.ButtonStyle.primary)
     async def add(self, interaction: discord.Interaction, button: discord.ui.Button[OfferView]) -> None:
         """Upload the message's files, each with its status message, scoped to this channel."""
-        from ragbot.adapters.discord import uploading  # imported here: uploading imports the Cog's helpers
-
         if interaction.user.id != self.message.author.id and not is_admin(interaction.user, self.cog.settings):
             await interaction.response.send_message("Only the person who shared these files (or an admin) can add "
                                                     "them.", ephemeral=True)
+            return
+        if refusal := uploading.upload_refusal_for(interaction.user, self.cog.settings):
+            await interaction.response.send_message(refusal, ephemeral=True)
             return
         await interaction.response.defer(thinking=True)
         scope = Scope(_space(interaction.guild_id), channel_key(interaction.channel))

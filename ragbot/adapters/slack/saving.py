@@ -65,6 +65,9 @@ def _thread(rt: SlackRagbot, client: WebClient, team: str | None, channel: str, 
 def save(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str, channel: str, message: dict[str, Any],
          bot_user_id: str | None, bot_id: str | None) -> None:
     """Save the clicked message's thread (or the message alone) as one document of this channel."""
+    if refusal := rt.upload_refusal(client, team, user):  # saving adds a document: the upload policy decides
+        tell_user(client, channel, user, refusal)
+        return
     root = str(message.get("thread_ts") or message.get("ts") or "")
     ref = {"platform": "slack", "channel": channel, "ts": root, "team": team, "style": trail.STYLE,
            "thread_ts": root}

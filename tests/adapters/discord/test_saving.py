@@ -61,3 +61,19 @@ def test_saving_a_thread_makes_one_cited_document_and_saving_again_updates_it(se
     assert permalink in out["sources"]
     (again,) = saved(services)
     assert again.id == doc.id and again.version > doc.version
+
+
+def test_members_may_not_save_threads_when_only_admins_may_upload(services, fake: FakeDiscord) -> None:
+    services.settings = services.settings.model_copy(update={"uploaders": "admins"})
+
+    async def scenario() -> None:
+        async with running(make_bot(services), fake):
+            thread_id = fake.open_thread(CHANNEL_ID, "parking")
+            first = fake.user_message(thread_id, "Where is the parking garage?", uid=MEMBER_ID)
+            token = save(fake, first)
+            await fake.wait_for(lambda: fake.requests("POST", rf"/{token}/callback"), what="the refusal")
+
+    run(scenario())
+    (refusal,) = [c.body for c in fake.requests("POST", r"/callback")]
+    assert refusal["type"] == 4 and refusal["data"]["flags"] & EPHEMERAL and "only admins" in refusal["data"]["content"]
+    assert saved(services) == [] and not fake.reactions

@@ -74,3 +74,14 @@ def test_saving_someone_elses_saved_thread_follows_the_upload_policy(make_slack)
     assert "Only they or an admin can replace it" in reply["text"]
     (doc,) = saved(h)
     assert doc.uploader == "slack:U1" and "level -3" not in doc.body
+
+
+def test_only_admins_save_threads_when_only_admins_may_upload(make_slack) -> None:
+    h = make_slack(uploaders="admins")
+    h.fake.add_user("U3", is_admin=False)
+    root = h.next_ts()
+    h.fake.add_message("C1", root, "U1", "Where is the parking garage?")
+    save(h, "C1", root, root, "U3")
+    note = h.fake.wait_for(lambda: h.fake.api_calls("chat.postEphemeral"))[0].body
+    assert note["user"] == "U3" and "only admins" in note["text"]
+    assert saved(h) == [] and not h.fake.reactions.get(("C1", root))
