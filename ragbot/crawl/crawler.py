@@ -96,7 +96,6 @@ class Crawler:
         wait = self._last_request + self.delay - time.monotonic()
         if wait > 0:
             self.sleep(wait)
-        self._last_request = time.monotonic()
 
     def _hop(self, url: str) -> None:
         """Refuse a redirect that leaves the site or lands on a path robots.txt disallows."""
@@ -108,7 +107,11 @@ class Crawler:
 
     def _get(self, url: str) -> Fetched:
         self._polite()
-        return self.fetcher.fetch(url, self.limits.max_bytes, follow=self._hop)
+        try:
+            return self.fetcher.fetch(url, self.limits.max_bytes, follow=self._hop)
+        finally:
+            # The pause runs from the end of one answer to the next request, so a slow server gets more rest.
+            self._last_request = time.monotonic()
 
     def _allowed(self, url: str) -> bool:
         return self.robots is None or self.robots.can_fetch(url, USER_AGENT)
