@@ -105,10 +105,15 @@ class Crawler:
         if not self._allowed(target):
             raise LeftSite(f"{url}: a redirect leads to a path robots.txt disallows.")
 
-    def _get(self, url: str) -> Fetched:
+    def _same_host(self, url: str) -> None:
+        """Refuse a redirect of robots.txt or a sitemap to another host (they may live outside the prefix)."""
+        if urlsplit(url).hostname != self.host:
+            raise LeftSite(f"{url}: a redirect leads outside {self.origin}.")
+
+    def _get(self, url: str, *, site_file: bool = False) -> Fetched:
         self._polite()
         try:
-            return self.fetcher.fetch(url, self.limits.max_bytes, follow=self._hop)
+            return self.fetcher.fetch(url, self.limits.max_bytes, follow=self._same_host if site_file else self._hop)
         finally:
             # The pause runs from the end of one answer to the next request, so a slow server gets more rest.
             self._last_request = time.monotonic()
@@ -119,9 +124,15 @@ class Crawler:
     # -- the walk -------------------------------------------------------------------------------------------------
     def _read_robots(self) -> None:
         try:
-            text = self._get(f"{self.origin}/robots.txt").data.decode("utf-8", errors="replace")
+            text = self._get(f"{self.origin}/robots.txt", site_file=True).data.decode("utf-8", errors="replace")
+        except TransientError as exc:
+            # RFC 9309: robots.txt unreachable through a server or network error means "assume everything is
+            # disallowed"; the crawl stops and nothing is forgotten, and the next re-sync tries again.
+            self.report.complete = False
+            raise IngestError(f"the crawl could not start: robots.txt could not be read ({exc}); "
+                              "it is tried again at the next re-sync.") from exc
         except RagbotError as exc:
-            _log.info("no usable robots.txt at %s: %s", self.origin, exc)  # none: everything is allowed
+            _log.info("no usable robots.txt at %s: %s", self.origin, exc)  # 404 and the like: all is allowed
             return
         self.robots = Protego.parse(text)
         asked = self.robots.crawl_delay(USER_AGENT)
@@ -134,7 +145,7 @@ class Crawler:
         limit = self.limits.max_pages * QUEUE_FACTOR
         pages: list[str] = []
         for sitemap in candidates:
-            pages += sitemap_urls(self._get, sitemap, self.host, limit=limit)
+            pages += sitemap_urls(lambda url: self._get(url, site_file=True), sitemap, self.host, limit=limit)
         return pages
 
     def run(self, on_page: Callable[[Page], None]) -> CrawlReport:

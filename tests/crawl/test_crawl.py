@@ -175,3 +175,20 @@ def test_requests_keep_the_politeness_delay_and_an_oversized_page_fails_alone(cl
     assert len(gaps) >= 4 and min(gaps) >= 0.14  # robots.txt, sitemaps and pages, one at a time
     assert outcome.report is not None and outcome.report.failed == 1 and "MB limit" in outcome.report.errors[0]
     assert sorted(_pages(svc)) == [f"{site.base}/small/", f"{site.base}/small/other.html"]
+
+
+def test_robots_txt_that_answers_5xx_stops_the_crawl_and_forgets_nothing(crawl_svc, site: DocSite) -> None:
+    first = _crawl(crawl_svc, f"{site.base}/docs/")
+    pages = set(_pages(crawl_svc))
+    site.routes["/robots.txt"] = (503, {"Content-Type": "text/plain"}, b"down for maintenance")
+    site.hits.clear()
+    again = sync.crawl_site(crawl_svc, first.site_id, inline=True)
+    assert "robots.txt could not be read" in again.text and "503" in again.text
+    assert site.hits == ["/robots.txt"] and set(_pages(crawl_svc)) == pages
+
+
+def test_robots_txt_redirected_on_the_same_host_still_applies(crawl_svc, site: DocSite) -> None:
+    site.routes["/static/robots.txt"] = site.routes.pop("/robots.txt")
+    site.redirect("/robots.txt", "/static/robots.txt")
+    _crawl(crawl_svc, f"{site.base}/docs/")
+    assert "/static/robots.txt" in site.hits and not [h for h in site.hits if "private" in h]
