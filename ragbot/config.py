@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     slack_allowed_bots: Annotated[list[str], NoDecode] = Field(default_factory=list)
     discord_token: str | None = Field(default=None, validation_alias=_plain("DISCORD_TOKEN"))
     discord_dev_guild_id: int | None = Field(default=None, validation_alias=_plain("DISCORD_DEV_GUILD_ID"))
+    # The application's public key (Developer Portal → General Information), for `serve discord --http`.
+    discord_public_key: str | None = Field(default=None, validation_alias=_plain("DISCORD_PUBLIC_KEY"))
     # Workers edit upload status messages over plain REST; tests point this at a fake server.
     discord_api_base_url: str = "https://discord.com/api/v10"
     # Privileged intent: only needed so follow-ups in the bot's threads work without an @mention.

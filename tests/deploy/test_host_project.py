@@ -75,7 +75,7 @@ def test_a_host_project_with_its_own_bot_and_workers_modules_loads_both_plugins(
     assert out["host"] == ["host bot", "host workers"]
     assert out["ragbot"].startswith(str(site.resolve())), out["ragbot"]  # the installed copy, not the checkout
     assert out["slack_listeners_added"] >= 10
-    assert out["discord_commands"] == ["admin", "ask", "upload"]
+    assert out["discord_commands"] == ["Save to Ragbot", "admin", "ask", "upload"]  # the message menu, then slash
 
     # No top-level `bot` or `workers` came with Ragbot: outside a host project they do not import.
     for name in ("bot", "workers"):

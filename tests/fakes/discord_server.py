@@ -74,6 +74,10 @@ class FakeDiscord:
     reactions: dict[int, list[str]] = field(default_factory=dict)  # message id -> the bot's reactions, in order
     private_channels: set[int] = field(default_factory=set)  # @everyone may not view these
     dm_channels: dict[int, int] = field(default_factory=dict)  # user id -> the DM channel the bot opened
+    # HTTP interactions mode: interactions are POSTed, signed, to this URL instead of sent over the gateway.
+    interactions_url: str | None = None
+    signing_key: Any = None  # a nacl SigningKey, the application's private half
+    http_replies: dict[str, tuple[int, str]] = field(default_factory=dict)  # token -> (status, body) of our POST
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -179,8 +183,26 @@ class FakeDiscord:
         # A component interaction's "original response" is the message the component is on.
         original = int(message["id"]) if message is not None else None
         self.interactions[token] = {"channel_id": channel_id, "original": original, "id": payload["id"]}
-        self.dispatch("INTERACTION_CREATE", payload)
+        if self.interactions_url is not None:
+            # Off the caller's thread: the bot under test may run on the caller's event loop.
+            threading.Thread(target=lambda: self.http_replies.__setitem__(token, self.post_signed(payload)),
+                             daemon=True).start()
+        else:
+            self.dispatch("INTERACTION_CREATE", payload)
         return token
+
+    def post_signed(self, payload: dict[str, Any], *, signature: str | None = None,
+                    timestamp: str | None = None) -> tuple[int, str]:
+        """POST one interaction to interactions_url as Discord does: Ed25519 over timestamp + body (blocking)."""
+        import httpx
+
+        body = json.dumps(payload).encode()
+        stamp = timestamp or str(int(time.time()))
+        good = self.signing_key.sign(stamp.encode() + body).signature.hex()
+        headers = {"X-Signature-Ed25519": signature or good, "X-Signature-Timestamp": stamp,
+                   "Content-Type": "application/json"}
+        reply = httpx.post(str(self.interactions_url), content=body, headers=headers, timeout=10)
+        return reply.status_code, reply.text
 
     def command(self, name: str, options: dict[str, Any] | None = None, *, sub: str | None = None,
                 attachments: dict[str, dict[str, Any]] | None = None, users: dict[str, int] | None = None,

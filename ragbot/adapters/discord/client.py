@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -68,8 +69,8 @@ class RagbotBot(commands.Bot):
         _log.info("Ragbot is online as %s in %d servers", self.user, len(self.guilds))
 
 
-def run(settings: Settings | None = None) -> None:
-    """Build the services and run the bot until interrupted."""
+def run(settings: Settings | None = None, *, http: tuple[str, int] | None = None) -> None:
+    """Build the services and run the bot until interrupted; http=(host, port) serves interactions over HTTP."""
     from ragbot.adapters.status import build_services
 
     settings = settings or load_settings()
@@ -79,6 +80,10 @@ def run(settings: Settings | None = None) -> None:
         if entry.startswith("discord:") and not entry.removeprefix("discord:").isdigit():
             raise RagbotError(f"RAGBOT_ADMIN_USERS names {entry}, which is not a Discord user id (a number such as "
                               "discord:80351110224678912); fix or remove it.")
+    if http is not None:
+        from ragbot.adapters.discord.interactions_http import verify_key
+
+        verify_key(settings.discord_public_key)  # a missing or malformed key is a one-line error before anything
     services = build_services(settings)
     if warning := no_worker_warning(services.queue):
         _log.warning(warning)
@@ -89,7 +94,13 @@ def run(settings: Settings | None = None) -> None:
         # Discord has no HTTP of its own: probes and Prometheus use this small port.
         start_metrics_server(settings.metrics_host, settings.metrics_port, health=lambda: (bot.is_ready(), "gateway"))
     try:
-        bot.run(settings.discord_token, log_handler=None)
+        if http is not None:
+            from ragbot.adapters.discord import interactions_http
+
+            asyncio.run(interactions_http.serve(bot, settings.discord_token, public_key=settings.discord_public_key,
+                                                host=http[0], port=http[1]))
+        else:
+            bot.run(settings.discord_token, log_handler=None)
     except discord.PrivilegedIntentsRequired as exc:
         raise RagbotError(
             "Discord refused the Message Content intent. Enable it for the bot in the Developer Portal, or set "
