@@ -16,8 +16,8 @@ from ragbot.errors import IngestError, NotAllowed, NotFound, QueueUnavailable
 from ragbot.ingestion.fetch import UrlFetcher, check_url
 from ragbot.ingestion.intake import Accepted, enqueue, replace_policy
 from ragbot.ingestion.pipeline import content_hash, ingest_document
+from ragbot.storage import audit, sites
 from ragbot.storage import repository as repo
-from ragbot.storage import sites
 from ragbot.storage.locks import document_lock
 from ragbot.storage.sites import SiteInfo
 from ragbot.wiring import Services
@@ -52,6 +52,8 @@ def add_site(svc: Services, *, scope: Scope, url: str, max_pages: int | None = N
         site_id = sites.upsert_site(
             conn, space=scope.space, channel=scope.channel, root_url=url, prefix=prefix, max_pages=limit,
             uploader=by.id, uploader_name=by.name, added_via=by.via, chat_ref=chat_ref)
+        audit.record(conn, space=scope.space, actor=by.id, actor_name=by.name, action="added", subject=url,
+                     detail=f"site to crawl (up to {limit} pages) via {by.via}")
         site = sites.get_site(conn, site_id=site_id)
     assert site is not None  # just written in this transaction
     return site
@@ -93,7 +95,8 @@ def list_sites(svc: Services, *, space: str | None = None) -> list[SiteInfo]:
         return sites.list_sites(conn, space=space)
 
 
-def forget_site(svc: Services, ref: str, *, space: str | None = None) -> tuple[SiteInfo, int]:
+def forget_site(svc: Services, ref: str, *, space: str | None = None, by: Adder = CLI_ADDER
+                ) -> tuple[SiteInfo, int]:
     """Delete a site and every page of it (each under its document lock); returns the site and the pages deleted."""
     site = find_site(svc, ref, space=space)
     with svc.engine.connect() as conn:
@@ -102,6 +105,8 @@ def forget_site(svc: Services, ref: str, *, space: str | None = None) -> tuple[S
         _delete_page(svc, doc_id)
     with svc.engine.begin() as conn:
         sites.delete_site(conn, site_id=site.id)
+        audit.record(conn, space=site.space, actor=by.id, actor_name=by.name, action="deleted", subject=site.root_url,
+                     detail=f"the crawled site and its {len(pages)} pages")
     return site, len(pages)
 
 
@@ -178,7 +183,7 @@ def crawl_site(svc: Services, site_id: int, *, inline: bool = False, quiet: bool
         if on_progress is not None:
             on_progress(text)
         return CrawlOutcome(site_id, crawler.report, tally["changed"], tally["unchanged"], 0, text)
-    forgotten = _forget_gone(svc, known, report)
+    forgotten = _forget_gone(svc, site.space, known, report)
     with svc.engine.begin() as conn:
         sites.set_state(conn, site_id=site_id, state="done", counts=report.counts(), note=_note(report, forgotten),
                         finished=report.complete)
@@ -211,22 +216,29 @@ def _store_page(svc: Services, site: SiteInfo, page: Page, owner: Adder) -> tupl
         except NotAllowed:
             return None
         sites.attach_page(conn, document_id=doc_id, site_id=site.id)
+        if changed:
+            audit.record(conn, space=site.space, actor=owner.id, actor_name=owner.name, document_id=doc_id,
+                         action="replaced" if row is not None else "added", subject=page.url,
+                         detail=f"via the crawl of {site.root_url}")
     return doc_id, changed
 
 
-def _forget_gone(svc: Services, known: dict[str, int], report: CrawlReport) -> int:
+def _forget_gone(svc: Services, space: str, known: dict[str, int], report: CrawlReport) -> int:
     """Delete pages that answered 404/410, and, after a crawl that saw the whole site, pages no longer found."""
     gone = {url for url in known if url in report.gone}
     if report.complete:
         gone |= {url for url in known if url not in report.kept}
     for url in gone:
-        _delete_page(svc, known[url])
+        _delete_page(svc, known[url], gone_from=(space, url))
     return len(gone)
 
 
-def _delete_page(svc: Services, document_id: int) -> None:
+def _delete_page(svc: Services, document_id: int, *, gone_from: tuple[str, str] | None = None) -> None:
     with document_lock(svc.engine, document_id), svc.engine.begin() as conn:
         repo.delete_document(conn, document_id=document_id)
+        if gone_from is not None:
+            audit.record(conn, space=gone_from[0], actor=None, actor_name="crawl", action="deleted",
+                         subject=gone_from[1], detail="gone from its site at a re-crawl")
 
 
 def _note(report: CrawlReport, forgotten: int) -> str | None:

@@ -114,6 +114,11 @@ def test_a_resync_reingests_changed_pages_only_and_forgets_removed_ones(
         texts = [r.text for r in conn.execute(text("SELECT text FROM chunks"))]
     assert any("quokka" in t for t in texts) and not any("wombat" in t or "zeppelin" in t for t in texts)
     assert "forgot 2 pages" in third.text
+    with crawl_svc.engine.connect() as conn:  # the audit trail says what the crawls did, page by page
+        trail = conn.execute(text("SELECT action, subject, detail FROM audit_log ORDER BY id")).all()
+    assert trail[0].action == "added" and trail[0].subject == base and "site to crawl" in trail[0].detail
+    assert sorted((a, s) for a, s, _ in trail if a in ("replaced", "deleted")) == [
+        ("deleted", base + "guide.html"), ("deleted", base + "orphan.html"), ("replaced", base + "install.html")]
 
 
 def test_beat_queues_every_site_by_task_name_and_forgetting_a_site_deletes_its_pages(crawl_svc, site) -> None:

@@ -80,7 +80,8 @@ async def forget_site(cog: RagbotCog, interaction: discord.Interaction, site: st
         return
 
     async def action() -> str:
-        gone, pages = await cog.run(sync.forget_site, cog.chat.services, str(found.id), space=space)
+        by = Adder(f"discord:{interaction.user.id}", interaction.user.display_name, "slash", True)
+        gone, pages = await cog.run(sync.forget_site, cog.chat.services, str(found.id), space=space, by=by)
         return f"🗑️ Forgot **{gone.root_url}** and its {pages} pages."
 
     view = ConfirmView(user_id=interaction.user.id, label="Forget site", action=action)

@@ -9,6 +9,7 @@ from typing import Any
 from ragbot.adapters.slack.formatting import confirm_blocks, escape, text_blocks
 from ragbot.adapters.slack.runtime import SlackRagbot
 from ragbot.crawl import sync
+from ragbot.domain import Adder
 from ragbot.storage.sites import SiteInfo
 
 OPS = ("sites", "resync-site", "forget-site")
@@ -51,7 +52,8 @@ def handle(rt: SlackRagbot, op: str, arg: str, space: str, respond: Respond, *, 
         action_id=confirm_action, value=json.dumps({"op": FORGET, "id": site.id}), confirm_label="Forget site"))
 
 
-def forget(rt: SlackRagbot, request: dict[str, Any], space: str) -> str:
+def forget(rt: SlackRagbot, request: dict[str, Any], space: str, user: str, team: str | None) -> str:
     """Carry out a confirmed forget-site; returns the message that replaces the confirmation."""
-    site, pages = sync.forget_site(rt.services, str(int(request["id"])), space=space)
+    by = Adder(f"slack:{user}", rt.known_name(team, user), "slash")
+    site, pages = sync.forget_site(rt.services, str(int(request["id"])), space=space, by=by)
     return f"🗑️ Forgot *{escape(site.root_url)}* and its {pages} pages."
