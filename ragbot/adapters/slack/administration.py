@@ -156,7 +156,7 @@ def confirmed(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str
                                by=governance.acting_admin(rt, team, user))
             respond(text=f"🗑️ Deleted *{escape(doc.title)}*.", replace_original=True)
         elif request.get("op") == site_admin.FORGET:
-            respond(text=site_admin.forget(rt, request, space), replace_original=True)
+            respond(text=site_admin.forget(rt, request, space, user, team), replace_original=True)
         elif request.get("op") == "reindex_all":
             results = admin.reindex(rt.services, space=space, background=True,
                                     by=governance.acting_admin(rt, team, user))
