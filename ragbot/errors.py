@@ -30,6 +30,13 @@ class SourceGone(IngestError):
 class FileTooLarge(IngestError):
     """The file is over the configured cap."""
 
+    @classmethod
+    def upload(cls, name: str, *, max_bytes: int, size: int | None = None) -> FileTooLarge:
+        """The one message for a file or page over the upload cap, whichever path found it (size when known)."""
+        mb = f"{size / 1048576:.1f} MB is" if size is not None else "it is"
+        return cls(f"{name}: {mb} over the {max_bytes / 1048576:.0f} MB limit; split it into smaller files or ask an "
+                   "admin to raise RAGBOT_MAX_UPLOAD_MB.")
+
 
 class TransientError(RagbotError):
     """A temporary fault (provider 429/5xx, lost connection); worth retrying."""

@@ -245,12 +245,12 @@ class UrlFetcher:
             raise IngestError(f"{url}: the server answered {resp.status_code}; check the link is public.")
         declared = int(resp.headers.get("content-length") or 0)
         if declared > max_bytes:
-            raise FileTooLarge(f"{url}: {declared / 1048576:.1f} MB is over the {max_bytes / 1048576:.0f} MB limit.")
+            raise FileTooLarge.upload(url, size=declared, max_bytes=max_bytes)
         body = bytearray()
         for piece in resp.iter_raw():
             body.extend(piece)
             if len(body) > max_bytes:
-                raise FileTooLarge(f"{url}: the page is over the {max_bytes / 1048576:.0f} MB limit.")
+                raise FileTooLarge.upload(url, max_bytes=max_bytes)
             if time.monotonic() > deadline:
                 raise IngestError(self._too_slow(url))
         return bytes(body)

@@ -36,10 +36,7 @@ def check_upload(*, filename: str, size: int, max_bytes: int) -> None:
         kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise UnsupportedFile(f"{filename}: unsupported file type {suffix or '(none)'}; Ragbot reads {kinds}.")
     if size > max_bytes:
-        raise FileTooLarge(
-            f"{filename}: {size / 1048576:.1f} MB is over the {max_bytes / 1048576:.0f} MB limit; "
-            "split it or ask an admin to raise RAGBOT_MAX_UPLOAD_MB."
-        )
+        raise FileTooLarge.upload(filename, size=size, max_bytes=max_bytes)
 
 
 def owner_label(uploader: str | None, name: str | None) -> str:

@@ -60,7 +60,7 @@ def download(info: dict[str, Any], *, token: str, max_bytes: int, timeout: float
             for chunk in resp.iter_bytes():
                 size += len(chunk)
                 if size > max_bytes:
-                    raise FileTooLarge(f"{name}: over the {max_bytes / 1048576:.0f} MB limit.")
+                    raise FileTooLarge.upload(name, max_bytes=max_bytes)
                 chunks.append(chunk)
     except httpx.HTTPError as exc:
         raise DownloadError(f"{name}: the download failed ({exc.__class__.__name__}); try again.") from exc

@@ -32,10 +32,7 @@ def stream_bytes(data: bytes, filename: str, *, max_bytes: int) -> LoadedStream:
     """
     name = PurePath(filename).name or filename
     if len(data) > max_bytes:
-        raise FileTooLarge(
-            f"{name}: the file is {_mb(len(data))} MB, over the {_mb(max_bytes)} MB limit; "
-            "split it into smaller files or ask an admin to raise RAGBOT_MAX_UPLOAD_MB."
-        )
+        raise FileTooLarge.upload(name, size=len(data), max_bytes=max_bytes)
     suffix = PurePath(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnsupportedFile(
