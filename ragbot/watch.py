@@ -16,8 +16,8 @@ from ragbot.ingestion import intake, jobs
 from ragbot.ingestion.loaders import SUPPORTED_SUFFIXES
 from ragbot.ingestion.pipeline import content_hash
 from ragbot.ratelimit import RateLimited
+from ragbot.storage import audit, watches
 from ragbot.storage import repository as repo
-from ragbot.storage import watches
 from ragbot.wiring import Services
 
 _log = logging.getLogger(__name__)
@@ -48,14 +48,20 @@ def _watch(row: Any) -> Watch:
 def watch(svc: Services, *, space: str, channel: str, workspace_wide: bool, by: str | None) -> Watch:
     """Start watching a channel (watching it again changes its scope)."""
     with svc.engine.begin() as conn:
-        return _watch(watches.add_watch(conn, space=space, channel=channel, workspace_wide=workspace_wide,
-                                        added_by=by))
+        added = _watch(watches.add_watch(conn, space=space, channel=channel, workspace_wide=workspace_wide,
+                                         added_by=by))
+        audit.record(conn, space=space, actor=by, actor_name=None, action="watch", subject=f"channel {channel}",
+                     detail="answers the whole workspace" if workspace_wide else "answers that channel")
+        return added
 
 
-def unwatch(svc: Services, *, space: str, channel: str) -> bool:
+def unwatch(svc: Services, *, space: str, channel: str, by: str | None = None) -> bool:
     """Stop watching a channel; documents already made from its files stay. False when it was not watched."""
     with svc.engine.begin() as conn:
-        return watches.remove_watch(conn, space=space, channel=channel)
+        removed = watches.remove_watch(conn, space=space, channel=channel)
+        if removed:
+            audit.record(conn, space=space, actor=by, actor_name=None, action="unwatch", subject=f"channel {channel}")
+        return removed
 
 
 def watching(svc: Services, *, space: str) -> list[Watch]:

@@ -66,7 +66,8 @@ async def watch_command(cog: RagbotCog, interaction: discord.Interaction, scope:
 async def unwatch_command(cog: RagbotCog, interaction: discord.Interaction) -> None:
     """/admin unwatch: stop ingesting this channel's files; documents already added stay."""
     channel = _parent(interaction.channel)
-    if await cog.run(watch.unwatch, cog.chat.services, space=_space(interaction.guild_id), channel=str(channel.id)):
+    if await cog.run(watch.unwatch, cog.chat.services, space=_space(interaction.guild_id), channel=str(channel.id),
+                     by=f"discord:{interaction.user.id}"):
         text = f"🙈 No longer watching <#{channel.id}>. Documents already added from it stay (`/admin docs`)."
     else:
         text = f"<#{channel.id}> was not watched; `/admin watching` lists the channels that are."

@@ -74,7 +74,7 @@ def _run(rt: SlackRagbot, client: WebClient, *, op: str, arg: str, space: str, c
     if channel[:1] not in ("C", "G"):
         return f"Run `/ragbot-admin {op}` in the channel itself (not in a DM)."
     if op == "unwatch":
-        if watch.unwatch(rt.services, space=space, channel=channel):
+        if watch.unwatch(rt.services, space=space, channel=channel, by=f"slack:{user}"):
             return f"🙈 No longer watching <#{channel}>. Documents already added from it stay (`docs` lists them)."
         return f"<#{channel}> was not watched; `watching` lists the channels that are."
     if arg not in ("", "channel", "workspace"):

@@ -69,6 +69,12 @@ def test_watch_unwatch_and_watching_are_for_admins_only(make_slack) -> None:
     assert "was not watched" in admin_says(h, "unwatch")
     assert "<#C1>" not in admin_says(h, "watching")
     assert "`watch workspace`" in admin_says(h, "help")
+    # Policy changes are in the audit trail, newest first, with who made them.
+    from ragbot import admin
+
+    trail = [(e.action, e.subject, e.actor) for e in admin.audit_trail(h.services)]
+    assert trail == [("unwatch", "channel C1", "slack:UADMIN"), ("watch", "channel C2", "slack:UADMIN"),
+                     ("watch", "channel C1", "slack:UADMIN")]
 
 
 def test_a_file_shared_in_a_watched_channel_is_ingested_with_a_reaction_trail_and_cited(make_slack) -> None:
