@@ -78,3 +78,22 @@ def test_feedback_button_stores_the_vote(services, fake: FakeDiscord) -> None:
     with services.engine.connect() as conn:
         votes = conn.execute(text("SELECT platform, user_id, vote FROM feedback")).all()
     assert [(v.platform, v.vote) for v in votes] == [("discord", 1)]
+
+
+def test_sources_link_an_upload_to_its_message_and_say_when_it_is_old(services, fake: FakeDiscord) -> None:
+    doc = add_document(services, HANDBOOK)
+    link = "https://discord.com/channels/1/2/3"
+    with services.engine.begin() as conn:
+        conn.execute(text("UPDATE documents SET link = :l, content_changed_at = now() - interval '800 days'"
+                          " WHERE id = :d"), {"l": link, "d": doc})
+
+    async def scenario() -> None:
+        async with running(make_bot(services), fake):
+            token = fake.command("ask", {"question": "How many vacation days do employees get?"})
+            await fake.wait_for(lambda: any(c.body and c.body.get("embeds") for c in fake.requests("PATCH", token)),
+                                what="the final edit")
+
+    run(scenario())
+    (embed,) = [c.body for c in fake.requests("PATCH", r"/messages/@original")][-1]["embeds"]
+    assert embed["description"].startswith(f"`[1]` [Leave]({link})")
+    assert "*(last updated 2 years ago)*" in embed["description"]
