@@ -1,6 +1,8 @@
-"""`ragbot db upgrade|status|stop`."""
+"""`ragbot db upgrade|status|index-spaces|stop`."""
 
 from __future__ import annotations
+
+import typer
 
 from ragbot.cli.app import console, db_app, settings
 from ragbot.storage import db
@@ -37,6 +39,23 @@ def status() -> None:
         with engine.connect() as conn:
             meta = index_meta(conn)
         console.print(f"index: {meta[0]} ({meta[1]} dimensions)" if meta else "index: empty")
+
+
+@db_app.command("index-spaces")
+def index_spaces(
+    min_chunks: int = typer.Option(10_000, "--min-chunks", min=1, help="Index spaces holding this many chunks."),
+) -> None:
+    """Give each large space its own HNSW index (built concurrently; see docs/scaling.md)."""
+    from ragbot.storage.space_indexes import index_large_spaces
+
+    engine = db.make_engine(db.database_url(settings()))
+    db.check_connection(engine)
+    done = index_large_spaces(engine, min_chunks=min_chunks)
+    if not done:
+        console.print(f"no space holds {min_chunks:,} chunks or more: the global index serves them all.")
+    for space, count, built in done:
+        console.print(f"{space}: {count:,} chunks, {'index built' if built else 'index already there'}",
+                      highlight=False)
 
 
 @db_app.command("stop")

@@ -61,6 +61,8 @@ def ensure_index(engine: Engine, *, model: str, dim: int) -> None:
 
 def switch_model(conn: Connection, *, model: str, dim: int) -> None:
     """Point the index at a new model: drop vectors and index of the old one, then build the new index."""
+    from ragbot.storage.space_indexes import drop_space_indexes  # imports this module
+
     conn.execute(text(f"DROP INDEX IF EXISTS {INDEX_NAME}"))
     # TRUNCATE, not DELETE: an index built later in this transaction would still read rows deleted by it,
     # and casting the old model's vectors to the new dimension fails.

@@ -56,3 +56,35 @@ def test_queries_are_planned_for_their_own_space_never_prepared(engine) -> None:
             assert conn.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar() == 0
     finally:
         one.dispose()
+
+
+def test_large_spaces_get_an_index_of_their_own_and_lose_it_with_the_model(svc) -> None:  # type: ignore[no-untyped-def]
+    from ragbot.domain import Scope
+    from ragbot.ingestion import intake
+    from ragbot.ingestion.pipeline import ingest_document
+    from ragbot.storage import space_indexes, vectors
+
+    body = "\n\n".join(f"## Part {i}\n\nThe {i}th rule of the zebra handbook says to file form {i} on time."
+                       " " * 300 for i in range(40))
+    for scope, name in ((Scope("slack:Tbig"), "big.md"), (Scope("slack:Tsmall"), "small.md")):
+        text_ = body if scope.space.endswith("big") else "# Small\n\nOne zebra rule only."
+        accepted = intake.add_file(svc.engine, scope=scope, data=text_.encode(), filename=name, source_uri=name,
+                                   max_bytes=10**6)
+        assert ingest_document(svc.ingest, accepted.document_id).status == "ready"
+    with svc.engine.connect() as conn:
+        big = dict(space_indexes.large_spaces(conn, min_chunks=1))["slack:Tbig"]
+    assert big >= 20
+
+    assert space_indexes.index_large_spaces(svc.engine, min_chunks=20) == [("slack:Tbig", big, True)]
+    assert space_indexes.index_large_spaces(svc.engine, min_chunks=20) == [("slack:Tbig", big, False)]
+    with svc.engine.connect() as conn:
+        (definition,) = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"),
+                                     {"n": space_indexes.index_name("slack:Tbig")}).scalars().all()
+    assert "hnsw" in definition and "WHERE (space_id = 'slack:Tbig'::text)" in definition
+    found = svc.rag.retrieve("Which form does the 7th rule of the zebra handbook want?", scope=Scope("slack:Tbig"))
+    assert found and found[0].source == "big.md"
+
+    with svc.engine.begin() as conn:  # another model: the per-space graphs cast to the old dimension, so they go
+        vectors.switch_model(conn, model="another-model", dim=16)
+    with svc.engine.connect() as conn:
+        assert space_indexes.existing(conn) == set()
