@@ -64,6 +64,7 @@ def switch_model(conn: Connection, *, model: str, dim: int) -> None:
     from ragbot.storage.space_indexes import drop_space_indexes  # imports this module
 
     conn.execute(text(f"DROP INDEX IF EXISTS {INDEX_NAME}"))
+    drop_space_indexes(conn)  # they cast to the old model's dimension too
     # TRUNCATE, not DELETE: an index built later in this transaction would still read rows deleted by it,
     # and casting the old model's vectors to the new dimension fails.
     conn.execute(text("TRUNCATE chunks"))
