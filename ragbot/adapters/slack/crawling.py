@@ -6,7 +6,7 @@ from slack_sdk import WebClient
 
 from ragbot.adapters.slack.formatting import escape
 from ragbot.adapters.slack.runtime import SlackRagbot
-from ragbot.adapters.slack.uploads import StatusMessage, Upload
+from ragbot.adapters.slack.uploading import StatusMessage, Upload
 from ragbot.crawl import sync
 from ragbot.domain import Adder
 from ragbot.errors import RagbotError

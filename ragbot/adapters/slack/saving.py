@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from ragbot import saved_threads
-from ragbot.adapters.slack import answering, trail
-from ragbot.adapters.slack.answering import tell_user
+from ragbot.adapters.slack import asking, trail
+from ragbot.adapters.slack.asking import tell_user
 from ragbot.adapters.slack.formatting import escape
 from ragbot.adapters.slack.runtime import SlackRagbot
 from ragbot.domain import Scope
@@ -29,7 +29,7 @@ def _authors(rt: SlackRagbot, client: WebClient, team: str | None, messages: lis
     names: dict[str, str] = {}
     for m in messages:
         user = m.get("user")
-        if user and user not in names and not answering.is_bot_message(m, bot_user_id, bot_id):
+        if user and user not in names and not asking.is_bot_message(m, bot_user_id, bot_id):
             names[user] = rt.profile(client, team, user)[1] or user
     return names
 
@@ -53,7 +53,7 @@ def _thread(rt: SlackRagbot, client: WebClient, team: str | None, channel: str, 
     names = _authors(rt, client, team, messages, bot_user_id, bot_id)
     kept = []
     for m in messages:
-        if answering.is_bot_message(m, bot_user_id, bot_id):
+        if asking.is_bot_message(m, bot_user_id, bot_id):
             author = "Ragbot"
         else:
             author = names.get(m.get("user") or "") or str((m.get("bot_profile") or {}).get("name") or "a bot")

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from ragbot import watch
-from ragbot.adapters.slack import trail, uploads
+from ragbot.adapters.slack import trail, uploading
 from ragbot.adapters.slack.formatting import add_files_blocks, escape
 from ragbot.adapters.slack.runtime import SlackRagbot
 from ragbot.domain import Adder
@@ -129,7 +129,7 @@ def _offer(client: WebClient, channel: str, thread_ts: str, files: list[dict[str
     """The DM offer, in Ragbot's thread: a button that opens the upload form for these files."""
     try:
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text="Add these files to the knowledge base?",
-                                blocks=add_files_blocks([f["id"] for f in files], uploads.file_names(files)))
+                                blocks=add_files_blocks([f["id"] for f in files], uploading.file_names(files)))
     except SlackApiError as exc:
         _log.warning("could not offer to add thread files: %s", exc.response.get("error"))
 
@@ -142,7 +142,7 @@ def _ingest(rt: SlackRagbot, client: WebClient, w: watch.Watch, ref: dict[str, A
     try:
         info = client.files_info(file=file["id"])["file"]
         check_upload(filename=name, size=int(info.get("size") or 0), max_bytes=rt.settings.max_upload_bytes)
-        data = uploads.download(info, token=client.token or rt.settings.slack_bot_token or "",
+        data = uploading.download(info, token=client.token or rt.settings.slack_bot_token or "",
                                 max_bytes=rt.settings.max_upload_bytes)
         is_admin, display = rt.profile(client, ref["team"], user)
         accepted = watch.add_shared_file(

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from ragbot.adapters.slack import administration, feedback
+from ragbot.adapters.slack import administering, feedback
 from ragbot.adapters.slack.formatting import VOTE_DOWN, VOTE_UP
 from ragbot.adapters.slack.modals import feedback_modal, upload_modal
 from ragbot.adapters.slack.runtime import SlackRagbot
@@ -61,15 +61,15 @@ def register(app: App, rt: SlackRagbot) -> None:
             respond(text="Thanks, your 👎 is recorded.", response_type="ephemeral", replace_original=False)
             rt.submit(feedback.notify_uploaders, rt, client, question_id=qid, voter=user, comment=None)
 
-    @app.action(administration.CONFIRM_ACTION)
+    @app.action(administering.CONFIRM_ACTION)
     def ragbot_admin_confirm(ack: Ack, action: dict[str, Any], body: dict[str, Any], context: BoltContext,
                              client: WebClient, respond: Respond) -> None:
         ack()
-        rt.submit(administration.confirmed, rt, client, team=_team(body, context), user=_user(body),
+        rt.submit(administering.confirmed, rt, client, team=_team(body, context), user=_user(body),
                   value=action["value"], respond=respond,
                   on_error=lambda msg: respond(text=msg, replace_original=True))
 
-    @app.action(administration.CANCEL_ACTION)
+    @app.action(administering.CANCEL_ACTION)
     def ragbot_admin_cancel(ack: Ack, respond: Respond) -> None:
         ack()
         respond(text="Cancelled; nothing was changed.", replace_original=True)

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from ragbot.adapters.slack import administration, answering, watching
+from ragbot.adapters.slack import administering, asking, watching
 from ragbot.adapters.slack.formatting import escape
 from ragbot.adapters.slack.modals import upload_modal
 from ragbot.adapters.slack.runtime import SlackRagbot
@@ -37,15 +37,15 @@ def register(app: App, rt: SlackRagbot, *, ask_command: str = "/ask", upload_com
             # The question goes first as the thread's root; its metadata makes it the user's turn in history.
             root = client.chat_postMessage(
                 channel=channel, text=f"<@{user}> asked: *{escape(question)}*",
-                metadata={"event_type": answering.QUESTION_EVENT, "event_payload": {"question": question}},
+                metadata={"event_type": asking.QUESTION_EVENT, "event_payload": {"question": question}},
             )
         except SlackApiError as exc:
             _log.info("/ask could not post in %s: %s", channel, exc.response.get("error"))
             respond(text=NOT_IN_CHANNEL, response_type="ephemeral")
             return
-        q = answering.Question(text=question, user=user, team=context.team_id or command.get("team_id"),
+        q = asking.Question(text=question, user=user, team=context.team_id or command.get("team_id"),
                                channel=channel, thread_ts=str(root["ts"]))
-        answering.start(rt, client, q, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
+        asking.start(rt, client, q, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
 
     @app.command(upload_command)
     def ragbot_upload(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient,
@@ -72,6 +72,6 @@ def register(app: App, rt: SlackRagbot, *, ask_command: str = "/ask", upload_com
                       user=command["user_id"], channel=command["channel_id"], text=command.get("text") or "",
                       respond=respond, on_error=lambda msg: respond(text=msg, response_type="ephemeral"))
             return
-        rt.submit(administration.handle, rt, client, team=context.team_id or command.get("team_id"),
+        rt.submit(administering.handle, rt, client, team=context.team_id or command.get("team_id"),
                   user=command["user_id"], text=command.get("text") or "", respond=respond,
                   on_error=lambda msg: respond(text=msg, response_type="ephemeral"))

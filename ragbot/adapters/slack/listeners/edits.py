@@ -9,7 +9,7 @@ from slack_bolt import App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from ragbot.adapters.slack import answering
+from ragbot.adapters.slack import asking
 from ragbot.adapters.slack.listeners.events import answered_in, first_delivery
 from ragbot.adapters.slack.runtime import SlackRagbot
 
@@ -26,10 +26,10 @@ def _edited_by_a_person(event: dict[str, Any]) -> bool:
 def _reply_to(messages: list[dict[str, Any]], asked_ts: str, context: BoltContext) -> str | None:
     """Ragbot's reply to the question at asked_ts, if that question is the thread's latest; else None."""
     later = [m for m in messages if float(m.get("ts", 0)) > float(asked_ts)]
-    if any(not answering.is_bot_message(m, context.bot_user_id, context.bot_id)
+    if any(not asking.is_bot_message(m, context.bot_user_id, context.bot_id)
            and not m.get("bot_id") and not m.get("subtype") for m in later):
         return None  # a later question follows: re-answering this one would rewrite the conversation under it
-    replies = [m["ts"] for m in later if answering.is_bot_message(m, context.bot_user_id, context.bot_id)]
+    replies = [m["ts"] for m in later if asking.is_bot_message(m, context.bot_user_id, context.bot_id)]
     return str(replies[0]) if replies else None
 
 
@@ -49,7 +49,7 @@ def register(app: App, rt: SlackRagbot) -> None:
         asked_ts = str(message["ts"])
         thread_ts = str(message.get("thread_ts") or asked_ts)
         try:
-            messages = answering.thread_messages(client, channel, thread_ts)
+            messages = asking.thread_messages(client, channel, thread_ts)
         except SlackApiError as exc:
             _log.info("could not read thread %s for an edited question: %s", thread_ts, exc.response.get("error"))
             return
@@ -57,12 +57,12 @@ def register(app: App, rt: SlackRagbot) -> None:
         if reply_ts is None:
             _log.info("not answering edited message %s again: not the latest question Ragbot answered", asked_ts)
             return
-        text = answering.strip_mentions(message.get("text") or "", context.bot_user_id)
+        text = asking.strip_mentions(message.get("text") or "", context.bot_user_id)
         if not text or not first_delivery(rt, body, request):
             return  # an edit down to a bare mention keeps the earlier answer
-        q = answering.Question(
+        q = asking.Question(
             text=text, user=message["user"],
             team=context.team_id or message.get("team"), channel=channel, thread_ts=thread_ts, asked_ts=asked_ts,
             follow_up=thread_ts != asked_ts,
         )
-        answering.answer_again(rt, client, q, reply_ts, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
+        asking.answer_again(rt, client, q, reply_ts, bot_user_id=context.bot_user_id, bot_id=context.bot_id)

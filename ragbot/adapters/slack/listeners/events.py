@@ -9,10 +9,10 @@ from slack_bolt import App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from ragbot.adapters.slack import answering, watching
+from ragbot.adapters.slack import asking, watching
 from ragbot.adapters.slack.formatting import add_files_blocks
 from ragbot.adapters.slack.runtime import SlackRagbot
-from ragbot.adapters.slack.uploads import file_names
+from ragbot.adapters.slack.uploading import file_names
 
 _log = logging.getLogger(__name__)
 _ANSWERABLE_SUBTYPES = (None, "thread_broadcast", "file_share")
@@ -67,10 +67,10 @@ def answered_in(rt: SlackRagbot, client: WebClient, context: BoltContext, channe
     if known is not None:
         return known
     try:
-        messages = answering.thread_messages(client, channel, thread_ts)
+        messages = asking.thread_messages(client, channel, thread_ts)
     except SlackApiError:
         return False
-    answered = any(answering.is_bot_message(m, context.bot_user_id, context.bot_id) for m in messages)
+    answered = any(asking.is_bot_message(m, context.bot_user_id, context.bot_id) for m in messages)
     if answered:
         rt.threads.remember(channel, thread_ts)
     else:
@@ -92,14 +92,14 @@ def register(app: App, rt: SlackRagbot) -> None:
         return answered_in(rt, client, context, event.get("channel", ""), thread_ts)
 
     def ask(event: dict[str, Any], context: BoltContext, client: WebClient, *, thread_ts: str) -> None:
-        q = answering.Question(
-            text=answering.strip_mentions(event.get("text") or "", context.bot_user_id),
+        q = asking.Question(
+            text=asking.strip_mentions(event.get("text") or "", context.bot_user_id),
             # A bot message may carry only bot_id; it then stands in for the asker (rate limits, private notes).
             user=event.get("user") or str(_posting_bot(event)),
             team=context.team_id or event.get("team"), channel=event["channel"], thread_ts=thread_ts,
             asked_ts=event.get("ts"), follow_up=thread_ts != event.get("ts"),
         )
-        answering.start(rt, client, q, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
+        asking.start(rt, client, q, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
 
     @app.event("app_mention")
     def ragbot_mention(event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient,
@@ -138,6 +138,6 @@ def register(app: App, rt: SlackRagbot) -> None:
             return
         if event.get("files"):  # ingested when the channel is watched, else offered as in DMs
             watching.on_files(rt, client, event, context, bot_thread=True)
-            if not answering.strip_mentions(event.get("text") or "", context.bot_user_id).strip():
+            if not asking.strip_mentions(event.get("text") or "", context.bot_user_id).strip():
                 return  # a file alone is no question
         ask(event, context, client, thread_ts=event["thread_ts"])

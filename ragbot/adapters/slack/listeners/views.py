@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from ragbot.adapters.slack import feedback, uploads
-from ragbot.adapters.slack.answering import tell_user
+from ragbot.adapters.slack import feedback, uploading
+from ragbot.adapters.slack.asking import tell_user
 from ragbot.adapters.slack.modals import FEEDBACK_VIEW, UPLOAD_VIEW, read_feedback, read_upload
 from ragbot.adapters.slack.runtime import SlackRagbot
 from ragbot.domain import Scope
@@ -35,10 +35,10 @@ def register(app: App, rt: SlackRagbot) -> None:
         team = context.team_id or body.get("team", {}).get("id")
         channel = form.channel or user
         space = rt.space(team)
-        up = uploads.Upload(team=team, user=user, channel=channel, file_ids=form.file_ids, url=form.url,
+        up = uploading.Upload(team=team, user=user, channel=channel, file_ids=form.file_ids, url=form.url,
                             scope=Scope(space, None if form.workspace_wide else channel),
                             via="dm" if channel.startswith("D") else "slash", crawl=form.crawl)
-        rt.submit(uploads.process, rt, client, up, on_error=lambda msg: tell_user(client, channel, user, msg))
+        rt.submit(uploading.process, rt, client, up, on_error=lambda msg: tell_user(client, channel, user, msg))
 
     @app.view_submission(FEEDBACK_VIEW)
     def ragbot_feedback_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

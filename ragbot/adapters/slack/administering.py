@@ -10,9 +10,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-import ragbot.adapters.slack.site_admin as site_admin
 from ragbot import admin
-from ragbot.adapters.slack import governance, watching
+from ragbot.adapters.slack import governing, sites, watching
 from ragbot.adapters.slack.formatting import clip, confirm_blocks, escape, text_blocks
 from ragbot.adapters.slack.runtime import SlackRagbot
 from ragbot.domain import DocumentInfo
@@ -26,7 +25,7 @@ REFUSAL = ("Sorry, `/ragbot-admin` is for workspace admins and owners, and for p
 HELP = "\n".join([
     "*`/ragbot-admin` commands*",
     "• `docs [page N]`: list the documents of this workspace with status and chunk count, 40 a page",
-    *site_admin.HELP_LINES,
+    *sites.HELP_LINES,
     "• `reindex DOC`: re-embed one document (id, file name or title)",
     "• `reindex all`: re-embed every document of this workspace (asks to confirm)",
     "• `delete DOC`: delete a document with its chunks (asks to confirm)",
@@ -34,7 +33,7 @@ HELP = "\n".join([
     "• `gaps`: recent questions the documents could not answer",
     "• `feedback`: recent 👎 with the question, the answer, the comment and the cited documents",
     *watching.HELP_LINES,
-    *governance.HELP_LINES,
+    *governing.HELP_LINES,
 ])
 
 Respond = Callable[..., Any]
@@ -117,10 +116,10 @@ def handle(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str, t
             respond(text="Feedback", blocks=text_blocks(_feedback(rt, space)), response_type="ephemeral")
         elif op == "gaps":
             respond(text="Gaps", blocks=text_blocks(_gaps(rt, space)), response_type="ephemeral")
-        elif op in governance.OPS:
-            governance.handle(rt, client, op, arg, space=space, team=team, user=user, respond=respond)
-        elif op in site_admin.OPS:
-            site_admin.handle(rt, op, arg, space, respond, confirm_action=CONFIRM_ACTION)
+        elif op in governing.OPS:
+            governing.handle(rt, client, op, arg, space=space, team=team, user=user, respond=respond)
+        elif op in sites.OPS:
+            sites.handle(rt, op, arg, space, respond, confirm_action=CONFIRM_ACTION)
         elif op == "delete" and arg:
             doc = admin.find(rt.services, arg, space=space)
             respond(text=f"Delete {doc.title}?", response_type="ephemeral", blocks=confirm_blocks(
@@ -134,7 +133,7 @@ def handle(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str, t
         elif op == "reindex":
             doc = admin.find(rt.services, arg, space=space)
             admin.reindex(rt.services, ref=str(doc.id), space=space, background=True,
-                          by=governance.acting_admin(rt, team, user))
+                          by=governing.acting_admin(rt, team, user))
             respond(text=f"🔁 Queued *{escape(doc.title)}* for reindexing.", response_type="ephemeral")
         else:
             respond(text=HELP, response_type="ephemeral")
@@ -153,13 +152,13 @@ def confirmed(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str
     try:
         if request.get("op") == "delete":
             doc = admin.forget(rt.services, str(int(request["id"])), space=space,
-                               by=governance.acting_admin(rt, team, user))
+                               by=governing.acting_admin(rt, team, user))
             respond(text=f"🗑️ Deleted *{escape(doc.title)}*.", replace_original=True)
-        elif request.get("op") == site_admin.FORGET:
-            respond(text=site_admin.forget(rt, request, space, user, team), replace_original=True)
+        elif request.get("op") == sites.FORGET:
+            respond(text=sites.forget(rt, request, space, user, team), replace_original=True)
         elif request.get("op") == "reindex_all":
             results = admin.reindex(rt.services, space=space, background=True,
-                                    by=governance.acting_admin(rt, team, user))
+                                    by=governing.acting_admin(rt, team, user))
             respond(text=f"🔁 Queued {len(results)} documents for reindexing.", replace_original=True)
         else:
             respond(text=HELP, replace_original=True)

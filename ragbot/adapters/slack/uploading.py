@@ -11,7 +11,7 @@ import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from ragbot.adapters.slack.answering import tell_user
+from ragbot.adapters.slack.asking import tell_user
 from ragbot.adapters.slack.formatting import UPDATE_TEXT_LIMIT, clip, escape
 from ragbot.adapters.slack.runtime import SlackRagbot
 from ragbot.adapters.slack.status import chat_ref
