@@ -4,7 +4,8 @@ Compares, on the same rows and the same queries:
   (a) one global HNSW index with iterative scan, the statement prepared by psycopg (Ragbot before issue 23: after
       5 runs PostgreSQL may keep one generic plan for every space);
   (a+c) the same index, each query planned for its own space (Ragbot now): the planner picks the HNSW index or
-      an exact scan of the space's rows by the space's size;
+      an exact scan of the space's rows by the space's size; spaces of --space-index-min chunks or more also get
+      an HNSW index of their own, as `ragbot db index-spaces` builds (the planner uses it for them);
   (c) always an exact scan of the space (the (space_id, channel) index, then a sort by distance);
   (b) chunks partitioned by HASH(space_id), one HNSW per partition (pgvector builds it from the parent's index);
   and the global HNSW on halfvec (half the index memory).
@@ -45,7 +46,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from retrieval import base_passages, mixtures, pct, recall, timed  # noqa: E402
 
-from ragbot.storage import db, vectors  # noqa: E402
+from ragbot.storage import db, space_indexes, vectors  # noqa: E402
 from ragbot.storage.embedded import embedded_url, stop_embedded  # noqa: E402
 from ragbot.storage.search import PgChunkStore, build_sql  # noqa: E402
 
@@ -226,6 +227,8 @@ def main() -> None:
     ap.add_argument("--noise", type=float, default=0.02)
     ap.add_argument("--no-halfvec", action="store_true", help="skip the halfvec index")
     ap.add_argument("--no-partitions", action="store_true", help="skip variant (b)")
+    ap.add_argument("--space-index-min", type=int, default=space_indexes.DEFAULT_MIN_CHUNKS,
+                    help="give spaces this large their own HNSW (ragbot db index-spaces); 0: global index only")
     ap.add_argument("--keep", metavar="DIR", help="use (and keep) this data dir; an existing build is reused")
     ap.add_argument("--seed", type=int, default=11)
     args = ap.parse_args()
@@ -269,6 +272,11 @@ def main() -> None:
                                        f" ((embedding::halfvec({DIM})) halfvec_cosine_ops)"
                                        " WITH (m = 16, ef_construction = 128)")
             print(f"halfvec HNSW build {half_s:.0f} s, {size_of(engine, 'chunks_half_hnsw') / mb:,.0f} MB")
+        if args.space_index_min:
+            t0 = time.perf_counter()
+            done = space_indexes.index_large_spaces(engine, min_chunks=args.space_index_min)
+            print(f"per-space HNSW for {len(done)} spaces of {args.space_index_min:,}+ chunks: "
+                  f"{time.perf_counter() - t0:.0f} s, {size_of(engine, space_indexes.PREFIX + '%') / mb:,.0f} MB")
         report(engine, sizes, args, cfg, np.random.default_rng(args.seed + 1))
         engine.dispose()
     finally:
