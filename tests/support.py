@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -92,3 +93,17 @@ def scrub_environment(environ: dict[str, str] | None = None) -> list[str]:
     for key in removed:
         del env[key]
     return removed
+
+
+def fresh_database(pg_url: str, name: str) -> Any:
+    """An engine on a new, empty database of the test server (dropped first if a run left it behind)."""
+    from sqlalchemy import text
+
+    from ragbot.storage import db
+
+    admin = db.make_engine(pg_url)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return db.make_engine(pg_url.replace("/postgres?", f"/{name}?"))

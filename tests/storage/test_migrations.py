@@ -5,14 +5,11 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from ragbot.storage import db
+from tests.support import fresh_database
 
 
 def test_migrations_down_and_up_on_empty_database(pg_url: str) -> None:
-    eng = db.make_engine(pg_url)
-    with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS migtest"))
-        conn.execute(text("CREATE DATABASE migtest"))
-    fresh = db.make_engine(pg_url.replace("/postgres?", "/migtest?"))
+    fresh = fresh_database(pg_url, "migtest")
     assert db.current_revision(fresh) is None
     db.ensure_schema(fresh)
     assert db.current_revision(fresh) == db.head_revision()
@@ -25,7 +22,6 @@ def test_migrations_down_and_up_on_empty_database(pg_url: str) -> None:
     with fresh.connect() as conn:
         assert conn.execute(text("SELECT to_regclass('chunks')")).scalar() == "chunks"
     fresh.dispose()
-    eng.dispose()
 
 
 def test_unreachable_database_names_the_url() -> None:
@@ -42,11 +38,7 @@ def test_unreachable_database_names_the_url() -> None:
 
 
 def test_upgrade_from_0003_keeps_documents_and_fills_their_provenance(pg_url: str) -> None:
-    eng = db.make_engine(pg_url)
-    with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS migtest0003"))
-        conn.execute(text("CREATE DATABASE migtest0003"))
-    old = db.make_engine(pg_url.replace("/postgres?", "/migtest0003?"))
+    old = fresh_database(pg_url, "migtest0003")
     db.upgrade(old, "0003")
     with old.begin() as conn:
         conn.execute(text("INSERT INTO spaces (id, platform) VALUES ('slack:T1', 'slack')"))
@@ -70,15 +62,10 @@ def test_upgrade_from_0003_keeps_documents_and_fills_their_provenance(pg_url: st
     with old.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM documents")).scalar() == 3
     old.dispose()
-    eng.dispose()
 
 
 def test_upgrade_from_0008_dates_indexed_documents_by_their_last_update_and_adds_the_audit_log(pg_url: str) -> None:
-    eng = db.make_engine(pg_url)
-    with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS migtest0008"))
-        conn.execute(text("CREATE DATABASE migtest0008"))
-    old = db.make_engine(pg_url.replace("/postgres?", "/migtest0008?"))
+    old = fresh_database(pg_url, "migtest0008")
     db.upgrade(old, "0008")
     with old.begin() as conn:
         conn.execute(text("INSERT INTO spaces (id, platform) VALUES ('slack:T1', 'slack')"))
@@ -96,4 +83,3 @@ def test_upgrade_from_0008_dates_indexed_documents_by_their_last_update_and_adds
         assert conn.execute(text("SELECT to_regclass('audit_log')")).scalar() is None
         assert conn.execute(text("SELECT count(*) FROM documents")).scalar() == 2
     old.dispose()
-    eng.dispose()
