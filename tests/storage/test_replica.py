@@ -33,7 +33,7 @@ def replica_url(engine, pg_url: str) -> Iterator[str]:  # type: ignore[no-untype
 
 @pytest.fixture
 def svc(clean_db, settings: Settings, replica_url: str) -> Iterator[Any]:  # type: ignore[no-untyped-def]
-    services = build(settings.model_copy(update={"database_read_url": replica_url, "replica_wait_seconds": 1.0}),
+    services = build(settings.model_copy(update={"database_read_url": replica_url, "replica_wait_seconds": 3.0}),
                      embedder=FakeEmbedder(), chat=FakeChatModel())
     yield services
     services.engine.dispose()
