@@ -38,6 +38,7 @@ from ragbot.rag import RagService  # noqa: E402
 from ragbot.storage import db  # noqa: E402
 from ragbot.storage.embedded import stop_embedded  # noqa: E402
 from ragbot.storage.search import PgChunkStore  # noqa: E402
+from ragbot.wiring import ingest_limits  # noqa: E402
 
 
 class QueryCache:
@@ -118,7 +119,7 @@ class Harness:
         engine, n = corpus_engine(self.admin, self.url, key, model=self.embedder.model_id, dim=self.embedder.dim)
         if not n:
             cfg = self.settings.model_copy(update={"chunk_size": chunk[0], "chunk_overlap": chunk[1]})
-            ctx = IngestContext(engine, self.embedder, cfg, LoggingNotifier())
+            ctx = IngestContext(engine, self.embedder, ingest_limits(cfg), LoggingNotifier())
             t0 = time.perf_counter()
             docs = self.sets[name][0]
             for source, body in docs.items():

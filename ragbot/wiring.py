@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from ragbot.chat.status import StatusUpdater
 from ragbot.config import Settings
-from ragbot.ingestion.pipeline import IngestContext, LoggingNotifier
+from ragbot.ingestion.pipeline import IngestContext, IngestLimits, LoggingNotifier
 from ragbot.ports import ChatModel, ChunkStore, Embedder, IngestQueue, Notifier, Reranker
 from ragbot.rag import RagService
 from ragbot.ratelimit import SharedLimits
@@ -96,6 +96,13 @@ def fetch_url_function(settings: Settings):  # type: ignore[no-untyped-def]
     return UrlFetcher(timeout=settings.fetch_timeout_seconds, allow_private=settings.allow_private_urls)
 
 
+def ingest_limits(s: Settings) -> IngestLimits:
+    """The plain values the ingestion pipeline runs by."""
+    return IngestLimits(max_upload_bytes=s.max_upload_bytes, chunk_size=s.chunk_size, chunk_overlap=s.chunk_overlap,
+                        chunk_limit=s.chunk_limit, embed_batch_size=s.embed_batch_size,
+                        stale_after_failures=s.stale_after_failures, hide_stale=s.stale_policy == "hide")
+
+
 def make_notifier(engine: Engine, updaters: Sequence[StatusUpdater] = (), *, hide_stale: bool = True) -> Notifier:
     """Edits chat status messages through the updaters the entry point handed in (none: progress is logged)."""
     from ragbot.chat.status import ChatStatusNotifier
@@ -146,7 +153,7 @@ class Services:
     @cached_property
     def ingest(self) -> IngestContext:
         """What the ingestion pipeline needs."""
-        return IngestContext(self.engine, self.embedder, self.settings, self.notifier,
+        return IngestContext(self.engine, self.embedder, ingest_limits(self.settings), self.notifier,
                              fetch_url=fetch_url_function(self.settings))
 
     @cached_property

@@ -115,7 +115,8 @@ def give_up(svc: Services, document_id: int, reason: str) -> None:
     with svc.engine.connect() as conn:
         row = repo.get_document_row(conn, document_id=document_id)
     if row is not None and row.source_kind == "url" and source_failed(svc.ingest, document_id, TransientError(reason)):
-        reason += stale_note(svc.settings)  # a server down through every retry counts as one failed re-sync
+        # A server down through every retry counts as one failed re-sync.
+        reason += stale_note(svc.ingest.limits.hide_stale)
     with svc.engine.begin() as conn:
         repo.set_status(conn, document_id=document_id, status=DocStatus.FAILED, progress=100, error=reason)
     svc.notifier.notify(document_id, DocStatus.FAILED.value, 100, reason)

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from ragbot.config import Settings
 from ragbot.domain import ChunkDraft, DocStatus, LoadedStream
 from ragbot.errors import FileTooLarge, IngestError, NotFound, RagbotError, SourceGone, TransientError
 from ragbot.ingestion.loaders import stream_bytes
@@ -42,13 +41,26 @@ class LoggingNotifier:
         _log.info("document %s %s %s%% %s", document_id, state, percent, message)
 
 
+@dataclass(frozen=True)
+class IngestLimits:
+    """The plain values ingestion runs by (the composition root reads them from Settings)."""
+
+    max_upload_bytes: int
+    chunk_size: int
+    chunk_overlap: int
+    chunk_limit: int  # chunks one document may have
+    embed_batch_size: int
+    stale_after_failures: int  # failed re-syncs in a row that make a URL source stale
+    hide_stale: bool  # RAGBOT_STALE_POLICY=hide: a stale source's chunks are not searched
+
+
 @dataclass
 class IngestContext:
-    """What the pipeline needs: the database, the embedder, settings and who hears progress."""
+    """What the pipeline needs: the database, the embedder, its limits and who hears progress."""
 
     engine: Engine
     embedder: Embedder
-    settings: Settings
+    limits: IngestLimits
     notifier: Notifier
     fetch_url: object | None = None  # callable(url, max_bytes) -> (bytes, filename); None: URLs unsupported
     # Exceptions the caller handles itself (a worker's time limit), never turned into "unexpected error".
@@ -83,7 +95,7 @@ def embed_with_cache(ctx: IngestContext, drafts: Sequence[ChunkDraft]) -> tuple[
             missing[h] = d.text
     # Sorted by length across the whole window, so each batch holds texts of similar length (little padding).
     todo = sorted(missing.items(), key=lambda item: len(item[1]))
-    batch = max(1, ctx.settings.embed_batch_size)
+    batch = max(1, ctx.limits.embed_batch_size)
     for start in range(0, len(todo), batch):
         part = todo[start : start + batch]
         vecs = ctx.embedder.embed_documents([t for _, t in part])
@@ -97,7 +109,7 @@ def embed_with_cache(ctx: IngestContext, drafts: Sequence[ChunkDraft]) -> tuple[
 def _source_bytes(ctx: IngestContext, row) -> tuple[bytes, str]:  # type: ignore[no-untyped-def]
     # A crawled page (site_id set) is read from the bytes its crawl fetched, under the same guards, not fetched again.
     if row.source_kind == "url" and ctx.fetch_url is not None and getattr(row, "site_id", None) is None:
-        data, filename = ctx.fetch_url(row.source_uri, ctx.settings.max_upload_bytes)  # type: ignore[operator]
+        data, filename = ctx.fetch_url(row.source_uri, ctx.limits.max_upload_bytes)  # type: ignore[operator]
         return data, filename
     with ctx.engine.connect() as conn:
         data = repo.read_blob(conn, document_id=row.id)
@@ -143,15 +155,15 @@ def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-de
                     return IngestResult(doc_id, "skipped", 0, 0, "superseded by a newer version")
             _set(ctx, doc_id, DocStatus.READY, 100, f"unchanged, {row.chunk_count} chunks")
             return IngestResult(doc_id, "ready", row.chunk_count, 0, "unchanged")
-        loaded = stream_bytes(data, filename, max_bytes=ctx.settings.max_upload_bytes)
+        loaded = stream_bytes(data, filename, max_bytes=ctx.limits.max_upload_bytes)
         del data  # before the sections are read: from here on the extracted text is all that is needed
         outcome = _index(ctx, row, loaded, digest=digest, filename=filename)
         if outcome is None:
             return IngestResult(doc_id, "skipped", 0, 0, "superseded by a newer version")
         count, embedded = outcome
     except IngestError as exc:
-        reason = str(exc) + (stale_note(ctx.settings) if row.source_kind == "url" and source_failed(ctx, doc_id, exc)
-                             else "")
+        went_stale = row.source_kind == "url" and source_failed(ctx, doc_id, exc)
+        reason = str(exc) + (stale_note(ctx.limits.hide_stale) if went_stale else "")
         _set(ctx, doc_id, DocStatus.FAILED, 100, reason, error=reason, version=version)
         return IngestResult(doc_id, "failed", 0, 0, reason)
     except TransientError as exc:
@@ -187,16 +199,16 @@ def source_failed(ctx: IngestContext, document_id: int, exc: Exception) -> bool:
     """
     with ctx.engine.begin() as conn:
         stale, newly = repo.record_sync_failure(conn, document_id=document_id, gone=isinstance(exc, SourceGone),
-                                                threshold=ctx.settings.stale_after_failures,
-                                                hide=ctx.settings.stale_policy == "hide")
+                                                threshold=ctx.limits.stale_after_failures,
+                                                hide=ctx.limits.hide_stale)
     if newly:
         ctx.notifier.notify(document_id, "stale", 100, str(exc))
     return stale
 
 
-def stale_note(settings: Settings) -> str:
+def stale_note(hide_stale: bool) -> str:
     """What a failure that made a source stale adds to its reason, by RAGBOT_STALE_POLICY."""
-    return STALE_NOTE if settings.stale_policy == "hide" else STALE_WARN_NOTE
+    return STALE_NOTE if hide_stale else STALE_WARN_NOTE
 
 
 def _index(ctx: IngestContext, row, loaded: LoadedStream, *, digest: str,  # type: ignore[no-untyped-def]
@@ -208,9 +220,9 @@ def _index(ctx: IngestContext, row, loaded: LoadedStream, *, digest: str,  # typ
     document beyond its text.
     """
     doc_id, version = row.id, row.version
-    size, overlap = ctx.settings.chunk_size, ctx.settings.chunk_overlap
+    size, overlap = ctx.limits.chunk_size, ctx.limits.chunk_overlap
     total_chars = max(1, loaded.chars)
-    limit = ctx.settings.chunk_limit
+    limit = ctx.limits.chunk_limit
     # Checked before any embedding: from the text's size first, then exactly as each window is cut.
     if loaded.chars // (size - overlap) > limit:
         raise _too_many_chunks(filename, limit)
