@@ -38,9 +38,13 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Quick sizes by default (minutes once the real-text database exists); `make bench FULL=1` runs the full sizes:
+# 100k synthetic chunks plus the whole Python manual (~28k real chunks, ~20 minutes to build the first time),
+# 200 HTML pages for seed vs Ragbot ingest and for peak memory.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/retrieval.py
-	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/retrieval.py $(if $(FULL),,--n 20000 --queries 100 --real-pages 40 --no-langchain)
+	$(BIN)/python benchmarks/ingest.py $(if $(FULL),--pages 200,--pages 20 --local-docs 6 --repeat 1)
+	$(BIN)/python benchmarks/worker_memory.py --html $(if $(FULL),200,20)
 	$(BIN)/python benchmarks/scale.py
 
 clean:

@@ -1,6 +1,9 @@
 """Ingestion benchmark: end-to-end docs/s and chunks/s, the chunk write path against langchain-postgres,
 and re-ingesting an unchanged corpus.
 
+First, on real HTML (ingest_html.py): the seed pipeline's recipe against Ragbot end to end on the same pages of the
+Python 3.11 manual, in pages/s and chunks/s (--pages 50 by default, --pages 200 for the issue's figure). Then:
+
 The corpus is Python's own reference documentation (pydoc topics: 79 documents, about 1,600 chunks of real
 English text), ingested through the real entry point (intake.add_file + pipeline.ingest_document) into a
 throw-away embedded PostgreSQL (own data dir under /tmp, stopped and removed at the end).
@@ -15,7 +18,7 @@ throw-away embedded PostgreSQL (own data dir under /tmp, stopped and removed at 
 Each figure is given by wall time and by CPU time (this process plus the database server's processes, read
 from /proc): on a shared machine the CPU figure is the steadier one.
 
-    .venv/bin/python benchmarks/ingest.py [--local-docs 12] [--repeat 3]
+    .venv/bin/python benchmarks/ingest.py [--pages 50] [--html-only] [--local-docs 12] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from sqlalchemy import Engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from ragbot.config import Settings  # noqa: E402
 from ragbot.domain import ChunkDraft, Scope  # noqa: E402
@@ -342,7 +346,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--local-docs", type=int, default=12, help="documents for the local-embedder runs")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of the fast measurements")
+    parser.add_argument("--pages", type=int, default=50, help="real HTML pages for seed vs Ragbot (200: full size)")
+    parser.add_argument("--html-only", action="store_true", help="only the seed vs Ragbot comparison")
     args = parser.parse_args(argv)
+    from ingest_html import compare
+    from pythondoc_corpus import ensure_installed, ingest_pages
+
+    compare(ensure_installed(), ingest_pages(args.pages))
+    if args.html_only:
+        return
     data_dir = Path(tempfile.mkdtemp(prefix="ragbot-bench-ingest-"))
     try:
         url = embedded_url(data_dir)

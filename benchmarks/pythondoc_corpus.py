@@ -96,6 +96,26 @@ def build_corpus(dest: Path) -> Path:
     return dest
 
 
+def manual_pages() -> list[str]:
+    """Every page of the manual that has content (490): all pages in its subfolders; the top-level index,
+    search and table-of-contents pages and the _static/_sources folders are left out."""
+    html = ensure_installed()
+    return sorted(
+        str(p.relative_to(html)) for p in html.rglob("*.html")
+        if p.parent != html and not p.relative_to(html).parts[0].startswith("_")
+    )
+
+
+def ingest_pages(count: int = 200, max_bytes: int = 45_000) -> list[str]:
+    """The ingest benchmark's pages: the first 200 content pages by path of at most max_bytes each (about 5 MB of
+    HTML; the cap keeps a run to minutes, as the biggest pages are 0.7 MB), or `count` of them evenly spread.
+    """
+    html = ensure_installed()
+    full = [p for p in manual_pages() if (html / p).stat().st_size <= max_bytes][:200]
+    step = max(1, len(full) // max(1, count))
+    return full[::step][:count]
+
+
 @cache
 def page_text(page: str) -> str:
     """The main text of one page (Sphinx's `div.body`), whitespace collapsed: navigation, sidebar tables of contents

@@ -36,7 +36,8 @@ class LocalEmbedder:
         # the texts are long (4 of 256 tokens) or short (up to 4 x batch_size of 8 tokens, padding included).
         # Attention holds texts x 12 heads x width^2 floats per layer: at 8192 tokens of 256-token texts that was
         # 100 MB a tensor and the process peaked at 700 MB embedding alone; at 1024 it stays at the model's
-        # 300 MB, and 1024 rows still fill the matrix products (benchmarks/worker_memory.py --html).
+        # 300 MB, and 1024 rows still fill the matrix products (benchmarks/worker_memory.py --html): embedding
+        # 30 pages' chunks page by page, interleaved, took 69 s at 1024 and 81 s at 8192 on a loaded machine.
         self.batch_tokens = max(max_tokens, batch_tokens)
         # MiniLM was trained with 256-token inputs; longer ones only cost time.
         self.max_tokens = max_tokens
