@@ -45,7 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/retrieval.py $(if $(FULL),,--n 20000 --queries 100 --real-pages 40 --no-langchain)
 	$(BIN)/python benchmarks/ingest.py $(if $(FULL),--pages 200,--pages 20 --local-docs 6 --repeat 1)
 	$(BIN)/python benchmarks/worker_memory.py --html $(if $(FULL),200,20)
-	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/scale.py $(if $(FULL),--n 1000000 --spaces 1000 --no-halfvec)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
