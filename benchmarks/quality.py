@@ -37,6 +37,7 @@ from ragbot.providers.local_embedder import LocalEmbedder  # noqa: E402
 from ragbot.rag import RagService  # noqa: E402
 from ragbot.storage import db  # noqa: E402
 from ragbot.storage.embedded import stop_embedded  # noqa: E402
+from ragbot.storage.index_writer import PgDocumentIndex  # noqa: E402
 from ragbot.storage.search import PgChunkStore  # noqa: E402
 from ragbot.wiring import ingest_limits  # noqa: E402
 
@@ -119,7 +120,7 @@ class Harness:
         engine, n = corpus_engine(self.admin, self.url, key, model=self.embedder.model_id, dim=self.embedder.dim)
         if not n:
             cfg = self.settings.model_copy(update={"chunk_size": chunk[0], "chunk_overlap": chunk[1]})
-            ctx = IngestContext(engine, self.embedder, ingest_limits(cfg), LoggingNotifier())
+            ctx = IngestContext(PgDocumentIndex(engine), self.embedder, ingest_limits(cfg), LoggingNotifier())
             t0 = time.perf_counter()
             docs = self.sets[name][0]
             for source, body in docs.items():

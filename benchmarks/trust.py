@@ -42,6 +42,7 @@ from ragbot.providers.local_embedder import LocalEmbedder  # noqa: E402
 from ragbot.rag import RagService  # noqa: E402
 from ragbot.storage import db  # noqa: E402
 from ragbot.storage.embedded import stop_embedded  # noqa: E402
+from ragbot.storage.index_writer import PgDocumentIndex  # noqa: E402
 from ragbot.storage.search import PgChunkStore  # noqa: E402
 from ragbot.wiring import ingest_limits  # noqa: E402
 
@@ -124,7 +125,7 @@ class Bench:
         engine, n = corpus_engine(self.admin, self.url, f"trust_{name}", model=self.embedder.model_id,
                                   dim=self.embedder.dim)
         if not n:
-            ctx = IngestContext(engine, self.embedder, ingest_limits(self.settings), LoggingNotifier())
+            ctx = IngestContext(PgDocumentIndex(engine), self.embedder, ingest_limits(self.settings), LoggingNotifier())
             t0 = time.perf_counter()
             for source, body in docs.items():
                 acc = intake.add_file(engine, scope=SCOPE, data=body, filename=Path(source).name, source_uri=source,

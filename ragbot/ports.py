@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-from ragbot.domain import Neighbour, QuestionTerms, ScoredChunk, SourceFacts, Turn
+from ragbot.domain import ChunkDraft, DocStatus, Neighbour, QuestionTerms, ScoredChunk, SourceFacts, Turn
 
 
 class Embedder(Protocol):
@@ -83,6 +84,59 @@ class ChunkStore(Protocol):
     def term_stats(self, *, query_text: str, space: str, channel: str | None,
                    chunk_ids: Sequence[int]) -> QuestionTerms:
         """The question's words with their rarity in the scope and whether the given chunks hold them."""
+        ...
+
+
+class ChunkSwap(Protocol):
+    """One document's new chunks, written window by window and swapped in at once (or not at all)."""
+
+    def append(self, drafts: Sequence[ChunkDraft], vectors: Sequence[Sequence[float]]) -> None:
+        """Write one window of chunks with their vectors (invisible to readers until finish)."""
+        ...
+
+    def finish(self, *, version: int, content_hash: str, title: str, chunks: int) -> bool:
+        """Make the new chunks the document's, if it is still at this version; False when a newer one took over."""
+        ...
+
+
+class DocumentIndex(Protocol):
+    """The write side of the index: what ingestion needs of storage, and nothing else."""
+
+    def lock(self, document_id: int, *, on_wait: Callable[[], None] | None = None) -> AbstractContextManager[None]:
+        """Hold the document while it is ingested, so two runs never interleave; on_wait hears of a wait."""
+        ...
+
+    def document(self, document_id: int) -> Any | None:
+        """The document's row (id, version, status, source, title, indexed hash, ...), or None when deleted."""
+        ...
+
+    def stored_bytes(self, document_id: int) -> bytes | None:
+        """The bytes an upload stored, or None when missing."""
+        ...
+
+    def set_status(self, document_id: int, *, status: DocStatus, progress: int, error: str | None,
+                   version: int | None) -> bool:
+        """Record progress; False when a newer version owns the document's state."""
+        ...
+
+    def mark_unchanged(self, document_id: int, *, version: int, content_hash: str, title: str, chunks: int) -> bool:
+        """A re-fetch found the indexed content: ready again, chunks kept; False when superseded."""
+        ...
+
+    def record_sync_failure(self, document_id: int, *, gone: bool, threshold: int, hide: bool) -> tuple[bool, bool]:
+        """Count a failed re-fetch: (stale now, stale since this failure)."""
+        ...
+
+    def cached_vectors(self, model: str, texts: Sequence[str]) -> dict[str, Any]:
+        """Vectors this model already made for some of the texts, by text."""
+        ...
+
+    def store_vectors(self, model: str, items: Sequence[tuple[str, Sequence[float]]]) -> None:
+        """Keep (text, vector) pairs so unchanged text is never embedded twice."""
+        ...
+
+    def swap(self, document_id: int, *, space: str, channel: str | None) -> AbstractContextManager[ChunkSwap | None]:
+        """A transaction that replaces the document's chunks; None when the document is gone."""
         ...
 
 

@@ -17,6 +17,7 @@ from ragbot.rag import RagService
 from ragbot.ratelimit import SharedLimits
 from ragbot.storage import db
 from ragbot.storage.catalog import PgSourceCatalog
+from ragbot.storage.index_writer import PgDocumentIndex
 from ragbot.storage.search import PgChunkStore
 from ragbot.storage.vectors import ensure_index
 
@@ -153,7 +154,7 @@ class Services:
     @cached_property
     def ingest(self) -> IngestContext:
         """What the ingestion pipeline needs."""
-        return IngestContext(self.engine, self.embedder, ingest_limits(self.settings), self.notifier,
+        return IngestContext(PgDocumentIndex(self.engine), self.embedder, ingest_limits(self.settings), self.notifier,
                              fetch_url=fetch_url_function(self.settings))
 
     @cached_property

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ragbot.domain import ChunkDraft, DocStatus, LoadedStream
@@ -20,10 +19,7 @@ from ragbot.ingestion.writer import ChunkWriter
 from ragbot.observability import metrics
 from ragbot.observability.logging import log_context
 from ragbot.observability.redaction import redact
-from ragbot.ports import Embedder, Notifier
-from ragbot.storage import locks, vectors
-from ragbot.storage import repository as repo
-from ragbot.storage.locks import document_lock
+from ragbot.ports import DocumentIndex, Embedder, Notifier
 
 _log = logging.getLogger(__name__)
 # Chunks embedded and written per step: bounds a worker's memory whatever the size of the document (the writer
@@ -58,7 +54,7 @@ class IngestLimits:
 class IngestContext:
     """What the pipeline needs: the database, the embedder, its limits and who hears progress."""
 
-    engine: Engine
+    index: DocumentIndex
     embedder: Embedder
     limits: IngestLimits
     notifier: Notifier
@@ -86,24 +82,18 @@ def content_hash(data: bytes) -> str:
 def embed_with_cache(ctx: IngestContext, drafts: Sequence[ChunkDraft]) -> tuple[list, int]:
     """Vectors for the drafts, embedding only texts missing from the cache; returns (vectors, newly embedded)."""
     model = ctx.embedder.model_id
-    hashes = [vectors.text_hash(d.text) for d in drafts]
-    with ctx.engine.connect() as conn:
-        known: dict[bytes, Any] = dict(vectors.cached_vectors(conn, model=model, hashes=list(set(hashes))))
-    missing: dict[bytes, str] = {}
-    for h, d in zip(hashes, drafts, strict=True):
-        if h not in known and h not in missing:
-            missing[h] = d.text
-    # Sorted by length across the whole window, so each batch holds texts of similar length (little padding).
-    todo = sorted(missing.items(), key=lambda item: len(item[1]))
+    texts = [d.text for d in drafts]
+    known: dict[str, Any] = ctx.index.cached_vectors(model, list(dict.fromkeys(texts)))
+    # Each missing text once, sorted by length across the whole window so each batch holds texts of similar length.
+    todo = sorted({t for t in texts if t not in known}, key=len)
     batch = max(1, ctx.limits.embed_batch_size)
     for start in range(0, len(todo), batch):
         part = todo[start : start + batch]
-        vecs = ctx.embedder.embed_documents([t for _, t in part])
-        # Committed batch by batch: after a crash or a retry, finished batches come from the cache.
-        with ctx.engine.begin() as conn:
-            vectors.store_vectors(conn, model=model, items=[(h, v) for (h, _), v in zip(part, vecs, strict=True)])
-        known.update({h: v for (h, _), v in zip(part, vecs, strict=True)})
-    return [known[h] for h in hashes], len(todo)
+        vecs = ctx.embedder.embed_documents(part)
+        # Stored batch by batch: after a crash or a retry, finished batches come from the cache.
+        ctx.index.store_vectors(model, list(zip(part, vecs, strict=True)))
+        known.update(zip(part, vecs, strict=True))
+    return [known[t] for t in texts], len(todo)
 
 
 def _source_bytes(ctx: IngestContext, row) -> tuple[bytes, str]:  # type: ignore[no-untyped-def]
@@ -111,8 +101,7 @@ def _source_bytes(ctx: IngestContext, row) -> tuple[bytes, str]:  # type: ignore
     if row.source_kind == "url" and ctx.fetch_url is not None and getattr(row, "site_id", None) is None:
         data, filename = ctx.fetch_url(row.source_uri, ctx.limits.max_upload_bytes)  # type: ignore[operator]
         return data, filename
-    with ctx.engine.connect() as conn:
-        data = repo.read_blob(conn, document_id=row.id)
+    data = ctx.index.stored_bytes(row.id)
     if data is None:
         raise IngestError(f"{row.title}: the stored file is missing; upload it again.")
     return data, row.filename or row.source_uri
@@ -125,9 +114,8 @@ def ingest_document(ctx: IngestContext, document_id: int, *, force: bool = False
     on_wait is called when another run holds the document, before this one waits for it.
     """
     started = time.perf_counter()
-    with log_context(document_id=document_id), document_lock(ctx.engine, document_id, on_wait=on_wait):
-        with ctx.engine.connect() as conn:
-            row = repo.get_document_row(conn, document_id=document_id)
+    with log_context(document_id=document_id), ctx.index.lock(document_id, on_wait=on_wait):
+        row = ctx.index.document(document_id)
         if row is None:
             raise NotFound(f"Document {document_id} does not exist (it may have been deleted).")
         if not force and row.status == "ready" and row.indexed_version == row.version:
@@ -149,10 +137,9 @@ def _run(ctx: IngestContext, row) -> IngestResult:  # type: ignore[no-untyped-de
         data, filename = _source_bytes(ctx, row)
         digest = content_hash(data)
         if row.source_kind == "url" and digest == row.indexed_hash and row.chunk_count:
-            with ctx.engine.begin() as conn:
-                if not repo.mark_ready(conn, document_id=doc_id, version=version, content_hash=digest,
-                                       title=row.title, chunks=row.chunk_count):
-                    return IngestResult(doc_id, "skipped", 0, 0, "superseded by a newer version")
+            if not ctx.index.mark_unchanged(doc_id, version=version, content_hash=digest, title=row.title,
+                                            chunks=row.chunk_count):
+                return IngestResult(doc_id, "skipped", 0, 0, "superseded by a newer version")
             _set(ctx, doc_id, DocStatus.READY, 100, f"unchanged, {row.chunk_count} chunks")
             return IngestResult(doc_id, "ready", row.chunk_count, 0, "unchanged")
         loaded = stream_bytes(data, filename, max_bytes=ctx.limits.max_upload_bytes)
@@ -197,10 +184,8 @@ def source_failed(ctx: IngestContext, document_id: int, exc: Exception) -> bool:
 
     The failure that makes it stale is told to its owner through the notifier (state "stale").
     """
-    with ctx.engine.begin() as conn:
-        stale, newly = repo.record_sync_failure(conn, document_id=document_id, gone=isinstance(exc, SourceGone),
-                                                threshold=ctx.limits.stale_after_failures,
-                                                hide=ctx.limits.hide_stale)
+    stale, newly = ctx.index.record_sync_failure(document_id, gone=isinstance(exc, SourceGone),
+                                                 threshold=ctx.limits.stale_after_failures, hide=ctx.limits.hide_stale)
     if newly:
         ctx.notifier.notify(document_id, "stale", 100, str(exc))
     return stale
@@ -227,14 +212,13 @@ def _index(ctx: IngestContext, row, loaded: LoadedStream, *, digest: str,  # typ
     if loaded.chars // (size - overlap) > limit:
         raise _too_many_chunks(filename, limit)
     count = embedded = 0
-    with ctx.engine.connect() as conn:
-        # One transaction from the first window to the swap: readers see the old chunks until it commits, and
-        # a crash leaves nothing half-written.
-        if not locks.begin_swap(conn, document_id=doc_id):
-            return None
-        vectors.delete_chunks(conn, document_id=doc_id)
-        # The writer thread COPYs window n while this thread embeds window n + 1.
-        with ChunkWriter(conn, document_id=doc_id, space=row.space_id, channel=row.channel) as writer:
+    # One transaction from the first window to the swap: readers see the old chunks until it commits, and a crash
+    # leaves nothing half-written.
+    with ctx.index.swap(doc_id, space=row.space_id, channel=row.channel) as swap:
+        if swap is None:
+            return None  # deleted meanwhile
+        # The writer thread writes window n while this thread embeds window n + 1.
+        with ChunkWriter(swap.append, document_id=doc_id) as writer:
             for window in _windows(iter_chunks(loaded.sections, size=size, overlap=overlap), _WINDOW):
                 if count + len(window) > limit:
                     raise _too_many_chunks(filename, limit)
@@ -246,13 +230,10 @@ def _index(ctx: IngestContext, row, loaded: LoadedStream, *, digest: str,  # typ
                      version=version)
         if not count:
             raise IngestError(f"{filename}: no text to index after extraction; check the file has readable text.")
-        current = repo.get_document_row(conn, document_id=doc_id, lock=True)
-        if current is None or current.version != version:
-            return None
         # Read only now: a Markdown title is its first H1, known once all the sections have been read.
         title = loaded.title() or row.title
-        repo.mark_ready(conn, document_id=doc_id, version=version, content_hash=digest, title=title, chunks=count)
-        conn.commit()
+        if not swap.finish(version=version, content_hash=digest, title=title, chunks=count):
+            return None  # a newer version arrived: its own run indexes it
     return count, embedded
 
 
@@ -286,9 +267,7 @@ def _unexpected(ctx: IngestContext, doc_id: int, version: int) -> IngestResult:
 def _set(ctx: IngestContext, doc_id: int, status: DocStatus, percent: int, message: str,
          error: str | None = None, version: int | None = None) -> None:
     if status is not DocStatus.READY:
-        with ctx.engine.begin() as conn:
-            moved = repo.set_status(conn, document_id=doc_id, status=status, progress=percent, error=error,
-                                    version=version)
+        moved = ctx.index.set_status(doc_id, status=status, progress=percent, error=error, version=version)
         if not moved:
             return  # a newer upload owns the document's state now; this run's news is stale
     ctx.notifier.notify(doc_id, status.value, percent, message)

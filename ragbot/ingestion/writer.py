@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
-from sqlalchemy import Connection
-
 from ragbot.domain import ChunkDraft
-from ragbot.storage import vectors
 
 _DONE = None  # the sentinel that tells the thread no more windows come
 
 
 class ChunkWriter:
-    """Owns the swap transaction's connection while open: put() hands it a window, close() waits for the last.
+    """Runs append (the swap's writer) in a thread of its own: put() hands it a window, close() waits for the last.
 
     The model runs in the calling thread and the COPY, with the HNSW and full-text index upkeep it triggers, runs
     in the PostgreSQL backend, so the two overlap instead of taking turns. At most one window waits in the queue,
     so a slow database holds back the embedding instead of letting windows pile up in memory.
     """
 
-    def __init__(self, conn: Connection, *, document_id: int, space: str, channel: str | None) -> None:
-        self._conn, self._document_id, self._space, self._channel = conn, document_id, space, channel
+    def __init__(self, append: Callable[[Sequence[ChunkDraft], Sequence[Sequence[float]]], None], *,
+                 document_id: int) -> None:
+        self._append = append
         self._queue: queue.Queue[tuple[Sequence[ChunkDraft], Sequence[Sequence[float]]] | None] = queue.Queue(1)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._loop, name=f"chunk-writer-{document_id}", daemon=True)
@@ -34,7 +32,7 @@ class ChunkWriter:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        # On an error in the caller, the thread still stops before the connection (and its transaction) closes.
+        # On an error in the caller, the thread still stops before the swap's connection (and transaction) closes.
         self._queue.put(_DONE)
         self._thread.join()
         if kind is None:
@@ -55,7 +53,6 @@ class ChunkWriter:
                 continue  # drain: the caller sees the error at its next put() or at close
             drafts, vecs = item
             try:
-                vectors.append_chunks(self._conn, document_id=self._document_id, space=self._space,
-                                      channel=self._channel, drafts=drafts, vectors=vecs)
+                self._append(drafts, vecs)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
                 self._error = exc
