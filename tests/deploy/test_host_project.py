@@ -44,7 +44,8 @@ def _venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def test_a_host_project_with_its_own_bot_and_workers_modules_loads_both_plugins(pg_url: str, tmp_path: Path) -> None:
+def test_a_host_project_with_its_own_bot_and_workers_modules_loads_both_plugins(clean_db, pg_url: str,
+                                                                                  tmp_path: Path) -> None:
     # A fresh venv that borrows the dependencies from this one (no network), then a real, non-editable install.
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)

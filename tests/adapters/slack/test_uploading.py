@@ -81,7 +81,7 @@ def test_an_upload_no_worker_picks_up_says_so_in_its_status(make_slack) -> None:
     view = _open_modal(h)
     h.fake.add_file("F1", "leave.md", HANDBOOK.encode(), "text/markdown")
     assert h.interaction(_submission(view["private_metadata"], ["F1"]))[0] == 200
-    h.fake.wait_for(lambda: "no worker has picked it up" in (h.fake.messages["C1"][0]["text"] or ""))
+    h.fake.wait_for(lambda: "no worker has picked it up" in (h.fake.messages.get("C1", [{}])[0].get("text") or ""))
     text_now = h.fake.messages["C1"][0]["text"]
     assert "*leave.md*: still queued" in text_now and "ragbot worker" in text_now
     with h.services.engine.connect() as conn:
@@ -93,7 +93,7 @@ def test_an_upload_a_worker_took_never_says_waiting(make_slack) -> None:
     view = _open_modal(h)
     h.fake.add_file("F1", "leave.md", HANDBOOK.encode(), "text/markdown")
     assert h.interaction(_submission(view["private_metadata"], ["F1"]))[0] == 200
-    h.fake.wait_for(lambda: "ready" in (h.fake.messages["C1"][0]["text"] or ""))
+    h.fake.wait_for(lambda: "ready" in (h.fake.messages.get("C1", [{}])[0].get("text") or ""))
     with h.services.engine.connect() as conn:
         doc_id = conn.execute(text("SELECT id FROM documents")).scalar_one()
     pickup = h.rt.chat.pickup
