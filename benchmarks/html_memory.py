@@ -112,7 +112,13 @@ def worker_process(pages_dir: Path, url: str, data_dir: Path, redis_url: str, ti
                        check=True, capture_output=True)
         engine = db.make_engine(url)
         started = time.perf_counter()
+        peaks: dict[int, float] = {}  # per pool process: Celery replaces one after 200 tasks, so poll as it runs
         while time.perf_counter() - started < timeout:
+            for pid in _children(worker.pid):
+                try:
+                    peaks[pid] = max(peaks.get(pid, 0.0), _vmhwm(pid))
+                except OSError:
+                    continue  # it just exited
             with engine.connect() as conn:
                 waiting = conn.execute(text("SELECT count(*) FROM documents WHERE status NOT IN ('ready', 'failed')"
                                             )).scalar_one()
@@ -122,15 +128,14 @@ def worker_process(pages_dir: Path, url: str, data_dir: Path, redis_url: str, ti
             time.sleep(1)
         seconds = time.perf_counter() - started
         engine.dispose()
-        pool = _children(worker.pid)
         return {"chunks": chunks, "seconds": seconds, "main_mb": round(_vmhwm(worker.pid)),
-                "pool_mb": round(max((_vmhwm(p) for p in pool), default=0.0)), "waiting": waiting}
+                "pool_mb": round(max(peaks.values(), default=0.0)), "waiting": waiting}
     finally:
         worker.terminate()
         worker.wait(60)
 
 
-def report(pages: list[str], *, redis_url: str, worker: bool = True) -> None:
+def report(pages: list[str], *, redis_url: str, worker: bool = True, ingest: bool = True) -> None:
     """Copy the pages, then measure the ingest process and (if asked) the worker, each in its own database."""
     from pythondoc_corpus import ensure_installed
 
@@ -149,11 +154,12 @@ def report(pages: list[str], *, redis_url: str, worker: bool = True) -> None:
         admin = db.make_engine(url)
         size = sum((pages_dir / p).stat().st_size for p in pages) / 1e6
         print(f"\npeak RSS on {len(pages)} real HTML pages ({size:.1f} MB), local int8 MiniLM (target <= 500 MB)")
-        run = ingest_process(pages_dir, _database(admin, url, "mem_ingest"))
-        print(f"ingest process ({run['chunks']} chunks, {run['seconds']:.0f} s of ingesting), peak of each stage:")
-        for name, mb in run["peaks"].items():
-            print(f"  {name:46} {mb:6} MB")
-        print(f"  {'whole process':46} {max(run['peaks'].values()):6} MB")
+        if ingest:
+            run = ingest_process(pages_dir, _database(admin, url, "mem_ingest"))
+            print(f"ingest process ({run['chunks']} chunks, {run['seconds']:.0f} s of ingesting), stage peaks:")
+            for name, mb in run["peaks"].items():
+                print(f"  {name:46} {mb:6} MB")
+            print(f"  {'whole process':46} {max(run['peaks'].values()):6} MB")
         if worker:
             w = worker_process(pages_dir, _database(admin, url, "mem_worker"), tmp, redis_url)
             print(f"worker (ragbot worker -c 1, {w['chunks']} chunks in {w['seconds']:.0f} s"

@@ -81,6 +81,7 @@ def main() -> None:
     parser.add_argument("--html", type=int, metavar="PAGES",
                         help="instead: this many pages of the Python manual with the local model (200 for the target)")
     parser.add_argument("--no-worker", action="store_true", help="with --html: the ingest process only")
+    parser.add_argument("--worker-only", action="store_true", help="with --html: the worker only")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/11", help="with --html: the worker's broker")
     args = parser.parse_args()
     if args.html:
@@ -88,7 +89,7 @@ def main() -> None:
         from html_memory import report
         from pythondoc_corpus import ingest_pages
 
-        report(ingest_pages(args.html), redis_url=args.redis, worker=not args.no_worker)
+        report(ingest_pages(args.html), redis_url=args.redis, worker=not args.no_worker, ingest=not args.worker_only)
         return
     data_dir = Path(tempfile.mkdtemp(prefix="ragbot-bench-mem-"))
     data_dir.chmod(0o755)
