@@ -18,7 +18,7 @@ from ragbot.domain import Adder
 from ragbot.errors import RagbotError
 
 if TYPE_CHECKING:
-    from ragbot.adapters.discord.cogs.ragbot import RagbotCog
+    from ragbot.adapters.discord.context import RagbotContext
 
 _log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def refusal(settings: Settings) -> str:
     return f"🔒 Sorry, `/admin` is for members with the **Manage Server** permission{role}."
 
 
-async def require_admin(cog: RagbotCog, interaction: discord.Interaction) -> bool:
+async def require_admin(cog: RagbotContext, interaction: discord.Interaction) -> bool:
     """True for admins; everyone else gets an ephemeral refusal."""
     if interaction.guild_id and is_admin(interaction.user, cog.settings):
         return True
@@ -67,7 +67,7 @@ async def send_pages(interaction: discord.Interaction, pages: list[str]) -> None
         await interaction.followup.send(page, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-async def docs(cog: RagbotCog, interaction: discord.Interaction, failed: bool = False) -> None:
+async def docs(cog: RagbotContext, interaction: discord.Interaction, failed: bool = False) -> None:
     """List this server's documents with their state (or only the failed ones)."""
     found = await cog.run(admin.documents, cog.chat.services, space=space_of(interaction), failed=failed)
     if failed and not found:
@@ -76,19 +76,19 @@ async def docs(cog: RagbotCog, interaction: discord.Interaction, failed: bool = 
     await send_pages(interaction, chunked_lines(document_lines(found)))
 
 
-async def stats(cog: RagbotCog, interaction: discord.Interaction) -> None:
+async def stats(cog: RagbotContext, interaction: discord.Interaction) -> None:
     """Counts of documents, chunks and questions."""
     numbers = await cog.run(admin.stats, cog.chat.services, space=space_of(interaction))
     await send_pages(interaction, [stats_text(numbers)])
 
 
-async def gaps(cog: RagbotCog, interaction: discord.Interaction) -> None:
+async def gaps(cog: RagbotContext, interaction: discord.Interaction) -> None:
     """Recent questions without a grounded answer."""
     rows = await cog.run(admin.gaps, cog.chat.services, space=space_of(interaction))
     await send_pages(interaction, chunked_lines(gaps_lines(rows)))
 
 
-async def feedback(cog: RagbotCog, interaction: discord.Interaction) -> None:
+async def feedback(cog: RagbotContext, interaction: discord.Interaction) -> None:
     """Recent 👎 with the question, the answer, the comment and the cited documents."""
     rows = await cog.run(admin.feedback, cog.chat.services, space=space_of(interaction))
     await send_pages(interaction, chunked_lines(feedback_lines(rows)))
@@ -101,7 +101,7 @@ async def _confirm(interaction: discord.Interaction, question: str, label: str,
     view.message = await interaction.original_response()
 
 
-async def delete(cog: RagbotCog, interaction: discord.Interaction, document: str) -> None:
+async def delete(cog: RagbotContext, interaction: discord.Interaction, document: str) -> None:
     """Ask for confirmation, then forget a document with its chunks and stored bytes."""
     space = space_of(interaction)
     try:
@@ -118,7 +118,7 @@ async def delete(cog: RagbotCog, interaction: discord.Interaction, document: str
                    "chunks)? Answers will no longer cite it.", "Delete", action)
 
 
-async def reindex(cog: RagbotCog, interaction: discord.Interaction, document: str | None) -> None:
+async def reindex(cog: RagbotContext, interaction: discord.Interaction, document: str | None) -> None:
     """Re-embed one document at once, or every document of the server after a confirmation."""
     space = space_of(interaction)
     services = cog.chat.services
@@ -142,7 +142,7 @@ async def reindex(cog: RagbotCog, interaction: discord.Interaction, document: st
                    "until the workers finish.", "Reindex all", action)
 
 
-async def autocomplete_documents(cog: RagbotCog, interaction: discord.Interaction, current: str
+async def autocomplete_documents(cog: RagbotContext, interaction: discord.Interaction, current: str
                                  ) -> list[discord.app_commands.Choice[str]]:
     """Document choices for /admin delete and reindex, matching what was typed."""
     if not interaction.guild_id or not is_admin(interaction.user, cog.settings):

@@ -16,14 +16,14 @@ from ragbot.chat.service import TROUBLE, Asked
 from ragbot.domain import Answer, Scope, Turn
 
 if TYPE_CHECKING:
-    from ragbot.adapters.discord.cogs.ragbot import RagbotCog
+    from ragbot.adapters.discord.context import RagbotContext
 
 _log = logging.getLogger(__name__)
 Reply = InteractionReply | ChannelReply
 EMPTY_QUESTION = "Ask me a question after the mention, e.g. “@Ragbot how do I request leave?”"
 
 
-async def ask_command(cog: RagbotCog, interaction: discord.Interaction, question: str) -> None:
+async def ask_command(cog: RagbotContext, interaction: discord.Interaction, question: str) -> None:
     """/ask: defer at once (Discord allows 3 s), then stream into the response and finish with the sources."""
     await interaction.response.defer(thinking=True)
     scope = scope_of(interaction.guild_id, interaction.channel, interaction.user.id)
@@ -31,7 +31,7 @@ async def ask_command(cog: RagbotCog, interaction: discord.Interaction, question
     await answer(cog, reply, question, scope=scope, user_id=interaction.user.id)
 
 
-async def answer(cog: RagbotCog, reply: Reply, question: str, *, scope: Scope, user_id: int,
+async def answer(cog: RagbotContext, reply: Reply, question: str, *, scope: Scope, user_id: int,
                  history: list[Turn] | None = None) -> None:
     """Ask the core in a worker thread while streaming deltas back to Discord, then deliver the answer."""
     streamer = Streamer(reply.edit, interval=cog.settings.discord_edit_interval)
@@ -92,7 +92,7 @@ def mentions_me(message: discord.Message, me_id: int) -> bool:
     return me_id in message.raw_mentions or any(role.id == role_id for role in message.role_mentions)
 
 
-def _kind(cog: RagbotCog, message: discord.Message) -> str | None:
+def _kind(cog: RagbotContext, message: discord.Message) -> str | None:
     """Whether (and how) a message is for the bot: 'dm', 'thread' (the bot's own thread) or 'mention'."""
     me = cog.bot.user
     if me is None or message.author.bot or message.author.id == me.id:
@@ -106,7 +106,7 @@ def _kind(cog: RagbotCog, message: discord.Message) -> str | None:
     return "mention" if mentioned else None
 
 
-async def _history(cog: RagbotCog, channel: discord.abc.Messageable, before: discord.Message) -> list[Turn]:
+async def _history(cog: RagbotContext, channel: discord.abc.Messageable, before: discord.Message) -> list[Turn]:
     """The conversation so far: earlier messages of the thread (with its starter message) or of the DM."""
     me = cog.bot.user
     assert me is not None
@@ -130,7 +130,7 @@ def thread_name(question: str) -> str:
     return name if len(name) <= 90 else name[:89] + "…"
 
 
-async def on_message(cog: RagbotCog, message: discord.Message) -> None:
+async def on_message(cog: RagbotContext, message: discord.Message) -> None:
     """Mentions open a thread (or answer in the current one); the bot's threads and DMs need no mention."""
     kind = _kind(cog, message)
     if kind is None:

@@ -14,7 +14,7 @@ from ragbot.ingestion.intake import owner_label
 from ragbot.storage.audit import AuditEntry
 
 if TYPE_CHECKING:
-    from ragbot.adapters.discord.cogs.ragbot import RagbotCog
+    from ragbot.adapters.discord.context import RagbotContext
 
 
 def _line(e: AuditEntry) -> str:
@@ -30,14 +30,14 @@ def _line(e: AuditEntry) -> str:
             f"{discord.utils.escape_markdown(e.subject)[:100]}{doc}{detail}")
 
 
-async def audit(cog: RagbotCog, interaction: discord.Interaction) -> None:
+async def audit(cog: RagbotContext, interaction: discord.Interaction) -> None:
     """The latest changes on this server, newest first."""
     entries = await cog.run(admin.audit_trail, cog.chat.services, space=space_of(interaction), limit=25)
     lines = [_line(e) for e in entries] or ["Nothing has changed yet."]
     await send_pages(interaction, chunked_lines(["**Latest changes** (newest first)", *lines]))
 
 
-async def owner(cog: RagbotCog, interaction: discord.Interaction, document: str, user: discord.User) -> None:
+async def owner(cog: RagbotContext, interaction: discord.Interaction, document: str, user: discord.User) -> None:
     """Give a document to another member, who may then replace or delete it."""
     try:
         moved = await cog.run(admin.give, cog.chat.services, document, to=f"discord:{user.id}",

@@ -19,14 +19,14 @@ from ragbot.domain import Scope
 from ragbot.errors import RagbotError
 
 if TYPE_CHECKING:
-    from ragbot.adapters.discord.cogs.ragbot import RagbotCog
+    from ragbot.adapters.discord.context import RagbotContext
 
 _log = logging.getLogger(__name__)
 MENU_NAME = "Save to Ragbot"
 MAX_MESSAGES = 2000  # a thread longer than this is saved up to its latest MAX_MESSAGES
 
 
-def context_menu(cog: RagbotCog) -> app_commands.ContextMenu:
+def context_menu(cog: RagbotContext) -> app_commands.ContextMenu:
     """The message context-menu command; the Cog adds it to the bot's tree when it loads."""
 
     async def save_to_ragbot(interaction: discord.Interaction, message: discord.Message) -> None:
@@ -58,7 +58,7 @@ def _items(messages: list[discord.Message]) -> list[saved_threads.ThreadMessage]
     return [saved_threads.ThreadMessage(m.author.display_name, m.created_at, m.content) for m in messages]
 
 
-async def save(cog: RagbotCog, interaction: discord.Interaction, message: discord.Message) -> None:
+async def save(cog: RagbotContext, interaction: discord.Interaction, message: discord.Message) -> None:
     """Save the thread for this channel (its threads included) and say so privately."""
     if refusal := upload_refusal_for(interaction.user, cog.settings):  # saving adds a document: the upload policy
         await interaction.response.send_message(refusal, ephemeral=True)

@@ -17,10 +17,10 @@ from ragbot.errors import RagbotError
 from ragbot.storage.sites import SiteInfo
 
 if TYPE_CHECKING:
-    from ragbot.adapters.discord.cogs.ragbot import RagbotCog
+    from ragbot.adapters.discord.context import RagbotContext
 
 
-async def crawl_url(cog: RagbotCog, interaction: discord.Interaction, url: str, scope: Scope) -> None:
+async def crawl_url(cog: RagbotContext, interaction: discord.Interaction, url: str, scope: Scope) -> None:
     """Register the site and queue its crawl; the workers edit its one status message with the counts."""
     url = url.strip()
     message = await interaction.followup.send(discord_markdown(f"🕸️ *{url}*: crawl queued."), wait=True,
@@ -44,7 +44,7 @@ def _line(s: SiteInfo) -> str:
     return f"`{s.id}` **{s.root_url}** · {s.state} · {pages} · {when}{note}"
 
 
-async def list_sites(cog: RagbotCog, interaction: discord.Interaction) -> None:
+async def list_sites(cog: RagbotContext, interaction: discord.Interaction) -> None:
     """/admin sites: the server's crawled sites."""
     space = space_for(interaction.guild_id, interaction.user.id)
     found = await cog.run(sync.list_sites, cog.chat.services, space=space)
@@ -55,7 +55,7 @@ async def list_sites(cog: RagbotCog, interaction: discord.Interaction) -> None:
         await interaction.followup.send(page, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-async def resync_site(cog: RagbotCog, interaction: discord.Interaction, site: str) -> None:
+async def resync_site(cog: RagbotContext, interaction: discord.Interaction, site: str) -> None:
     """/admin resync-site: crawl a site again now."""
     space = space_for(interaction.guild_id, interaction.user.id)
     try:
@@ -68,7 +68,7 @@ async def resync_site(cog: RagbotCog, interaction: discord.Interaction, site: st
                                             "counts.", ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-async def forget_site(cog: RagbotCog, interaction: discord.Interaction, site: str) -> None:
+async def forget_site(cog: RagbotContext, interaction: discord.Interaction, site: str) -> None:
     """/admin forget-site: ask, then delete a site and all its pages."""
     from ragbot.adapters.discord.views import ConfirmView
 

@@ -20,7 +20,7 @@ from ragbot.errors import RagbotError
 from ragbot.ingestion.intake import check_upload
 
 if TYPE_CHECKING:
-    from ragbot.adapters.discord.cogs.ragbot import RagbotCog
+    from ragbot.adapters.discord.context import RagbotContext
 
 _log = logging.getLogger(__name__)
 STORE_FAILED = "I couldn't store it just now; please try again in a minute, or tell an admin."
@@ -61,7 +61,7 @@ async def _accepted(message: discord.WebhookMessage, title: str, accepted: Any) 
     # Otherwise a worker owns the message now; editing it here could overwrite its newer progress.
 
 
-async def upload_file(cog: RagbotCog, interaction: discord.Interaction, attachment: discord.Attachment,
+async def upload_file(cog: RagbotContext, interaction: discord.Interaction, attachment: discord.Attachment,
                       scope: Scope) -> None:
     """One attachment: refuse early, else post its status message, download, store and enqueue."""
     name = attachment.filename
@@ -84,7 +84,7 @@ async def upload_file(cog: RagbotCog, interaction: discord.Interaction, attachme
                  link=message.jump_url)  # citations open the message that shows the upload
 
 
-async def upload_url(cog: RagbotCog, interaction: discord.Interaction, url: str, scope: Scope) -> None:
+async def upload_url(cog: RagbotContext, interaction: discord.Interaction, url: str, scope: Scope) -> None:
     """A URL: checked (no private addresses unless allowed), registered, fetched by a worker."""
     url = url.strip()
     message = await _status(interaction, status_text(url, "queued", 0, ""))
@@ -92,7 +92,7 @@ async def upload_url(cog: RagbotCog, interaction: discord.Interaction, url: str,
                  chat_ref=chat_ref(message.channel.id, message.id), **_who(cog, interaction))
 
 
-def _who(cog: RagbotCog, interaction: discord.Interaction) -> dict[str, Any]:
+def _who(cog: RagbotContext, interaction: discord.Interaction) -> dict[str, Any]:
     """The uploader's id, display name and whether they may replace others' documents."""
     # In a DM the space is the user's own, so no one else's document can be there to replace.
     admin = bool(interaction.guild_id) and is_admin(interaction.user, cog.settings)
@@ -100,7 +100,7 @@ def _who(cog: RagbotCog, interaction: discord.Interaction) -> dict[str, Any]:
             "is_admin": admin}
 
 
-async def _store(cog: RagbotCog, message: discord.WebhookMessage, title: str, add: Callable[..., Any],
+async def _store(cog: RagbotContext, message: discord.WebhookMessage, title: str, add: Callable[..., Any],
                  **kwargs: Any) -> None:
     """Store and enqueue off the event loop; any failure ends in the status message, never in silence."""
     try:
@@ -124,7 +124,7 @@ def upload_refusal_for(user: discord.abc.User, settings: Settings) -> str | None
                           group_label=f"the **{settings.uploader_role}** role" if wanted else "")
 
 
-async def upload_command(cog: RagbotCog, interaction: discord.Interaction, files: list[discord.Attachment],
+async def upload_command(cog: RagbotContext, interaction: discord.Interaction, files: list[discord.Attachment],
                          url: str | None, choice: str, *, crawl: bool = False) -> None:
     """/upload file [file2 file3] [url] [scope] [crawl]: one status message per document (per site when crawling)."""
     if crawl and not url:

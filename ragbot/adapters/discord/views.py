@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 if TYPE_CHECKING:
-    from ragbot.adapters.discord.cogs.ragbot import RagbotCog
+    from ragbot.adapters.discord.context import RagbotContext
 
 _log = logging.getLogger(__name__)
 COG_NAME = "Ragbot"
 
 
-def _cog(interaction: discord.Interaction) -> RagbotCog | None:
+def _cog(interaction: discord.Interaction) -> RagbotContext | None:
     client: Any = interaction.client
     return client.get_cog(COG_NAME) if hasattr(client, "get_cog") else None
 

@@ -19,7 +19,7 @@ from ragbot.errors import RagbotError
 from ragbot.ingestion.intake import check_upload
 
 if TYPE_CHECKING:
-    from ragbot.adapters.discord.cogs.ragbot import RagbotCog
+    from ragbot.adapters.discord.context import RagbotContext
 
 _log = logging.getLogger(__name__)
 # Shared files in flight at once per bot: a flood waits here, while questions keep being answered.
@@ -45,7 +45,7 @@ def is_public(channel: Any) -> bool:
     return bool(channel.permissions_for(guild.default_role).view_channel)
 
 
-async def watch_command(cog: RagbotCog, interaction: discord.Interaction, scope: str) -> None:
+async def watch_command(cog: RagbotContext, interaction: discord.Interaction, scope: str) -> None:
     """/admin watch [scope: channel|server]: files shared here and in its threads are ingested from now on."""
     channel = _parent(interaction.channel)
     server_wide = scope == "server"
@@ -63,7 +63,7 @@ async def watch_command(cog: RagbotCog, interaction: discord.Interaction, scope:
         ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-async def unwatch_command(cog: RagbotCog, interaction: discord.Interaction) -> None:
+async def unwatch_command(cog: RagbotContext, interaction: discord.Interaction) -> None:
     """/admin unwatch: stop ingesting this channel's files; documents already added stay."""
     channel = _parent(interaction.channel)
     if await cog.run(watch.unwatch, cog.chat.services, space=_space(interaction.guild_id), channel=str(channel.id),
@@ -74,7 +74,7 @@ async def unwatch_command(cog: RagbotCog, interaction: discord.Interaction) -> N
     await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-async def watching_command(cog: RagbotCog, interaction: discord.Interaction) -> None:
+async def watching_command(cog: RagbotContext, interaction: discord.Interaction) -> None:
     """/admin watching: the watched channels of this server."""
     found = await cog.run(watch.watching, cog.chat.services, space=_space(interaction.guild_id))
     if not found:
@@ -86,14 +86,14 @@ async def watching_command(cog: RagbotCog, interaction: discord.Interaction) -> 
     await interaction.response.send_message(text[:2000], ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-def _limit(cog: RagbotCog) -> asyncio.Semaphore:
+def _limit(cog: RagbotContext) -> asyncio.Semaphore:
     semaphore = cog.__dict__.get("_watch_semaphore")
     if semaphore is None:
         semaphore = cog.__dict__["_watch_semaphore"] = asyncio.Semaphore(CONCURRENT_FILES)
     return semaphore
 
 
-async def on_message(cog: RagbotCog, message: discord.Message) -> None:
+async def on_message(cog: RagbotContext, message: discord.Message) -> None:
     """Attachments in a watched channel (or its threads) are ingested; in Ragbot's own threads they are offered."""
     me = cog.bot.user
     if (not message.attachments or message.guild is None or me is None or message.author.bot
@@ -112,10 +112,10 @@ async def on_message(cog: RagbotCog, message: discord.Message) -> None:
         if not watch.supported(attachment.filename):
             _log.info("watched channel %s: skipping %s (not a kind Ragbot reads)", key, attachment.filename)
             continue  # quietly: a channel full of images must not fill up with replies
-        cog._background(_ingest(cog, w, message, attachment))
+        cog.background(_ingest(cog, w, message, attachment))
 
 
-async def _ingest(cog: RagbotCog, w: watch.Watch, message: discord.Message, attachment: discord.Attachment) -> None:
+async def _ingest(cog: RagbotContext, w: watch.Watch, message: discord.Message, attachment: discord.Attachment) -> None:
     """Download one attachment, store it and queue it; the trail shows how it went."""
     async with _limit(cog):
         with contextlib.suppress(discord.HTTPException):
@@ -145,13 +145,13 @@ async def _ingest(cog: RagbotCog, w: watch.Watch, message: discord.Message, atta
             await _done(cog, message)
 
 
-async def _done(cog: RagbotCog, message: discord.Message) -> None:
+async def _done(cog: RagbotContext, message: discord.Message) -> None:
     with contextlib.suppress(discord.HTTPException):
         await message.remove_reaction(trail.WORKING, cog.bot.user)  # type: ignore[arg-type]
         await message.add_reaction(trail.DONE)
 
 
-async def _failed(cog: RagbotCog, message: discord.Message, text: str) -> None:
+async def _failed(cog: RagbotContext, message: discord.Message, text: str) -> None:
     with contextlib.suppress(discord.HTTPException):
         await message.remove_reaction(trail.WORKING, cog.bot.user)  # type: ignore[arg-type]
     with contextlib.suppress(discord.HTTPException):
@@ -159,7 +159,7 @@ async def _failed(cog: RagbotCog, message: discord.Message, text: str) -> None:
         await message.reply(text[:2000], mention_author=False, allowed_mentions=NO_PINGS)
 
 
-async def on_message_delete(cog: RagbotCog, payload: discord.RawMessageDeleteEvent) -> None:
+async def on_message_delete(cog: RagbotContext, payload: discord.RawMessageDeleteEvent) -> None:
     """A deleted message takes the documents made from its files with it."""
     if payload.guild_id is None:
         return
@@ -177,7 +177,7 @@ def _offer_text(message: discord.Message) -> str:
 class OfferView(discord.ui.View):
     """'Add to knowledge base' under files shared in Ragbot's thread: the sharer (or an admin) adds them."""
 
-    def __init__(self, cog: RagbotCog, message: discord.Message) -> None:
+    def __init__(self, cog: RagbotContext, message: discord.Message) -> None:
         super().__init__(timeout=OFFER_SECONDS)
         self.cog, self.message = cog, message
 

@@ -59,7 +59,8 @@ class RagbotCog(commands.Cog, name=COG_NAME):
         """Run blocking core code in the Cog's threads."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, partial(fn, *args, **kwargs))
 
-    def _background(self, coro: Any) -> None:
+    def background(self, coro: Any) -> None:
+        """Start a task that outlives the handler (kept referenced until it ends)."""
         task = asyncio.create_task(coro)
         self._tasks.add(task)  # keep a reference so the task is not garbage-collected mid-flight
         task.add_done_callback(self._tasks.discard)
@@ -236,7 +237,7 @@ class RagbotCog(commands.Cog, name=COG_NAME):
             return
         await interaction.response.send_modal(CommentModal(partial(self._comment, question_id)))
         if self.settings.notify_uploaders_on_downvote:
-            self._background(self._tell_uploaders(question_id, interaction.user.id))
+            self.background(self._tell_uploaders(question_id, interaction.user.id))
 
     async def _comment(self, question_id: int, interaction: discord.Interaction, comment: str) -> None:
         try:

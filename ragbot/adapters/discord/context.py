@@ -1,0 +1,35 @@
+"""What Discord handlers may use of the Cog that runs them, so that no handler imports the Cog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol, TypeVar
+
+import discord
+from discord.ext import commands
+
+from ragbot.chat.service import ChatService
+from ragbot.config import Settings
+
+T = TypeVar("T")
+
+
+class RagbotContext(Protocol):
+    """The bot, the chat service, settings, and how to run blocking or background work."""
+
+    bot: commands.Bot
+    chat: ChatService
+    settings: Settings
+    reads_content: bool  # message content arrives: thread follow-ups need no mention
+
+    async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run blocking core code off the event loop."""
+        ...
+
+    def background(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Start a task that outlives the handler (kept referenced until it ends)."""
+        ...
+
+    async def record_vote(self, interaction: discord.Interaction, question_id: int, vote: int) -> None:
+        """Store a 👍/👎 and follow up as the platform expects."""
+        ...
