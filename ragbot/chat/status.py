@@ -20,8 +20,9 @@ class StatusUpdater(Protocol):
 
     platform: str
 
-    def update(self, chat_ref: dict[str, Any], text: str) -> None:
-        """Replace the status message's text."""
+    def update(self, chat_ref: dict[str, Any], text: str, *, state: str) -> None:
+        """Replace the status message's text; state (queued, processing, ready, failed, ...) says what it means,
+        so that an adapter showing progress another way (reactions) never reads it from the text."""
         ...
 
     def tell(self, user_id: str, text: str) -> None:
@@ -91,7 +92,8 @@ class ChatStatusNotifier:
         if updater is None:
             return
         try:
-            updater.update(row.chat_ref, status_text(row.label, state, percent, message, indexed_as=row.title))
+            updater.update(row.chat_ref, status_text(row.label, state, percent, message, indexed_as=row.title),
+                           state=state)
         except Exception:  # a chat outage must never fail an ingestion
             _log.warning("could not update the chat status of document %s", document_id, exc_info=True)
 

@@ -34,6 +34,15 @@ def site_status_text(site: SiteInfo) -> str:
     return f"{icon} {name}: {tail} {numbers}.{note}"
 
 
+def site_state(site: SiteInfo) -> str:
+    """The crawl's state as one word for the status updaters: queued, processing, ready or failed."""
+    if site.state == "failed":
+        return "failed"
+    if site.state in ("queued", "crawling"):
+        return "processing" if site.state == "crawling" else "queued"
+    return "processing" if site.pages.get("queued", 0) + site.pages.get("processing", 0) else "ready"
+
+
 class SiteStatus:
     """Edits a site's status message through the chat updaters; throttled, except for the last word."""
 
@@ -57,7 +66,7 @@ class SiteStatus:
         updater = self.updaters.get(site.chat_ref.get("platform", ""))
         if updater is not None:
             try:
-                updater.update(site.chat_ref, text)
+                updater.update(site.chat_ref, text, state=site_state(site))
             except Exception:  # a chat outage must never fail a crawl or an ingestion
                 _log.warning("could not update the chat status of site %s", site_id, exc_info=True)
         return text

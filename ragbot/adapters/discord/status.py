@@ -38,12 +38,12 @@ class DiscordStatusUpdater:
         self.max_attempts = max_attempts
         self._client = client or httpx.Client(timeout=10.0)
 
-    def update(self, chat_ref: dict[str, Any], text: str) -> None:
+    def update(self, chat_ref: dict[str, Any], text: str, *, state: str) -> None:
         """Replace the status message's text; 429s wait for Retry-After, other failures raise."""
         url = f"{self.base}/channels/{chat_ref['channel_id']}/messages/{chat_ref['message_id']}"
         headers = {"Authorization": f"Bot {self.token}", "User-Agent": "DiscordBot (ragbot, 0.1)"}
         if trail.is_trail(chat_ref):  # a file shared in a watched channel: reactions on its message instead
-            trail.show(self._client, self.base, headers, chat_ref, text)
+            trail.show(self._client, self.base, headers, chat_ref, state, text)
             return
         body = {"content": discord_markdown(text)[:LIMIT]}
         for attempt in range(1, self.max_attempts + 1):

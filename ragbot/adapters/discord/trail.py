@@ -25,13 +25,14 @@ def trail_ref(channel_id: int, message_id: int, file_id: int) -> dict[str, Any]:
             "file_id": str(file_id)}
 
 
-def show(client: httpx.Client, base: str, headers: dict[str, str], ref: dict[str, Any], status: str) -> None:
-    """Show a status line (chat.status.status_text) as the trail: only the outcomes change it."""
-    if not status.startswith((DONE, FAILED)):
+def show(client: httpx.Client, base: str, headers: dict[str, str], ref: dict[str, Any], state: str,
+         status: str) -> None:
+    """Show a status as the trail: only the outcomes change it (ready ✅; failed ❌ and the text as the reply)."""
+    if state not in ("ready", "failed"):
         return
     message = f"{base}/channels/{ref['channel_id']}/messages/{ref['message_id']}"
     _call(client, "DELETE", f"{message}/reactions/{quote(WORKING)}/@me", headers)
-    outcome = DONE if status.startswith(DONE) else FAILED
+    outcome = DONE if state == "ready" else FAILED
     _call(client, "PUT", f"{message}/reactions/{quote(outcome)}/@me", headers)
     if outcome == FAILED:
         # One reply to the message, so the person who shared the file sees why; it pings nobody.

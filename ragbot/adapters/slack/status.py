@@ -18,10 +18,10 @@ class SlackStatusUpdater:
     def __init__(self, settings: Settings) -> None:
         self.client = make_web_client(settings)
 
-    def update(self, chat_ref: dict[str, Any], text: str) -> None:
+    def update(self, chat_ref: dict[str, Any], text: str, *, state: str) -> None:
         """Replace the status message's text (chat_ref holds its channel and ts)."""
         if trail.is_trail(chat_ref):  # a file shared in a watched channel: reactions on its message instead
-            trail.show(self.client, chat_ref, text)
+            trail.show(self.client, chat_ref, state, text)
             return
         self.client.chat_update(channel=chat_ref["channel"], ts=chat_ref["ts"], text=clip(text, UPDATE_TEXT_LIMIT))
 

@@ -53,9 +53,9 @@ def failed(client: WebClient, ref: dict[str, Any], text: str) -> None:
         _log.warning("could not reply about a failed shared file: %s", exc.response.get("error"))
 
 
-def show(client: WebClient, ref: dict[str, Any], status: str) -> None:
-    """Show a status line (chat.status.status_text) as the trail: only the outcomes change it."""
-    if status.startswith("✅"):
+def show(client: WebClient, ref: dict[str, Any], state: str, text: str) -> None:
+    """Show a status as the trail: only the outcomes change it (ready ✅; failed ❌ and the text as the reply)."""
+    if state == "ready":
         done(client, ref)
-    elif status.startswith("❌"):
-        failed(client, ref, status)
+    elif state == "failed":
+        failed(client, ref, text)
