@@ -32,6 +32,8 @@ vec AS MATERIALIZED (
 # ~10 µs a row, hundreds of ms at 100k chunks, and common words carry little weight (low IDF) anyway; a
 # question made only of common words gets no full-text candidates and is left to the vector side. Tables
 # smaller than the budget keep every word. Without statistics (n = 0, never analysed) every word is kept.
+# The budget is 300 rows (was 1,000): on the 32k-chunk Python manual the full-text part fell from p95 8.8 to 4.3
+# ms with the same hybrid hit@5 and eval figures (docs/performance.md).
 _TSQUERY_CTE = r"""
 tsq AS MATERIALIZED (
     SELECT string_agg(t.tq::text, ' | ')::tsquery AS query
@@ -55,12 +57,14 @@ lex AS MATERIALIZED (
 # The same ranking ("idf" below) computed word at a time: each kept word is one GIN lookup whose rows are
 # counted once, and a chunk's score is the sum of the IDF of the words it holds. The old way tested every kept
 # word against every matched row's tsvector (rows x words tsvector reads, ~10 µs a row: 5-10 ms on the real
-# manual, where the words a question keeps still match ~1,000 chunks). ts_rank_cd, which reads the tsvector,
-# now only orders the best 3 x :n rows by IDF (with every row tied with the last of them), where it breaks ties.
+# manual, where the words a question keeps still match ~1,000 chunks). The full score (the IDF of all the
+# question's words a chunk holds, common ones included, plus ts_rank_cd), which reads the tsvector, is now only
+# computed for the best 3 x :n rows by the kept words (and every row tied with the last of them).
 _LEXICAL_BY_WORD_CTE = """
 lex AS MATERIALIZED (
     SELECT s.id, row_number() OVER (ORDER BY s.rank DESC, s.id) AS r FROM (
-        SELECT m.id, m.score + 0.1 * ts_rank_cd(c.tsv, q.query) AS rank FROM (
+        SELECT m.id, (SELECT sum(t.idf) FROM terms t WHERE c.tsv @@ t.tq) + 0.1 * ts_rank_cd(c.tsv, q.query) AS rank
+        FROM (
             SELECT h.id, sum(t.idf) AS score, rank() OVER (ORDER BY sum(t.idf) DESC) AS place
             FROM terms t, (SELECT greatest(reltuples, 0) AS n FROM pg_class WHERE oid = 'chunks'::regclass) r,
                  LATERAL (SELECT c.id FROM chunks c WHERE c.tsv @@ t.tq AND ({scope}) IS TRUE LIMIT :lexcap) h
@@ -151,7 +155,7 @@ class PgChunkStore:
         candidates: int = 20,
         rrf_k: int = 5,
         ef_search: int = 100,
-        lexical_budget: int = 1000,
+        lexical_budget: int = 300,
         lexical_weight: float = 0.2,
         lexical_cap: int = 2000,
         config: str = "english",
