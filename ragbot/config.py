@@ -57,23 +57,23 @@ class Settings(BaseSettings):
     chunk_size: int = 400
     chunk_overlap: int = 40
     max_upload_mb: float = 50.0
+    # Seconds after which an upload still queued gets "no worker has picked it up" in its chat status (0: never).
+    worker_pickup_seconds: float = Field(default=30.0, ge=0)
     embed_batch_size: int = 64
     # Chunks one document may become, checked before it is embedded. Unset: enough for the largest text upload
     # RAGBOT_MAX_UPLOAD_MB allows (one chunk per chunk_size - chunk_overlap characters), 145,636 at the defaults.
     max_chunks_per_document: int | None = None
-    # Seconds after which an upload still queued gets "no worker has picked it up" in its chat status (0: never).
-    worker_pickup_seconds: float = Field(default=30.0, ge=0)
     fetch_timeout_seconds: float = 20.0
     # Off by default: URL ingestion must not reach the host's own network (SSRF). Tests and intranets may turn it on.
     allow_private_urls: bool = False
-
-    # Retrieval.
-    default_space: str = "local"
-    top_k: int = 5
     # Site crawls (`ingest URL --crawl`, the upload form's crawl option): pause between two requests to one site,
     # and the page budget when none is given (--max-pages).
     crawl_delay_ms: int = Field(default=500, ge=0)
     crawl_max_pages: int = Field(default=200, ge=1, le=10_000)
+
+    # Retrieval.
+    default_space: str = "local"
+    top_k: int = 5
     # Tuned with `ragbot eval` on two public sets (docs/quality.md): a small RRF k trusts the top of each list,
     # and 20 candidates per retriever rank as well as 40 while halving the cost of channel-filtered HNSW scans.
     candidates: int = 20
