@@ -15,6 +15,7 @@ import openpyxl
 from ragbot.domain import LoadedDocument, Section
 from ragbot.errors import CorruptFile, FileTooLarge, IngestError
 from ragbot.ingestion.loaders.common import TextBudget, one_line
+from ragbot.ingestion.loaders.table import group_rows, row_labels, row_line
 from ragbot.ingestion.loaders.ziptools import check_office_container
 
 # The same limits as CSV: a wider table, or longer cells, is not one a question is answered from.
@@ -25,9 +26,6 @@ MAX_CELL_CHARS = 20_000
 MAX_CELLS = 100_000
 # openpyxl reads the shared-string table whole, whatever read-only mode does for the rows; past this it is a bomb.
 MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
-ROWS_PER_SECTION = 10
-CHARS_PER_SECTION = 360  # one section fits one default chunk, so "rows a–b" names exactly the rows it holds
-_HEADER_CHARS = 80
 _SHARED_STRINGS = "sharedstrings.xml"
 
 
@@ -78,38 +76,36 @@ def _sheet_sections(sheet: Any, name: str, budget: _Budget) -> Iterator[Section]
     # A declared size of A1:XFD1048576 would pad every row to 16,384 cells and add a million empty rows: without
     # it, openpyxl hands each row up to its last cell and a gap as one shared empty list.
     sheet.reset_dimensions()
-    labels: list[str] | None = None
-    lines: list[str] = []
-    first = last = size = 0
-    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-        if not row:
-            continue
-        if len(row) > MAX_COLUMNS and any(value is not None for value in row[MAX_COLUMNS:]):
-            raise FileTooLarge(
-                f"{name}: sheet {sheet.title!r} has more than {MAX_COLUMNS} columns, more than a table may have; "
-                "keep the columns people ask about and upload that."
-            )
-        cells = [_cell_text(value, name, sheet.title, number) for value in row[:MAX_COLUMNS]]
-        budget.count_cells(sum(1 for cell in cells if cell))
-        if not any(cells):
-            continue
-        if labels is None:
-            labels = [" ".join(c.split())[:_HEADER_CHARS] or f"column {i}" for i, c in enumerate(cells, start=1)]
-            continue
-        line = _line(labels, cells)
-        budget.spend(line)
-        if lines and (len(lines) >= ROWS_PER_SECTION or size + len(line) > CHARS_PER_SECTION):
-            yield _section(sheet.title, lines, first, last)
-            lines, size = [], 0
-        if not lines:
-            first = number
-        lines.append(line)
-        size, last = size + len(line) + 1, number
-    if lines:
-        yield _section(sheet.title, lines, first, last)
-    elif labels:
+    header: list[list[str]] = []  # the column labels, once the first non-empty row is read
+
+    def numbered() -> Iterator[tuple[int, str]]:
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if not row:
+                continue
+            if len(row) > MAX_COLUMNS and any(value is not None for value in row[MAX_COLUMNS:]):
+                raise FileTooLarge(
+                    f"{name}: sheet {sheet.title!r} has more than {MAX_COLUMNS} columns, more than a table may "
+                    "have; keep the columns people ask about and upload that."
+                )
+            cells = [_cell_text(value, name, sheet.title, number) for value in row[:MAX_COLUMNS]]
+            budget.count_cells(sum(1 for cell in cells if cell))
+            if not any(cells):
+                continue
+            if not header:
+                header.append(row_labels(cells))
+                continue
+            line = row_line(header[0], cells)
+            budget.spend(line)
+            yield number, line
+
+    found = False
+    for text, rows in group_rows(numbered()):
+        found = True
+        yield Section(text, f"{one_line(sheet.title, 60)}, {rows}")
+    if not found and header:
         # A sheet of one row (a list of names, a single note) is still worth its words.
-        yield Section("; ".join(label for label in labels if not label.startswith("column ")), one_line(sheet.title))
+        yield Section("; ".join(label for label in header[0] if not label.startswith("column ")),
+                      one_line(sheet.title))
 
 
 @dataclass
@@ -147,16 +143,3 @@ def _cell_text(value: Any, name: str, sheet: str, row: int) -> str:
     return " ".join(text.split())
 
 
-def _line(labels: list[str], cells: list[str]) -> str:
-    """Header: value pairs for the non-empty cells; cells past the header get "column N"."""
-    pairs = []
-    for i, value in enumerate(cells):
-        if value:
-            label = labels[i] if i < len(labels) else f"column {i + 1}"
-            pairs.append(f"{label}: {value}")
-    return "; ".join(pairs)
-
-
-def _section(sheet: str, lines: list[str], first: int, last: int) -> Section:
-    rows = f"row {first}" if first == last else f"rows {first}–{last}"
-    return Section("\n".join(lines), f"{one_line(sheet, 60)}, {rows}")

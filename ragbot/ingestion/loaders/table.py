@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import PurePath
 
 from ragbot.domain import LoadedDocument, Section
@@ -41,7 +41,7 @@ def load_csv(data: bytes, name: str) -> LoadedDocument:
     text = drop_invisible(decode_text(data))
     rows = _rows(text, name)
     header = next(rows, None)
-    sections = list(_sections(_labels(header or []), rows, TextBudget(name)))
+    sections = list(_sections(row_labels(header or []), rows, TextBudget(name)))
     return LoadedDocument(PurePath(name).stem, sections)
 
 
@@ -98,11 +98,12 @@ def _delimiter(text: str) -> str:
     return best if first.count(best) else ","
 
 
-def _labels(header: list[str]) -> list[str]:
+def row_labels(header: list[str]) -> list[str]:
+    """Column labels from a header row: whitespace folded, cut to a sane length, blanks named "column N"."""
     return [" ".join(h.split())[:_HEADER_CHARS] or f"column {i}" for i, h in enumerate(header, start=1)]
 
 
-def _line(labels: list[str], row: list[str]) -> str:
+def row_line(labels: list[str], row: list[str]) -> str:
     """Header: value pairs for the non-empty cells; extra cells get "column N"."""
     pairs = []
     for i, cell in enumerate(row):
@@ -113,26 +114,34 @@ def _line(labels: list[str], row: list[str]) -> str:
     return "; ".join(pairs)
 
 
-def _sections(labels: list[str], rows: Iterator[list[str]], budget: TextBudget) -> Iterator[Section]:
-    """Group row lines; row numbers count the header as row 1, as a spreadsheet shows them."""
+def group_rows(numbered: Iterable[tuple[int, str]]) -> Iterator[tuple[str, str]]:
+    """(text, "rows a–b") of consecutive row lines, at most ROWS_PER_SECTION rows and CHARS_PER_SECTION characters
+    each; shared by CSV and Excel so that both cite rows the same way."""
     lines: list[str] = []
     first = last = size = 0
-    for number, row in enumerate(rows, start=2):
-        line = _line(labels, row)
-        if not line:
-            continue
-        budget.spend(line)
+    for number, line in numbered:
         if lines and (len(lines) >= ROWS_PER_SECTION or size + len(line) > CHARS_PER_SECTION):
-            yield _section(lines, first, last)
+            yield _grouped(lines, first, last)
             lines, size = [], 0
         if not lines:
             first = number
         lines.append(line)
         size, last = size + len(line) + 1, number
     if lines:
-        yield _section(lines, first, last)
+        yield _grouped(lines, first, last)
 
 
-def _section(lines: list[str], first: int, last: int) -> Section:
-    location = f"row {first}" if first == last else f"rows {first}–{last}"
-    return Section("\n".join(lines), location)
+def _grouped(lines: list[str], first: int, last: int) -> tuple[str, str]:
+    return "\n".join(lines), (f"row {first}" if first == last else f"rows {first}–{last}")
+
+
+def _sections(labels: list[str], rows: Iterator[list[str]], budget: TextBudget) -> Iterator[Section]:
+    """Group row lines; row numbers count the header as row 1, as a spreadsheet shows them."""
+    def numbered() -> Iterator[tuple[int, str]]:
+        for number, row in enumerate(rows, start=2):
+            if line := row_line(labels, row):
+                budget.spend(line)
+                yield number, line
+
+    for text, location in group_rows(numbered()):
+        yield Section(text, location)
