@@ -106,7 +106,9 @@ def test_failures_get_a_cross_and_one_reply_and_unsupported_files_are_skipped_qu
     photo, _ = share(h, "team-photo.png", b"\x89PNG\r\n\x1a\n" + bytes(64))
     broken, _ = share(h, "report.pdf", b"this is not a PDF at all\n")
 
-    h.fake.wait_for(lambda: reactions(h, "C1", broken) == ["x"])
+    # ❌ comes first, then the reply: wait for both before reading the thread.
+    h.fake.wait_for(lambda: reactions(h, "C1", broken) == ["x"]
+                    and [m for m in h.fake.thread("C1", broken) if m.get("bot_id")])
     replies = [m for m in h.fake.thread("C1", broken) if m.get("bot_id")]
     assert len(replies) == 1 and "report.pdf" in replies[0]["text"] and "not a valid PDF" in replies[0]["text"]
     assert replies[0]["thread_ts"] == broken
