@@ -1,11 +1,15 @@
-"""Progress of uploads shown in chat: the pipeline's Notifier edits the status message an adapter posted."""
+"""Progress of uploads shown in chat: the pipeline's Notifier edits the status message an adapter posted.
+
+What a status message says is data (Status, StaleNotice); each adapter renders it in its own markup.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import Engine
 
@@ -15,44 +19,64 @@ _log = logging.getLogger(__name__)
 TERMINAL = {"ready", "failed"}
 
 
+@dataclass(frozen=True)
+class SiteCounts:
+    """A crawl's numbers: pages waiting to be indexed, fetched, ready, failed and skipped."""
+
+    queued: int = 0
+    fetched: int = 0
+    ready: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+@dataclass(frozen=True)
+class Status:
+    """What one status message says, without markup: an upload's progress, or a crawl's counts.
+
+    title is plain text (the adapter escapes and bolds it); message is shown as written (it may hold `code`, which
+    both platforms read alike): progress words, the chunk count when ready, the reason when failed, a crawl's note.
+    """
+
+    kind: Literal["upload", "site"]
+    title: str
+    state: str  # downloading, queued, waiting, processing, ready or failed: trails and reactions decide by it
+    percent: int = 0
+    message: str = ""
+    indexed_as: str | None = None  # the title the document got, when that differs from what was submitted
+    counts: SiteCounts | None = None  # kind "site" only
+    crawling: bool = False  # kind "site": the crawl itself still runs (else processing means indexing its pages)
+
+    @classmethod
+    def upload(cls, title: str, state: str, percent: int = 0, message: str = "", *,
+               indexed_as: str | None = None) -> Status:
+        """An upload's status (a file or a link)."""
+        return cls("upload", title, state, percent, message, indexed_as)
+
+
+@dataclass(frozen=True)
+class StaleNotice:
+    """The direct message to the owner of a source that stopped answering on its last re-sync."""
+
+    title: str
+    source: str
+    reason: str
+    hidden: bool  # RAGBOT_STALE_POLICY=hide: Ragbot no longer cites it (warn: still cited, marked unreachable)
+
+
 class StatusUpdater(Protocol):
-    """Edits one platform's status message for a document."""
+    """Edits one platform's status message for a document, rendering the status in that platform's markup."""
 
     platform: str
 
-    def update(self, chat_ref: dict[str, Any], text: str, *, state: str) -> None:
-        """Replace the status message's text; state (queued, processing, ready, failed, ...) says what it means,
-        so that an adapter showing progress another way (reactions) never reads it from the text."""
+    def update(self, chat_ref: dict[str, Any], status: Status) -> None:
+        """Replace the status message; an adapter showing progress another way (reactions) decides by
+        status.state, never by the text."""
         ...
 
-    def tell(self, user_id: str, text: str) -> None:
+    def tell(self, user_id: str, notice: StaleNotice) -> None:
         """Send one person a direct message (user_id without the platform prefix)."""
         ...
-
-
-def status_text(title: str, state: str, percent: int, message: str, *, indexed_as: str | None = None) -> str:
-    """The one-line status a user sees: queued → processing % → ready with chunks, or failed with the reason.
-
-    title stays what the person submitted for the whole upload; indexed_as names the title the document got, when
-    that differs, so the answer's citations are recognisable.
-    """
-    if state == "queued":
-        return f"⏳ *{title}*: queued for indexing. {message}".strip()
-    if state == "waiting":
-        return f"⏳ *{title}*: still queued: {message}".strip()
-    if state == "processing":
-        return f"⚙️ *{title}*: processing {percent}%… {message}".strip()
-    if state == "ready":
-        known_as = f" as “{indexed_as}”" if indexed_as and indexed_as != title else ""
-        return f"✅ *{title}*: ready{known_as} ({message}). Ask away!"
-    return f"❌ *{title}*: failed. {message}"
-
-
-def stale_text(title: str, source: str, reason: str, *, hidden: bool) -> str:
-    """The direct message to the owner of a source that stopped answering."""
-    now = ("Ragbot no longer cites it" if hidden else "Ragbot still cites it, marked as unreachable")
-    return (f"⚠️ Your document *{title}* ({source}) could not be fetched on its last re-sync: {reason} {now} "
-            "until a re-sync succeeds. Fix the page or its address, or ask an admin to delete the document.")
 
 
 class ChatStatusNotifier:
@@ -92,8 +116,7 @@ class ChatStatusNotifier:
         if updater is None:
             return
         try:
-            updater.update(row.chat_ref, status_text(row.label, state, percent, message, indexed_as=row.title),
-                           state=state)
+            updater.update(row.chat_ref, Status.upload(row.label, state, percent, message, indexed_as=row.title))
         except Exception:  # a chat outage must never fail an ingestion
             _log.warning("could not update the chat status of document %s", document_id, exc_info=True)
 
@@ -107,6 +130,6 @@ class ChatStatusNotifier:
         if updater is None or not user_id:
             return  # added from the CLI, or a platform this process has no token for: the admin listings show it
         try:
-            updater.tell(user_id, stale_text(row.title, row.source_uri, reason, hidden=self.hide_stale))
+            updater.tell(user_id, StaleNotice(row.title, row.source_uri, reason, hidden=self.hide_stale))
         except Exception:
             _log.warning("could not tell the owner of document %s that it went stale", document_id, exc_info=True)

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine
 
-from ragbot.chat.status import TERMINAL, StatusUpdater
+from ragbot.chat.status import TERMINAL, SiteCounts, Status, StatusUpdater
+from ragbot.chat.status_words import plain, status_line
 from ragbot.ports import Notifier
 from ragbot.storage import sites
 from ragbot.storage.sites import SiteInfo
@@ -17,21 +18,14 @@ from ragbot.storage.sites import SiteInfo
 _log = logging.getLogger(__name__)
 
 
-def site_status_text(site: SiteInfo) -> str:
-    """The one status line of a crawl, in Slack markup (the Discord updater converts it)."""
+def site_status(site: SiteInfo) -> Status:
+    """The crawl's one status as data: its phase, its counts and its note."""
     c, p = site.counts, site.pages
-    waiting = p.get("queued", 0) + p.get("processing", 0)
-    numbers = (f"{waiting} queued · {c.get('fetched', 0)} fetched · {p.get('ready', 0)} ready · "
-               f"{p.get('failed', 0) + int(c.get('failed', 0))} failed · {c.get('skipped', 0)} skipped")
-    name = f"*{site.root_url}*"
-    if site.state in ("queued", "crawling"):
-        head = "🕸️ " + name + (": crawling…" if site.state == "crawling" else ": crawl queued.")
-        return f"{head} {numbers}"
-    if site.state == "failed":
-        return f"❌ {name}: the crawl failed. {site.note or ''} {numbers}".strip()
-    icon, tail = ("⚙️", "indexing the pages…") if waiting else ("✅", "done. Ask away!")
-    note = f" The crawl {site.note}." if site.note else ""
-    return f"{icon} {name}: {tail} {numbers}.{note}"
+    counts = SiteCounts(queued=p.get("queued", 0) + p.get("processing", 0), fetched=c.get("fetched", 0),
+                        ready=p.get("ready", 0), failed=p.get("failed", 0) + int(c.get("failed", 0)),
+                        skipped=c.get("skipped", 0))
+    return Status("site", site.root_url, site_state(site), message=site.note or "", counts=counts,
+                  crawling=site.state == "crawling")
 
 
 def site_state(site: SiteInfo) -> str:
@@ -54,19 +48,20 @@ class SiteStatus:
         self._lock = threading.Lock()
 
     def refresh(self, site_id: int, *, force: bool = False) -> str | None:
-        """Re-read the site and edit its message; returns the text (None when the site is gone)."""
+        """Re-read the site and edit its message; returns its text without markup (None when the site is gone)."""
         with self.engine.connect() as conn:
             site = sites.get_site(conn, site_id=site_id)
         if site is None:
             return None
-        text = site_status_text(site)
+        status = site_status(site)
+        text = status_line(status, plain)  # the crawl's outcome and the CLI's line; chat renders its own
         settled = site.state in ("done", "failed") and not (site.pages.get("queued") or site.pages.get("processing"))
         if not self.updaters or not site.chat_ref or not self._due(site_id, force or settled):
             return text
         updater = self.updaters.get(site.chat_ref.get("platform", ""))
         if updater is not None:
             try:
-                updater.update(site.chat_ref, text, state=site_state(site))
+                updater.update(site.chat_ref, status)
             except Exception:  # a chat outage must never fail a crawl or an ingestion
                 _log.warning("could not update the chat status of site %s", site_id, exc_info=True)
         return text

@@ -1,4 +1,4 @@
-"""Upload status messages edited from worker processes over plain Discord REST (no gateway there)."""
+"""Status messages in Discord markdown, edited from worker processes over plain Discord REST (no gateway there)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import re
 import time
 from typing import Any
 
+import discord
 import httpx
 
 from ragbot.adapters.discord import trail
+from ragbot.chat.status import StaleNotice, Status
+from ragbot.chat.status_words import Markup
 from ragbot.config import Settings
 
 _log = logging.getLogger(__name__)
@@ -22,8 +25,17 @@ def chat_ref(channel_id: int, message_id: int) -> dict[str, Any]:
     return {"platform": "discord", "channel_id": str(channel_id), "message_id": str(message_id)}
 
 
+def bold(title: str) -> str:
+    """A plain title in Discord bold, its markdown characters escaped (a file named my_notes*.md stays as named)."""
+    return f"**{discord.utils.escape_markdown(title)}**"
+
+
+render = Markup(bold)  # status data in Discord markdown: render.status(status), render.stale(notice)
+
+
 def discord_markdown(status: str) -> str:
-    """The shared status line in Discord markdown: it bolds with ** where Slack uses a single *."""
+    """A line written in Slack markup, in Discord markdown: it bolds with ** where Slack uses a single *."""
+    # Only the crawl replies of sites.py still write Slack markup; status messages render from data above.
     return _SLACK_BOLD.sub(r"**\1**", status, count=1)
 
 
@@ -38,14 +50,15 @@ class DiscordStatusUpdater:
         self.max_attempts = max_attempts
         self._client = client or httpx.Client(timeout=10.0)
 
-    def update(self, chat_ref: dict[str, Any], text: str, *, state: str) -> None:
+    def update(self, chat_ref: dict[str, Any], status: Status) -> None:
         """Replace the status message's text; 429s wait for Retry-After, other failures raise."""
+        text = render.status(status)
         url = f"{self.base}/channels/{chat_ref['channel_id']}/messages/{chat_ref['message_id']}"
         headers = {"Authorization": f"Bot {self.token}", "User-Agent": "DiscordBot (ragbot, 0.1)"}
         if trail.is_trail(chat_ref):  # a file shared in a watched channel: reactions on its message instead
-            trail.show(self._client, self.base, headers, chat_ref, state, text)
+            trail.show(self._client, self.base, headers, chat_ref, status.state, text)
             return
-        body = {"content": discord_markdown(text)[:LIMIT]}
+        body = {"content": text[:LIMIT]}
         for attempt in range(1, self.max_attempts + 1):
             response = self._client.patch(url, json=body, headers=headers)
             if response.status_code != 429 or attempt == self.max_attempts:
@@ -56,13 +69,13 @@ class DiscordStatusUpdater:
             time.sleep(delay)
 
 
-    def tell(self, user_id: str, text: str) -> None:
+    def tell(self, user_id: str, notice: StaleNotice) -> None:
         """A direct message over REST: open (or find) the DM channel, then post in it."""
         headers = {"Authorization": f"Bot {self.token}", "User-Agent": "DiscordBot (ragbot, 0.1)"}
         dm = self._client.post(f"{self.base}/users/@me/channels", json={"recipient_id": user_id}, headers=headers)
         dm.raise_for_status()
         sent = self._client.post(f"{self.base}/channels/{dm.json()['id']}/messages",
-                                 json={"content": discord_markdown(text)[:LIMIT], "allowed_mentions": {"parse": []}},
+                                 json={"content": render.stale(notice)[:LIMIT], "allowed_mentions": {"parse": []}},
                                  headers=headers)
         sent.raise_for_status()
 

@@ -26,8 +26,11 @@ def trail_ref(channel_id: int, message_id: int, file_id: int) -> dict[str, Any]:
 
 
 def show(client: httpx.Client, base: str, headers: dict[str, str], ref: dict[str, Any], state: str,
-         status: str) -> None:
-    """Show a status as the trail: only the outcomes change it (ready ✅; failed ❌ and the text as the reply)."""
+         text: str) -> None:
+    """Show a status as the trail: only the outcomes change it (ready ✅; failed ❌ and the text as the reply).
+
+    text is the status already in Discord markdown (status.render).
+    """
     if state not in ("ready", "failed"):
         return
     message = f"{base}/channels/{ref['channel_id']}/messages/{ref['message_id']}"
@@ -36,7 +39,7 @@ def show(client: httpx.Client, base: str, headers: dict[str, str], ref: dict[str
     _call(client, "PUT", f"{message}/reactions/{quote(outcome)}/@me", headers)
     if outcome == FAILED:
         # One reply to the message, so the person who shared the file sees why; it pings nobody.
-        body = {"content": status.replace("*", "**", 2)[:LIMIT], "allowed_mentions": {"parse": []},
+        body = {"content": text[:LIMIT], "allowed_mentions": {"parse": []},
                 "message_reference": {"message_id": ref["message_id"], "fail_if_not_exists": False}}
         _call(client, "POST", f"{base}/channels/{ref['channel_id']}/messages", headers, body)
 

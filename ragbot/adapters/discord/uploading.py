@@ -11,9 +11,9 @@ import discord
 from ragbot.adapters.discord.administering import is_admin
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.scope import channel_key, space_for
-from ragbot.adapters.discord.status import chat_ref, discord_markdown
+from ragbot.adapters.discord.status import chat_ref, render
 from ragbot.chat.policy import upload_refusal
-from ragbot.chat.status import status_text
+from ragbot.chat.status import Status
 from ragbot.config import Settings
 from ragbot.domain import Scope
 from ragbot.errors import RagbotError
@@ -41,13 +41,13 @@ def where(scope: Scope) -> str:
     return f"<#{scope.channel}> (and its threads)" if scope.channel else "this server's knowledge base"
 
 
-async def _status(interaction: discord.Interaction, text: str) -> discord.WebhookMessage:
-    return await interaction.followup.send(discord_markdown(text), wait=True, allowed_mentions=NO_PINGS)
+async def _status(interaction: discord.Interaction, status: Status) -> discord.WebhookMessage:
+    return await interaction.followup.send(render.status(status), wait=True, allowed_mentions=NO_PINGS)
 
 
-async def _edit(message: discord.WebhookMessage, text: str) -> None:
+async def _edit(message: discord.WebhookMessage, status: Status) -> None:
     try:
-        await message.edit(content=discord_markdown(text), allowed_mentions=NO_PINGS)
+        await message.edit(content=render.status(status), allowed_mentions=NO_PINGS)
     except discord.HTTPException:
         _log.warning("could not edit an upload status message", exc_info=True)
 
@@ -55,9 +55,9 @@ async def _edit(message: discord.WebhookMessage, text: str) -> None:
 async def _accepted(message: discord.WebhookMessage, title: str, accepted: Any) -> None:
     """Correct the status message when no worker is going to edit it."""
     if not accepted.changed:
-        await _edit(message, status_text(title, "ready", 100, "unchanged, already indexed"))
+        await _edit(message, Status.upload(title, "ready", 100, "unchanged, already indexed"))
     elif not accepted.queued:
-        await _edit(message, status_text(title, "queued", 0, accepted.message))
+        await _edit(message, Status.upload(title, "queued", 0, accepted.message))
     # Otherwise a worker owns the message now; editing it here could overwrite its newer progress.
 
 
@@ -72,11 +72,11 @@ async def upload_file(cog: RagbotContext, interaction: discord.Interaction, atta
         return
     title = name  # the status is named as uploaded from first edit to last (workers edit it with the same name)
     # The status message exists before the document, so the worker never finishes before it knows where to report.
-    message = await _status(interaction, status_text(title, "queued", 0, ""))
+    message = await _status(interaction, Status.upload(title, "queued"))
     try:
         data = await attachment.read()
     except discord.HTTPException as exc:
-        await _edit(message, status_text(title, "failed", 0, f"I couldn't download it from Discord ({exc.status})."))
+        await _edit(message, Status.upload(title, "failed", 0, f"I couldn't download it from Discord ({exc.status})."))
         return
     await _store(cog, message, title, cog.chat.add_file, scope=scope, data=data, filename=name,
                  source_uri=f"discord:upload/{name}", chat_ref=chat_ref(message.channel.id, message.id),
@@ -87,7 +87,7 @@ async def upload_file(cog: RagbotContext, interaction: discord.Interaction, atta
 async def upload_url(cog: RagbotContext, interaction: discord.Interaction, url: str, scope: Scope) -> None:
     """A URL: checked (no private addresses unless allowed), registered, fetched by a worker."""
     url = url.strip()
-    message = await _status(interaction, status_text(url, "queued", 0, ""))
+    message = await _status(interaction, Status.upload(url, "queued"))
     await _store(cog, message, url, cog.chat.add_url, scope=scope, url=url,
                  chat_ref=chat_ref(message.channel.id, message.id), **_who(cog, interaction))
 
@@ -106,11 +106,11 @@ async def _store(cog: RagbotContext, message: discord.WebhookMessage, title: str
     try:
         accepted = await cog.run(add, **kwargs)
     except RagbotError as exc:
-        await _edit(message, status_text(title, "failed", 0, str(exc)))
+        await _edit(message, Status.upload(title, "failed", 0, str(exc)))
         return
     except Exception:
         _log.exception("could not store %s", title)
-        await _edit(message, status_text(title, "failed", 0, STORE_FAILED))
+        await _edit(message, Status.upload(title, "failed", 0, STORE_FAILED))
         return
     await _accepted(message, title, accepted)
 

@@ -14,8 +14,8 @@ from slack_sdk.errors import SlackApiError
 from ragbot.adapters.slack.asking import tell_user
 from ragbot.adapters.slack.formatting import UPDATE_TEXT_LIMIT, clip, escape
 from ragbot.adapters.slack.runtime import SlackRagbot
-from ragbot.adapters.slack.status import chat_ref
-from ragbot.chat.status import status_text
+from ragbot.adapters.slack.status import bold, chat_ref, render
+from ragbot.chat.status import Status
 from ragbot.domain import Scope
 from ragbot.errors import FileTooLarge, RagbotError
 from ragbot.ingestion.intake import Accepted, check_upload
@@ -99,9 +99,9 @@ class StatusMessage:
 def _after(status: StatusMessage, title: str, accepted: Accepted) -> None:
     # A queued document now belongs to the workers, who edit the message; only other outcomes are ours to show.
     if not accepted.changed:
-        status.set(f"✅ *{title}*: already in the knowledge base, unchanged.")
+        status.set(f"✅ {bold(title)}: already in the knowledge base, unchanged.")
     elif not accepted.queued:
-        status.set(status_text(title, "queued", 0, accepted.message))
+        status.set(render.status(Status.upload(title, "queued", 0, accepted.message)))
 
 
 def add_file(rt: SlackRagbot, client: WebClient, up: Upload, file_id: str) -> int | None:
@@ -112,34 +112,33 @@ def add_file(rt: SlackRagbot, client: WebClient, up: Upload, file_id: str) -> in
         tell_user(client, up.channel, up.user, f"❌ I couldn't read file {file_id} ({exc.response.get('error')}).")
         return None
     name = str(info.get("name") or info.get("title") or file_id)
-    title = escape(name)
     try:
         check_upload(filename=name, size=int(info.get("size") or 0), max_bytes=rt.settings.max_upload_bytes)
     except RagbotError as exc:
         tell_user(client, up.channel, up.user, f"❌ {escape(str(exc))}")
         return None
-    status = StatusMessage(client, up, f"⬇️ *{title}*: downloading…")
+    status = StatusMessage(client, up, render.status(Status.upload(name, "downloading")))
     try:
         data = download(info, token=client.token or rt.settings.slack_bot_token or "",
                         max_bytes=rt.settings.max_upload_bytes)
-        status.set(status_text(title, "queued", 0, ""))
+        status.set(render.status(Status.upload(name, "queued")))
         is_admin, display = rt.profile(client, up.team, up.user)
         accepted = rt.chat.add_file(scope=up.scope, data=data, filename=name, source_uri=name,
                                     uploader=f"slack:{up.user}", chat_ref=status.ref, uploader_name=display,
                                     via=up.via, is_admin=is_admin, link=info.get("permalink"))
     except RagbotError as exc:
-        status.set(f"❌ *{title}*: {escape(str(exc))}")
+        failure = f"❌ {bold(name)}: {escape(str(exc))}"
+        status.set(failure)
         if status.ref is None:
-            tell_user(client, up.channel, up.user, f"❌ *{title}*: {escape(str(exc))}")
+            tell_user(client, up.channel, up.user, failure)
         return None
-    _after(status, title, accepted)
+    _after(status, name, accepted)
     return accepted.document_id
 
 
 def add_url(rt: SlackRagbot, client: WebClient, up: Upload, url: str) -> int | None:
     """Add a link; the workers fetch it and edit the status message."""
-    title = escape(url)
-    status = StatusMessage(client, up, status_text(title, "queued", 0, ""))
+    status = StatusMessage(client, up, render.status(Status.upload(url, "queued")))
     try:
         is_admin, display = rt.profile(client, up.team, up.user)
         accepted = rt.chat.add_url(scope=up.scope, url=url, uploader=f"slack:{up.user}", chat_ref=status.ref,
@@ -147,7 +146,7 @@ def add_url(rt: SlackRagbot, client: WebClient, up: Upload, url: str) -> int | N
     except RagbotError as exc:
         status.set(f"❌ {escape(str(exc))}")
         return None
-    _after(status, title, accepted)
+    _after(status, url, accepted)
     return accepted.document_id
 
 

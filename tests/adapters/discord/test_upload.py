@@ -6,6 +6,7 @@ from sqlalchemy import text
 from yarl import URL
 
 from ragbot.adapters.discord.status import DiscordStatusUpdater, chat_ref
+from ragbot.chat.status import Status
 from tests.adapters.discord.conftest import make_bot, run, running
 from tests.fakes.discord_server import CHANNEL_ID, MEMBER_ID, FakeDiscord
 
@@ -47,8 +48,8 @@ def test_worker_status_edit_waits_out_a_429(settings, fake: FakeDiscord) -> None
     message = fake._store(CHANNEL_ID, "⏳ queued", {"id": "1", "username": "bot", "discriminator": "0"})
     fake.fail("PATCH", rf"/channels/{CHANNEL_ID}/messages/", retry_after=0.2)
     s = settings.model_copy(update={"discord_token": "t", "discord_api_base_url": fake.base_url})
-    DiscordStatusUpdater(s).update(chat_ref(CHANNEL_ID, int(message["id"])), "✅ *Guide*: ready (3 chunks). Ask away!",
-                                   state="ready")
+    DiscordStatusUpdater(s).update(chat_ref(CHANNEL_ID, int(message["id"])),
+                                   Status.upload("Guide", "ready", 100, "3 chunks"))
     assert [c.status for c in fake.requests("PATCH", "/channels/")] == [429, 200]
     assert fake.messages[int(message["id"])]["content"] == "✅ **Guide**: ready (3 chunks). Ask away!"
 
