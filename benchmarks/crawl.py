@@ -26,7 +26,6 @@ from typing import Any
 from sqlalchemy import text
 
 from ragbot.config import Settings
-from ragbot.crawl import sync
 from ragbot.domain import Scope
 from ragbot.storage.embedded import embedded_url, stop_embedded
 from ragbot.wiring import build
@@ -69,7 +68,7 @@ def _serve() -> tuple[ThreadingHTTPServer, str]:
 
 def _timed(svc: Any, site_id: int, embedder: _CountingEmbedder, label: str, *, inline: bool = False) -> float:
     started, calls = time.perf_counter(), embedder.calls
-    outcome = sync.crawl_site(svc, site_id, inline=inline)
+    outcome = svc.sites.crawl_site(site_id, inline=inline)
     seconds = time.perf_counter() - started
     fetched = outcome.report.fetched if outcome.report else 0
     print(f"{label}: {fetched} pages in {seconds:.2f} s = {fetched / seconds:.1f} pages/s; "
@@ -100,10 +99,10 @@ def main() -> None:
         settings = Settings(database_url=embedded_url(data_dir), data_dir=data_dir, allow_private_urls=True,
                             crawl_delay_ms=0)
         svc = build(settings, embedder=embedder, queue=_NoQueue())
-        site = sync.add_site(svc, scope=Scope("bench"), url=f"{base}/{args.folder}", max_pages=args.pages)
+        site = svc.sites.add_site(scope=Scope("bench"), url=f"{base}/{args.folder}", max_pages=args.pages)
         _timed(svc, site.id, embedder, f"crawl {args.folder} (fetch + store, indexing left to workers)")
         if args.ingest:
-            small = sync.add_site(svc, scope=Scope("bench"), url=f"{base}/{args.ingest}", max_pages=args.pages)
+            small = svc.sites.add_site(scope=Scope("bench"), url=f"{base}/{args.ingest}", max_pages=args.pages)
             seconds = _timed(svc, small.id, embedder, f"crawl + index {args.ingest} (local model)", inline=True)
             with svc.engine.connect() as conn:
                 chunks = int(conn.execute(text("SELECT coalesce(sum(chunk_count), 0) FROM documents"

@@ -26,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text  # noqa: E402
 
 from benchmarks.slack_load import SECRET, SlowChat, pct, send  # noqa: E402
-from ragbot import watch  # noqa: E402
 from ragbot.adapters.slack.app import build_app  # noqa: E402
 from ragbot.adapters.slack.formatting import PLACEHOLDER  # noqa: E402
 from ragbot.adapters.slack.http_server import SlackHttpServer  # noqa: E402
@@ -81,7 +80,7 @@ def main() -> None:
     acc = intake.add_file(svc.engine, scope=Scope(space), data=DOC.encode(), filename="leave.md",
                           source_uri="leave.md", max_bytes=10**6)
     ingest_document(svc.ingest, acc.document_id)
-    watch.watch(svc, space=space, channel="C1", workspace_wide=False, by="bench")
+    svc.watches.watch(space=space, channel="C1", workspace_wide=False, by="bench")
     app, rt = build_app(svc)
     server = SlackHttpServer(app, host="127.0.0.1", port=0).start()
     port = server._server.server_address[1]

@@ -9,8 +9,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from ragbot.admin import Admin
+from ragbot.chat.ratelimit import RateLimiter
+from ragbot.chat.service import ChatService, UploadRules
 from ragbot.chat.status import StatusUpdater
+from ragbot.chat.usecases import UseCases
 from ragbot.config import Settings
+from ragbot.crawl.sync import CrawlRules, Sites
+from ragbot.ingestion.jobs import Jobs, Retention
 from ragbot.ingestion.pipeline import IngestContext, IngestLimits, LoggingNotifier
 from ragbot.ports import ChatModel, ChunkStore, Embedder, IngestQueue, Notifier, Reranker
 from ragbot.rag import RagService
@@ -20,6 +26,7 @@ from ragbot.storage.catalog import PgSourceCatalog
 from ragbot.storage.index_writer import PgDocumentIndex
 from ragbot.storage.search import PgChunkStore
 from ragbot.storage.vectors import ensure_index
+from ragbot.watch import Watches
 
 if TYPE_CHECKING:
     from ragbot.providers.openai_chat import OpenAIChatModel
@@ -156,6 +163,50 @@ class Services:
         """What the ingestion pipeline needs."""
         return IngestContext(PgDocumentIndex(self.engine), self.embedder, ingest_limits(self.settings), self.notifier,
                              fetch_url=fetch_url_function(self.settings))
+
+    @cached_property
+    def admin(self) -> Admin:
+        """Index administration (list, delete, reindex, stats) for the CLI, chat admins and jobs."""
+        return Admin(engine=self.engine, queue=self.queue, ingest=self.ingest, embedder=self.embedder)
+
+    @cached_property
+    def jobs(self) -> Jobs:
+        """The background jobs the Celery tasks run."""
+        s = self.settings
+        return Jobs(engine=self.engine, queue=self.queue, ingest=self.ingest, notifier=self.notifier,
+                    admin=self.admin, retention=Retention(failed_days=s.failed_retention_days,
+                                                          question_days=s.question_retention_days))
+
+    @cached_property
+    def watches(self) -> Watches:
+        """Watched channels and the files shared in them."""
+        return Watches(engine=self.engine, queue=self.queue, limits=self.limits, jobs=self.jobs,
+                       max_upload_bytes=self.settings.max_upload_bytes)
+
+    @cached_property
+    def sites(self) -> Sites:
+        """Crawled documentation sites."""
+        s = self.settings
+        return Sites(engine=self.engine, queue=self.queue, ingest=self.ingest, limits=self.limits,
+                     notifier=self.notifier,
+                     rules=CrawlRules(max_pages=s.crawl_max_pages, delay_ms=s.crawl_delay_ms,
+                                      max_bytes=s.max_upload_bytes, fetch_timeout=s.fetch_timeout_seconds,
+                                      allow_private_urls=s.allow_private_urls,
+                                      stuck_after_seconds=s.stuck_after_seconds))
+
+    def chat_service(self, platform: str, *, limiter: RateLimiter | None = None) -> ChatService:
+        """Asking, voting and uploading for one chat platform (an explicit limiter stays in this process)."""
+        s = self.settings
+        return ChatService(rag=self.rag, engine=self.engine, queue=self.queue, limits=self.limits,
+                           notifier=self.notifier, platform=platform, limiter=limiter,
+                           rules=UploadRules(max_upload_bytes=s.max_upload_bytes,
+                                             allow_private_urls=s.allow_private_urls,
+                                             pickup_seconds=s.worker_pickup_seconds))
+
+    def use_cases(self, platform: str, *, chat: ChatService | None = None) -> UseCases:
+        """Everything a chat adapter offers, for one platform."""
+        return UseCases(chat=chat or self.chat_service(platform), admin=self.admin, sites=self.sites,
+                        watches=self.watches)
 
     @cached_property
     def limits(self) -> SharedLimits:

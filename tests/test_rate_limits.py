@@ -44,17 +44,17 @@ def _asked(chat: ChatService, user: str) -> bool:
 
 def test_a_users_limit_is_shared_by_replicas_and_survives_a_restart(limited: Settings) -> None:
     one, two = _replica(limited), _replica(limited)
-    a, b = ChatService(one, platform="slack"), ChatService(two, platform="slack")
+    a, b = one.chat_service("slack"), two.chat_service("slack")
     assert [_asked(a, "U1"), _asked(b, "U1"), _asked(a, "U1")] == [True, True, True]
     refused = b.ask("again?", scope=SCOPE, user="U1")
     assert refused.refused and "try again in" in refused.answer.text
-    restarted = ChatService(_replica(limited), platform="slack")  # a new process: the count is still there
+    restarted = _replica(limited).chat_service("slack")  # a new process: the count is still there
     assert not _asked(restarted, "U1")
     assert _asked(restarted, "U2")  # other users are not affected
 
 
 def test_a_workspace_has_its_own_limit_across_users(limited: Settings) -> None:
-    a, b = ChatService(_replica(limited), platform="slack"), ChatService(_replica(limited), platform="slack")
+    a, b = _replica(limited).chat_service("slack"), _replica(limited).chat_service("slack")
     answered = [_asked(a if i % 2 else b, f"U{i}") for i in range(7)]
     assert answered == [True] * 5 + [False] * 2
     other = Scope("slack:T2", "C1")
@@ -62,7 +62,7 @@ def test_a_workspace_has_its_own_limit_across_users(limited: Settings) -> None:
 
 
 def test_uploads_have_their_own_hourly_limit(limited: Settings) -> None:
-    chat = ChatService(_replica(limited), platform="slack")
+    chat = _replica(limited).chat_service("slack")
     for i in range(2):
         chat.add_file(scope=SCOPE, data=f"Note {i}: the office opens at nine.".encode(), filename=f"n{i}.md",
                       source_uri=f"n{i}.md", uploader="slack:U1")
@@ -79,7 +79,7 @@ def _unavailable(store: str) -> float:
 def test_limits_fail_open_with_a_metric_when_redis_is_down(clean_db, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     down = settings.model_copy(update={"redis_url": f"redis://:pw@127.0.0.1:{free_port()}/0",
                                        "questions_per_minute": 1})
-    chat = ChatService(_replica(down), platform="slack")
+    chat = _replica(down).chat_service("slack")
     before = _unavailable("RedisRateStore")
     assert _asked(chat, "U1") and _asked(chat, "U1")  # over the limit, but answering matters more
     chat.add_file(scope=SCOPE, data=b"Note.", filename="n.md", source_uri="n.md", uploader="slack:U1")
@@ -98,5 +98,5 @@ def test_limits_fail_open_when_postgres_is_down() -> None:
 
 def test_zero_turns_a_limit_off(clean_db, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     off = settings.model_copy(update={"questions_per_minute": 0, "workspace_questions_per_minute": 0})
-    chat = ChatService(_replica(off), platform="slack")
+    chat = _replica(off).chat_service("slack")
     assert all(_asked(chat, "U1") for _ in range(15))

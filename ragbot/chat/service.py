@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine
+
 from ragbot.chat.pickup import PickupWatch
 from ragbot.chat.ratelimit import RateLimiter, slow_down_message
 from ragbot.domain import Adder, Answer, Scope, Turn
@@ -15,8 +17,10 @@ from ragbot.errors import RagbotError, TransientError
 from ragbot.ingestion import intake
 from ragbot.observability import metrics
 from ragbot.observability.logging import redact
+from ragbot.ports import IngestQueue, Notifier
+from ragbot.rag import RagService
+from ragbot.ratelimit import SharedLimits
 from ragbot.storage import conversations as conv
-from ragbot.wiring import Services
 
 _log = logging.getLogger(__name__)
 TROUBLE = (
@@ -33,26 +37,40 @@ class Asked:
     refused: bool = False  # rate-limited or failed: no feedback buttons
 
 
+@dataclass(frozen=True)
+class UploadRules:
+    """The plain values chat uploads run by (from Settings, via the composition root)."""
+
+    max_upload_bytes: int
+    allow_private_urls: bool
+    pickup_seconds: float  # after this long without a worker, the upload's status says so
+
+
 class ChatService:
     """Platform-neutral chat behaviour over the core services."""
 
-    def __init__(self, services: Services, *, platform: str, limiter: RateLimiter | None = None) -> None:
-        self.services = services
+    def __init__(self, *, rag: RagService, engine: Engine, queue: IngestQueue, limits: SharedLimits,
+                 notifier: Notifier, rules: UploadRules, platform: str, limiter: RateLimiter | None = None) -> None:
+        self.rag = rag
+        self.engine = engine
+        self.queue = queue
+        self.limits = limits
+        self.rules = rules
         self.platform = platform
         # An explicit limiter stays in this process; by default the limits are shared by every replica.
         self.limiter = limiter
-        self.pickup = PickupWatch(services.engine, services.notifier, after=services.settings.worker_pickup_seconds)
+        self.pickup = PickupWatch(engine, notifier, after=rules.pickup_seconds)
 
     def _question_wait(self, space: str, user: str) -> float | None:
         """Seconds until this user may ask again, or None when the question may be answered now."""
         if self.limiter is None:
-            return self.services.limits.question(space, user)
+            return self.limits.question(space, user)
         key = f"{space}:{user}"
         return None if self.limiter.allow(key) else self.limiter.retry_after(key)
 
     def first_delivery(self, event_id: str) -> bool:
         """True the first time an event id is seen; redeliveries get False."""
-        with self.services.engine.begin() as conn:
+        with self.engine.begin() as conn:
             return conv.claim_event(conn, event_id=f"{self.platform}:{event_id}", platform=self.platform)
 
     def ask(
@@ -73,7 +91,7 @@ class ChatService:
             return Asked(Answer(text=text, grounded=False), None, refused=True)
         started = time.perf_counter()
         try:
-            answer = self.services.rag.answer(question, scope=scope, history=history, on_delta=on_delta,
+            answer = self.rag.answer(question, scope=scope, history=history, on_delta=on_delta,
                                               no_answer_hint=hint)
         except TransientError as exc:
             _log.warning("transient failure answering: %s", exc)
@@ -91,14 +109,14 @@ class ChatService:
             return Asked(Answer(text=TROUBLE, grounded=False), None, refused=True)
         metrics.question_answered(self.platform, time.perf_counter() - started, answer.grounded)
         latency = int((time.perf_counter() - started) * 1000)
-        with self.services.engine.begin() as conn:
+        with self.engine.begin() as conn:
             qid = conv.record_question(conn, space=scope.space, channel=scope.channel, platform=self.platform,
                                        user_id=user, question=question, answer=answer, latency_ms=latency)
         return Asked(answer, qid)
 
     def vote(self, *, question_id: int, user: str, vote: int, comment: str | None = None) -> None:
         """Store a 👍 (1) or 👎 (-1), optionally with what was wrong."""
-        with self.services.engine.begin() as conn:
+        with self.engine.begin() as conn:
             conv.record_vote(conn, question_id=question_id, platform=self.platform, user_id=user, vote=vote,
                              comment=comment)
         if comment is None:  # a comment arrives from the form after the 👎 click that was already counted
@@ -106,12 +124,12 @@ class ChatService:
 
     def uploaders_of_cited(self, question_id: int) -> list[tuple[str, str]]:
         """(uploader id, title) of documents an answer cited; uploader ids look like 'slack:U123'."""
-        with self.services.engine.connect() as conn:
+        with self.engine.connect() as conn:
             return conv.cited_uploaders(conn, question_id=question_id)
 
     def question(self, question_id: int) -> Any | None:
         """A stored question row."""
-        with self.services.engine.connect() as conn:
+        with self.engine.connect() as conn:
             return conv.get_question(conn, question_id=question_id)
 
     def add_file(
@@ -120,10 +138,10 @@ class ChatService:
         is_admin: bool = False, link: str | None = None,
     ) -> intake.Accepted:
         """Store an uploaded file and queue it for the workers; replacing another's document needs an admin."""
-        self.services.limits.upload(scope.space, uploader)
+        self.limits.upload(scope.space, uploader)
         accepted = intake.add_file(
-            self.services.engine, scope=scope, data=data, filename=filename, source_uri=source_uri,
-            max_bytes=self.services.settings.max_upload_bytes, source_kind="upload",
+            self.engine, scope=scope, data=data, filename=filename, source_uri=source_uri,
+            max_bytes=self.rules.max_upload_bytes, source_kind="upload",
             by=Adder(uploader, uploader_name, via, is_admin), chat_ref=chat_ref, link=link,
         )
         return self._send(accepted, chat_ref)
@@ -131,16 +149,16 @@ class ChatService:
     def add_url(self, *, scope: Scope, url: str, uploader: str, chat_ref: dict[str, Any] | None = None,
                 uploader_name: str | None = None, is_admin: bool = False) -> intake.Accepted:
         """Register a URL and queue it for the workers; re-adding another's URL needs an admin."""
-        self.services.limits.upload(scope.space, uploader)
+        self.limits.upload(scope.space, uploader)
         from ragbot.ingestion.fetch import check_url
 
-        check_url(url, allow_private=self.services.settings.allow_private_urls)
-        accepted = intake.add_url(self.services.engine, scope=scope, url=url, chat_ref=chat_ref,
+        check_url(url, allow_private=self.rules.allow_private_urls)
+        accepted = intake.add_url(self.engine, scope=scope, url=url, chat_ref=chat_ref,
                                   by=Adder(uploader, uploader_name, "url", is_admin))
         return self._send(accepted, chat_ref)
 
     def _send(self, accepted: intake.Accepted, chat_ref: dict[str, Any] | None) -> intake.Accepted:
-        sent = intake.enqueue(self.services.queue, accepted, engine=self.services.engine)
+        sent = intake.enqueue(self.queue, accepted, engine=self.engine)
         if sent.queued and chat_ref:
             self.pickup.watch(sent.document_id)  # says so in chat if no worker takes it
         return sent

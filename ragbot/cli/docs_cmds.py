@@ -12,7 +12,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from ragbot import admin
 from ragbot.cli import walk
 from ragbot.cli.app import app, console, err_console, services, settings
 from ragbot.domain import DocumentInfo, Scope
@@ -91,9 +90,7 @@ def _ingest_one(svc, scope: Scope, item: str, background: bool) -> int:  # type:
         # No worker retries a foreground run: record why, so the document never sits queued without a reason.
         reason = f"{exc} Run `ragbot retry {accepted.document_id}` to try again." if accepted else str(exc)
         if accepted is not None:
-            from ragbot.ingestion.jobs import give_up
-
-            give_up(svc, accepted.document_id, reason)
+            svc.jobs.give_up(accepted.document_id, reason)
         return _failed(reason)
     except RagbotError as exc:
         return _failed(_reason(item, exc))
@@ -154,7 +151,7 @@ def docs(
     failed: Annotated[bool, typer.Option("--failed", help="Only documents that failed, with the reason.")] = False,
 ) -> None:
     """List documents with their status and chunk count."""
-    found = admin.documents(services(), space=space, failed=failed)
+    found = services().admin.documents(space=space, failed=failed)
     if as_json:
         print(json.dumps([_doc_json(d) for d in found], indent=2))
     elif not found:
@@ -167,7 +164,7 @@ def docs(
 def forget(doc: Annotated[str, typer.Argument(help="Document id, source path/URL or title.")],
            space: SpaceOpt = None) -> None:
     """Delete a document and its chunks."""
-    gone = admin.forget(services(), doc, space=space)
+    gone = services().admin.forget(doc, space=space)
     console.print(f"deleted {gone.id}: {gone.title}", highlight=False)
 
 
@@ -182,7 +179,7 @@ def reindex(
     if bool(doc) == all_docs:
         raise typer.BadParameter("give either a document or --all")
     svc = services() if doc or not all_docs else _services_for_reindex()
-    results = admin.reindex(svc, ref=doc, space=space, background=background)
+    results = svc.admin.reindex(ref=doc, space=space, background=background)
     failed = [r for r in results if r.status == "failed"]
     for r in failed:
         err_console.print(f"[red]failed[/red] {r.document_id}: {r.message}", highlight=False)
@@ -200,12 +197,12 @@ def _services_for_reindex():  # type: ignore[no-untyped-def]
 @app.command()
 def jobs(space: SpaceOpt = None) -> None:
     """List documents that are queued or processing."""
-    found = admin.in_flight(services(), space=space)
+    found = services().admin.in_flight(space=space)
     console.print(_docs_table(found) if found else "Nothing in flight.")
 
 
 @app.command()
 def retry(doc: Annotated[str, typer.Argument(help="Document id, source or title.")], space: SpaceOpt = None) -> None:
     """Queue a failed document again."""
-    result = admin.retry(services(), doc, space=space)
+    result = services().admin.retry(doc, space=space)
     console.print(f"{doc}: {result.message}", highlight=False)

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ragbot import admin
 from ragbot.cli.app import app, console, services
 from ragbot.ingestion.intake import owner_label
 from ragbot.storage.audit import AuditEntry
@@ -28,7 +27,7 @@ def audit(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Show the latest changes: who added, replaced, deleted, reindexed or gave away which document, and when."""
-    entries = admin.audit_trail(services(), space=space, limit=limit)
+    entries = services().admin.audit_trail(space=space, limit=limit)
     if as_json:
         print(json.dumps([{"at": e.at.isoformat(), "actor": e.actor, "actor_name": e.actor_name, "action": e.action,
                            "subject": e.subject, "document_id": e.document_id, "detail": e.detail}
@@ -55,6 +54,6 @@ def owner(
     """Give a document to another user, who may then replace or delete it."""
     if not user.startswith(("slack:", "discord:")) or not user.split(":", 1)[1]:
         raise typer.BadParameter("give the user as slack:USERID or discord:USERID", param_hint="USER")
-    moved = admin.give(services(), doc, to=user, to_name=name, space=space)
+    moved = services().admin.give(doc, to=user, to_name=name, space=space)
     console.print(f"{moved.title} ({moved.id}) now belongs to {owner_label(moved.uploader, moved.uploader_name)}",
                   highlight=False)

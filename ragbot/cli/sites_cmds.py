@@ -10,7 +10,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from ragbot.cli.app import app, console, err_console, services
-from ragbot.crawl import sync
 from ragbot.domain import Scope
 from ragbot.observability.redaction import redact
 from ragbot.storage.sites import SiteInfo
@@ -43,13 +42,13 @@ def crawl_command(paths: list[str], *, scope: Scope, crawl: bool, max_pages: int
 def run_crawl(url: str, *, scope: Scope, max_pages: int | None, background: bool) -> int:
     """Crawl a site for `ingest --crawl`: here with one live status line, or queued for the workers; exit code."""
     svc = services()
-    site = sync.add_site(svc, scope=scope, url=url, max_pages=max_pages)
+    site = svc.sites.add_site(scope=scope, url=url, max_pages=max_pages)
     if background:
         console.print(f"[cyan]queued[/cyan] site {site.id} {url} (up to {site.max_pages} pages): "
-                      f"{sync.queue_crawl(svc, site.id)}", highlight=False)
+                      f"{svc.sites.queue_crawl(site.id)}", highlight=False)
         return 0
     with err_console.status(f"crawling {escape(url)}…") as line:
-        outcome = sync.crawl_site(svc, site.id, inline=True,
+        outcome = svc.sites.crawl_site(site.id, inline=True,
                                   on_progress=lambda text: line.update(escape(_plain(text))))
     console.print(escape(_plain(outcome.text)), highlight=False)
     return 1 if outcome.text.startswith("❌") else 0
@@ -71,7 +70,7 @@ def sites(
     """List crawled sites with their pages by state and how the last crawl ended."""
     if ctx.invoked_subcommand is not None:
         return
-    found = sync.list_sites(services(), space=space)
+    found = services().sites.list_sites(space=space)
     if as_json:
         print(json.dumps([_site_json(s) for s in found], indent=2))
         return
@@ -95,12 +94,12 @@ def resync(
 ) -> None:
     """Crawl a site again: changed pages are re-indexed, unchanged ones cost nothing, gone ones are forgotten."""
     svc = services()
-    found = sync.find_site(svc, site, space=space)
+    found = svc.sites.find_site(site, space=space)
     if background:
-        console.print(f"site {found.id} {found.root_url}: {sync.queue_crawl(svc, found.id)}", highlight=False)
+        console.print(f"site {found.id} {found.root_url}: {svc.sites.queue_crawl(found.id)}", highlight=False)
         return
     with err_console.status(f"crawling {escape(found.root_url)}…") as line:
-        outcome = sync.crawl_site(svc, found.id, inline=True,
+        outcome = svc.sites.crawl_site(found.id, inline=True,
                                   on_progress=lambda text: line.update(escape(_plain(text))))
     console.print(escape(_plain(outcome.text)), highlight=False)
     if outcome.text.startswith("❌"):
@@ -110,5 +109,5 @@ def resync(
 @sites_app.command("forget")
 def forget(site: SiteArg, space: SpaceOpt = None) -> None:
     """Delete a site and every page of it, with their chunks."""
-    gone, pages = sync.forget_site(services(), site, space=space)
+    gone, pages = services().sites.forget_site(site, space=space)
     console.print(f"deleted site {gone.id} {gone.root_url} and its {pages} pages", highlight=False)

@@ -49,12 +49,12 @@ def _document_task(task: Task, document_id: int, work: Callable[[Services], Inge
         # Another attempt would hit the same limit, so this is permanent.
         reason = (f"Indexing took longer than {settings.task_soft_time_limit} s. Split the file into smaller "
                   "ones, or ask an admin to raise RAGBOT_TASK_SOFT_TIME_LIMIT.")
-        jobs.give_up(services(), document_id, reason)
+        services().jobs.give_up(document_id, reason)
         return {"document_id": document_id, "status": "failed", "message": reason}
     except RETRYABLE as exc:
         if task.request.retries >= task.max_retries:
             reason = f"{exc} Gave up after {task.request.retries + 1} attempts; retry it later."
-            jobs.give_up(services(), document_id, reason)
+            services().jobs.give_up(document_id, reason)
             return {"document_id": document_id, "status": "failed", "message": reason}
         delay = backoff(task.request.retries, visibility_timeout=settings.visibility_timeout)
         _log.warning("document %s: %s; retry %d in %.1f s", document_id, exc, task.request.retries + 1, delay)
@@ -83,31 +83,31 @@ def ingest_document(self: Task, document_id: int, force: bool = False) -> dict[s
 @app.task(name=jobs.URL_TASK, **_OPTIONS)
 def ingest_url(self: Task, document_id: int) -> dict[str, Any]:
     """Re-fetch a URL source and re-index it only when its content changed."""
-    return _document_task(self, document_id, lambda svc: jobs.resync_url(svc, document_id))
+    return _document_task(self, document_id, lambda svc: svc.jobs.resync_url(document_id))
 
 
 @app.task(name="ragbot.reindex_document", **_OPTIONS)
 def reindex_document(self: Task, document_id: int) -> dict[str, Any]:
     """Rebuild one document's chunks from its stored content."""
-    return _document_task(self, document_id, lambda svc: jobs.reindex_document(svc, document_id))
+    return _document_task(self, document_id, lambda svc: svc.jobs.reindex_document(document_id))
 
 
 @app.task(name="ragbot.reindex_space", **_OPTIONS)
 def reindex_space(self: Task, space: str) -> int:
     """Queue every document of a space for re-indexing."""
-    return _maintenance_task(self, lambda svc: jobs.reindex_space(svc, space))
+    return _maintenance_task(self, lambda svc: svc.jobs.reindex_space(space))
 
 
 @app.task(name="ragbot.delete_document", **_OPTIONS)
 def delete_document(self: Task, document_id: int) -> bool:
     """Delete a document once no ingestion of it is running."""
-    return _maintenance_task(self, lambda svc: jobs.delete_document(svc, document_id))
+    return _maintenance_task(self, lambda svc: svc.jobs.delete_document(document_id))
 
 
 @app.task(name="ragbot.prune", **_OPTIONS)
 def prune(self: Task) -> dict[str, int]:
     """Apply the retention settings (run daily by beat)."""
-    return _maintenance_task(self, jobs.prune)
+    return _maintenance_task(self, lambda svc: svc.jobs.prune())
 
 
 @app.task(name="ragbot.reconcile", **_OPTIONS)
@@ -118,7 +118,7 @@ def reconcile(self: Task, older_than_seconds: int | None = None) -> list[int]:
     def work(svc: Services) -> list[int]:
         if is_fallback(str(app.conf.broker_url)):
             purge_delivered_messages(svc.engine)
-        return jobs.reconcile(svc, older_than_seconds=age)
+        return svc.jobs.reconcile(older_than_seconds=age)
 
     return _maintenance_task(self, work)
 
@@ -128,7 +128,7 @@ def crawl_site(self: Task, site_id: int, quiet: bool = False) -> dict[str, Any]:
     """Crawl a site: pages go to ingest tasks; it stops itself before the task's time limit."""
     def work(svc: Services) -> dict[str, Any]:
         try:
-            done = sites_sync.crawl_site(svc, site_id, quiet=quiet, time_budget=0.9 * settings.task_soft_time_limit)
+            done = svc.sites.crawl_site(site_id, quiet=quiet, time_budget=0.9 * settings.task_soft_time_limit)
         except NotFound:
             return {"site_id": site_id, "status": "gone"}
         return {"site_id": site_id, "changed": done.new_or_changed, "unchanged": done.unchanged,
@@ -140,10 +140,10 @@ def crawl_site(self: Task, site_id: int, quiet: bool = False) -> dict[str, Any]:
 @app.task(name=sites_sync.RESYNC_SITES_TASK, **_OPTIONS)
 def resync_sites(self: Task) -> list[int]:
     """Queue a re-crawl of every site (run by beat)."""
-    return _maintenance_task(self, sites_sync.resync_sites)
+    return _maintenance_task(self, lambda svc: svc.sites.resync_sites())
 
 
 @app.task(name="ragbot.resync_urls", **_OPTIONS)
 def resync_urls(self: Task) -> list[int]:
     """Send every ready URL source for a re-fetch (run by beat)."""
-    return _maintenance_task(self, jobs.resync_urls)
+    return _maintenance_task(self, lambda svc: svc.jobs.resync_urls())

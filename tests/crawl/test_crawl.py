@@ -52,8 +52,8 @@ def _pages(svc) -> dict[str, tuple[str, int]]:  # type: ignore[no-untyped-def]
 
 
 def _crawl(svc, url: str, **kwargs: Any) -> sync.CrawlOutcome:  # type: ignore[no-untyped-def]
-    found = sync.add_site(svc, scope=Scope("local"), url=url, **kwargs)
-    return sync.crawl_site(svc, found.id, inline=True)
+    found = svc.sites.add_site(scope=Scope("local"), url=url, **kwargs)
+    return svc.sites.crawl_site(found.id, inline=True)
 
 
 def test_a_crawl_keeps_to_the_prefix_reads_the_sitemap_obeys_robots_and_survives_loops_and_traps(
@@ -99,7 +99,7 @@ def test_a_resync_reingests_changed_pages_only_and_forgets_removed_ones(
     assert count == len(_pages(crawl_svc)) >= 5
     base = f"{site.base}/docs/"
     embedded = fake_embedder.calls
-    again = sync.crawl_site(crawl_svc, first.site_id, inline=True)
+    again = crawl_svc.sites.crawl_site(first.site_id, inline=True)
     assert (again.new_or_changed, again.unchanged, again.forgotten) == (0, count, 0)
     assert fake_embedder.calls == embedded  # unchanged pages: no embedding at all
 
@@ -107,7 +107,7 @@ def test_a_resync_reingests_changed_pages_only_and_forgets_removed_ones(
     del site.routes["/docs/guide.html"]  # still linked from the index: answers 404 now
     site.routes["/sitemap.xml"] = (200, {"Content-Type": "application/xml"}, site.routes["/sitemap.xml"][2].replace(
         f"<url><loc>{base}orphan.html</loc></url>".encode(), b""))  # and the orphan is no longer listed anywhere
-    third = sync.crawl_site(crawl_svc, first.site_id, inline=True)
+    third = crawl_svc.sites.crawl_site(first.site_id, inline=True)
     assert (third.new_or_changed, third.forgotten) == (1, 2)
     assert {u for u in _pages(crawl_svc) if "calendar" not in u} == {base, base + "install.html", base + "manual.pdf"}
     with crawl_svc.engine.connect() as conn:
@@ -123,19 +123,19 @@ def test_a_resync_reingests_changed_pages_only_and_forgets_removed_ones(
 
 def test_beat_queues_every_site_by_task_name_and_forgetting_a_site_deletes_its_pages(crawl_svc, site) -> None:
     first = _crawl(crawl_svc, f"{site.base}/docs/")
-    assert sync.resync_sites(crawl_svc) == [first.site_id]
+    assert crawl_svc.sites.resync_sites() == [first.site_id]
     assert crawl_svc.queue.sent[-1] == (sync.CRAWL_TASK, {"site_id": first.site_id, "quiet": True})
     with crawl_svc.engine.begin() as conn:  # as if that crawl were running now
         conn.execute(text("UPDATE sites SET state = 'crawling', state_changed_at = now()"))
-    assert sync.resync_sites(crawl_svc) == []
-    assert "running already" in sync.queue_crawl(crawl_svc, first.site_id)
+    assert crawl_svc.sites.resync_sites() == []
+    assert "running already" in crawl_svc.sites.queue_crawl(first.site_id)
     with crawl_svc.engine.begin() as conn:  # and as if it had died long ago
         conn.execute(text("UPDATE sites SET state_changed_at = now() - interval '2 hours'"))
-    assert sync.resync_sites(crawl_svc) == [first.site_id]
-    found = sync.list_sites(crawl_svc)
+    assert crawl_svc.sites.resync_sites() == [first.site_id]
+    found = crawl_svc.sites.list_sites()
     count = first.new_or_changed
     assert [(s.root_url, s.pages.get("ready")) for s in found] == [(f"{site.base}/docs/", count)]
-    gone, pages = sync.forget_site(crawl_svc, f"{site.base}/docs")
+    gone, pages = crawl_svc.sites.forget_site(f"{site.base}/docs")
     assert (gone.id, pages) == (first.site_id, count)
     with crawl_svc.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM documents")).scalar() == 0
@@ -146,7 +146,7 @@ def test_beat_queues_every_site_by_task_name_and_forgetting_a_site_deletes_its_p
 def test_without_the_allowlist_a_loopback_site_is_refused_before_anything_is_fetched(
         svc, site: DocSite) -> None:
     with pytest.raises(BlockedUrl, match="loopback"):
-        sync.add_site(svc, scope=Scope("local"), url=f"{site.base}/docs/")
+        svc.sites.add_site(scope=Scope("local"), url=f"{site.base}/docs/")
     assert site.hits == []
 
 
@@ -187,7 +187,7 @@ def test_robots_txt_that_answers_5xx_stops_the_crawl_and_forgets_nothing(crawl_s
     pages = set(_pages(crawl_svc))
     site.routes["/robots.txt"] = (503, {"Content-Type": "text/plain"}, b"down for maintenance")
     site.hits.clear()
-    again = sync.crawl_site(crawl_svc, first.site_id, inline=True)
+    again = crawl_svc.sites.crawl_site(first.site_id, inline=True)
     assert "robots.txt could not be read" in again.text and "503" in again.text
     assert site.hits == ["/robots.txt"] and set(_pages(crawl_svc)) == pages
 

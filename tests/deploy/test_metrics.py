@@ -15,7 +15,6 @@ import pytest
 import redis
 from prometheus_client import REGISTRY
 
-from ragbot.chat.service import ChatService
 from ragbot.domain import Scope
 from ragbot.ingestion import intake
 from ragbot.ingestion.pipeline import ingest_document
@@ -50,7 +49,7 @@ def test_metrics_after_a_question_is_answered(svc, server: str) -> None:  # type
                                source_uri="/docs/office.md", max_bytes=10**6)
     ready_before = value("ragbot_ingest_documents_total", state="ready")
     assert ingest_document(svc.ingest, accepted.document_id).status == "ready"
-    chat = ChatService(svc, platform="slack")
+    chat = svc.chat_service("slack")
     before = {g: value("ragbot_answers_total", platform="slack", grounded=g) for g in ("true", "false")}
     asked = value("ragbot_questions_total", platform="slack", outcome="answered")
     latency_count = value("ragbot_answer_latency_seconds_count", platform="slack")
@@ -81,7 +80,7 @@ def test_metrics_after_a_question_is_answered(svc, server: str) -> None:  # type
 def test_rate_limited_and_failed_questions_are_counted(svc) -> None:  # type: ignore[no-untyped-def]
     from ragbot.errors import TransientError
 
-    chat = ChatService(svc, platform="discord")
+    chat = svc.chat_service("discord")
     limited = value("ragbot_questions_total", platform="discord", outcome="rate_limited")
     for _ in range(svc.settings.questions_per_minute + 1):
         chat.ask("anything", scope=Scope("local"), user="flooder")
@@ -176,7 +175,7 @@ def test_prefork_children_are_summed_in_multiprocess_mode(tmp_path: Path) -> Non
 
 
 def test_votes_are_counted_by_platform_and_value_once_per_click(svc) -> None:  # type: ignore[no-untyped-def]
-    chat = ChatService(svc, platform="discord")
+    chat = svc.chat_service("discord")
     intake.add_file(svc.engine, scope=Scope("local"), data=HANDBOOK.encode(), filename="office.md",
                     source_uri="/docs/office.md", max_bytes=10**6)
     qid = chat.ask("When does the office open?", scope=Scope("local"), user="U1").question_id

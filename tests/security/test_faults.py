@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from ragbot.config import Settings
 from ragbot.domain import Scope
-from ragbot.ingestion import intake, jobs
+from ragbot.ingestion import intake
 from ragbot.ingestion.pipeline import ingest_document
 from ragbot.providers.celery_queue import CeleryQueue
 from ragbot.wiring import build
@@ -94,7 +94,7 @@ def test_redis_lost_with_documents_queued_then_reconciler_finishes_all_once(clea
                 # kombu can crash the worker on the lost connection (AttributeError in restore_unacked);
                 # the deployment's restart policy starts it again, as this does.
                 workers.append(WorkerProcess(env, tmp_path / f"worker-{len(workers)}.log", concurrency=2).start())
-            jobs.reconcile(svc, older_than_seconds=0)  # what beat does; re-sends also hit documents mid-run
+            svc.jobs.reconcile(older_than_seconds=0)  # what beat does; re-sends also hit documents mid-run
             time.sleep(1.0)
 
         assert duplicate_ordinals(svc.engine) == 0

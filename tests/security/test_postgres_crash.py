@@ -16,7 +16,6 @@ from sqlalchemy.exc import DBAPIError
 from ragbot.config import Settings
 from ragbot.domain import Scope
 from ragbot.ingestion import intake
-from ragbot.ingestion.jobs import reconcile
 from ragbot.ingestion.pipeline import ingest_document
 from ragbot.storage.embedded import embedded_url
 from ragbot.wiring import build
@@ -126,7 +125,7 @@ def test_immediate_stop_mid_reingest_never_shows_a_gap_or_a_mix_and_converges(ow
     embedded_url(own_server)  # restart: crash recovery, then the same URL serves again
     embedder.slow = False
     time.sleep(0.5)
-    assert reconcile(svc, older_than_seconds=0) == [doc]
+    assert svc.jobs.reconcile(older_than_seconds=0) == [doc]
     for doc_id in queue.sent:
         ingest_document(svc.ingest, doc_id)
     time.sleep(0.2)

@@ -236,9 +236,8 @@ def test_cli_path_refuses_internal_urls_at_fetch_time(svc, internal: Internal) -
 
 
 def test_chat_path_refuses_internal_urls_before_queueing(svc) -> None:  # type: ignore[no-untyped-def]
-    from ragbot.chat.service import ChatService
 
-    chat = ChatService(svc, platform="slack")
+    chat = svc.chat_service("slack")
     with pytest.raises(BlockedUrl):
         chat.add_url(scope=Scope("slack:T1", "C1"), url="http://169.254.169.254/latest/meta-data/", uploader="U1")
     with svc.engine.connect() as conn:

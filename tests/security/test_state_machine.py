@@ -8,9 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import text
 
-from ragbot import admin
 from ragbot.domain import Scope
-from ragbot.ingestion import intake, jobs
+from ragbot.ingestion import intake
 from ragbot.ingestion.pipeline import ingest_document
 from tests.security.helpers import HNSW, expected_chunks, invalid_indexes
 
@@ -66,7 +65,7 @@ def test_index_always_holds_exactly_the_latest_versions(svc) -> None:  # type: i
         @rule(data=st.data())
         def delete(self, data: st.DataObject) -> None:
             key = data.draw(st.sampled_from(sorted(self.ids, key=str)))
-            assert jobs.delete_document(svc, self.ids.pop(key))
+            assert svc.jobs.delete_document(self.ids.pop(key))
             self.good.pop(key, None)
             self.broken.discard(key)
 
@@ -74,7 +73,7 @@ def test_index_always_holds_exactly_the_latest_versions(svc) -> None:  # type: i
         @rule(data=st.data())
         def reindex_document(self, data: st.DataObject) -> None:
             key = data.draw(st.sampled_from(sorted(self.ids, key=str)))
-            (result,) = admin.requeue(svc, [self.ids[key]], background=False)
+            (result,) = svc.admin.requeue([self.ids[key]], background=False)
             # A reindex rebuilds from the latest upload: a broken one fails again and the good chunks stay.
             assert result.status == ("failed" if key in self.broken else "ready")
 

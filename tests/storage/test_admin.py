@@ -9,7 +9,6 @@ from collections.abc import Iterator, Sequence
 import pytest
 from sqlalchemy import text
 
-from ragbot import admin
 from ragbot.domain import Scope
 from ragbot.errors import IndexMismatch, NotFound
 from ragbot.ingestion import intake
@@ -63,7 +62,7 @@ def test_reindex_all_after_a_dimension_change_rebuilds_every_document_including_
     before = chunk_count(old)
 
     new = build(settings, embedder=FakeEmbedder(dim=32, model_id="other"), chat=FakeChatModel(), check_index=False)
-    results = admin.reindex(new)
+    results = new.admin.reindex()
     assert sorted(r.status for r in results) == ["ready", "ready"]
     assert chunk_count(new) == before
     with new.engine.connect() as conn:
@@ -77,7 +76,7 @@ def test_reindex_of_one_space_refuses_a_model_change(svc, settings) -> None:
     add(svc, "a.md", "# A\n\nAlpha text.", space="slack:T1")
     other = build(settings, embedder=FakeEmbedder(dim=32, model_id="other"), chat=FakeChatModel(), check_index=False)
     with pytest.raises(IndexMismatch, match="without --space"):
-        admin.reindex(other, space="slack:T1")
+        other.admin.reindex(space="slack:T1")
     assert chunk_count(svc) > 0
 
 
@@ -88,24 +87,24 @@ def test_references_match_whole_path_parts_and_ids_never_fall_through(svc) -> No
         assert repo.resolve_document(conn, ref="a.txt") == []
         assert [d.id for d in repo.resolve_document(conn, ref="data.txt")] == [data]
         assert [d.id for d in repo.resolve_document(conn, ref="docs/leave.md")] == [leave]
-    admin.forget(svc, str(data))
+    svc.admin.forget(str(data))
     with pytest.raises(NotFound, match="No document matches"):
-        admin.forget(svc, str(data))
-    assert admin.find(svc, str(leave)).id == leave
+        svc.admin.forget(str(data))
+    assert svc.admin.find(str(leave)).id == leave
 
 
 def test_one_resolver_for_every_surface_ignores_case_and_names_candidates_when_ambiguous(svc) -> None:
     obsolete = add(svc, "obsolete-policy.md", "# Obsolete\n\nThe old travel policy.")
     add(svc, "travel-2023.md", "# Travel\n\nTrains only.")
     add(svc, "travel-2024.md", "# Travel\n\nTrains and planes.")
-    assert admin.find(svc, "obsolete").id == obsolete  # autocomplete offers "Obsolete"; people type "obsolete"
-    assert admin.find(svc, "OBSOLETE-POLICY.MD").id == obsolete
+    assert svc.admin.find("obsolete").id == obsolete  # autocomplete offers "Obsolete"; people type "obsolete"
+    assert svc.admin.find("OBSOLETE-POLICY.MD").id == obsolete
     with pytest.raises(NotFound) as ambiguous:
-        admin.find(svc, "travel")
+        svc.admin.find("travel")
     message = str(ambiguous.value)
     assert "matches several documents" in message and "travel-2023.md" in message and "travel-2024.md" in message
     assert "Use the id" in message
-    assert admin.find(svc, "Obsolete").id == obsolete  # an exact title still wins over anything looser
+    assert svc.admin.find("Obsolete").id == obsolete  # an exact title still wins over anything looser
 
 
 class BrokenEmbedder(FakeEmbedder):
@@ -206,7 +205,7 @@ def test_retry_with_the_broker_down_says_the_document_waits_in_the_queue(clean_d
     acc = intake.add_file(svc.engine, scope=Scope("local"), data=b"", filename="empty.txt",
                           source_uri="/docs/empty.txt", max_bytes=10**6)
     assert ingest_document(svc.ingest, acc.document_id).status == "failed"
-    result = admin.retry(svc, str(acc.document_id))
+    result = svc.admin.retry(str(acc.document_id))
     assert result.status == "queued" and "when the queue is back" in result.message
     with svc.engine.connect() as conn:
         assert conn.execute(text("SELECT status FROM documents WHERE id = :d"), {"d": acc.document_id}).scalar() \

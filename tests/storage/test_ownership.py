@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from ragbot import admin
 from ragbot.domain import CLI_ADDER, Adder, Scope
 from ragbot.errors import NotAllowed
 from ragbot.ingestion import intake
@@ -88,6 +87,6 @@ def test_a_member_cannot_re_register_an_admins_url(svc) -> None:
 
 def test_listings_say_who_added_a_document_from_where_and_when(svc) -> None:
     _add(svc, ADMIN_COPY, ADA)
-    (doc,) = admin.documents(svc, space=SCOPE.space)
+    (doc,) = svc.admin.documents(space=SCOPE.space)
     assert (doc.uploader, doc.uploader_name, doc.added_via) == ("slack:UADMIN", "Ada", "slash")
     assert doc.added_at is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from ragbot.domain import Answer, Scope
-from ragbot.ingestion import intake, jobs
+from ragbot.ingestion import intake
 from ragbot.ingestion.pipeline import ingest_document
 from ragbot.storage import conversations as conv
 
@@ -40,7 +40,7 @@ def test_prune_deletes_only_long_failed_never_indexed_documents_and_old_question
         conv.record_vote(conn, question_id=old_q, platform="slack", user_id="U2", vote=-1, comment="wrong")
     _age(svc, "questions", "created_at", old_q, 91)
 
-    assert jobs.prune(svc) == {"failed_documents": 1, "questions": 1}
+    assert svc.jobs.prune() == {"failed_documents": 1, "questions": 1}
 
     with svc.engine.connect() as conn:
         docs = set(conn.execute(text("SELECT id FROM documents")).scalars())
@@ -48,7 +48,7 @@ def test_prune_deletes_only_long_failed_never_indexed_documents_and_old_question
         votes = conn.execute(text("SELECT count(*) FROM feedback")).scalar_one()
     assert docs == {new_broken, once_ready}
     assert questions == {new_q} and votes == 0
-    assert jobs.prune(svc) == {"failed_documents": 0, "questions": 0}
+    assert svc.jobs.prune() == {"failed_documents": 0, "questions": 0}
 
 
 def test_zero_days_keeps_everything(svc) -> None:
@@ -58,5 +58,5 @@ def test_zero_days_keeps_everything(svc) -> None:
     from ragbot.wiring import build
 
     keeping = build(kept, embedder=svc.embedder, chat=svc.chat)
-    assert jobs.prune(keeping) == {"failed_documents": 0, "questions": 0}
+    assert keeping.jobs.prune() == {"failed_documents": 0, "questions": 0}
     keeping.engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from ragbot.domain import Scope
-from ragbot.ingestion import intake, jobs
+from ragbot.ingestion import intake
 from ragbot.ingestion.pipeline import ingest_document
 from ragbot.wiring import build
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
@@ -84,7 +85,7 @@ def test_a_source_that_is_gone_is_no_longer_cited_and_top_k_fills_from_live_docu
     assert url in _sources(svc)
 
     state.status = gone
-    assert jobs.resync_url(svc, doc_id).status == "failed"
+    assert svc.jobs.resync_url(doc_id).status == "failed"
     row = _doc(svc, doc_id)
     assert (row.status, row.stale, row.sync_failures) == ("failed", True, 1)
     assert "no longer cited" in row.error
@@ -92,8 +93,8 @@ def test_a_source_that_is_gone_is_no_longer_cited_and_top_k_fills_from_live_docu
     assert all(c.source != url for c in svc.rag.retrieve(QUESTION, scope=SCOPE, k=5))
 
     state.status = 200  # back: the next re-sync (failed sources are re-synced too) clears the flag
-    assert doc_id in jobs.resync_urls(_Recording(svc))
-    assert jobs.resync_url(svc, doc_id).status == "ready"
+    assert doc_id in replace(svc.jobs, queue=_Recording()).resync_urls()
+    assert svc.jobs.resync_url(doc_id).status == "ready"
     assert (_doc(svc, doc_id).stale, _doc(svc, doc_id).sync_failures) == (False, 0)
     assert url in _sources(svc)
 
@@ -103,10 +104,10 @@ def test_a_source_failing_three_times_in_a_row_turns_stale(svc, page) -> None:
     doc_id = _setup(svc, url)
     state.status = 403
     for attempt in (1, 2):
-        jobs.resync_url(svc, doc_id)
+        svc.jobs.resync_url(doc_id)
         assert (_doc(svc, doc_id).stale, _doc(svc, doc_id).sync_failures) == (False, attempt)
         assert url in _sources(svc)  # a failure or two may be a blip: the last good copy is still cited
-    jobs.resync_url(svc, doc_id)
+    svc.jobs.resync_url(doc_id)
     assert (_doc(svc, doc_id).stale, _doc(svc, doc_id).sync_failures) == (True, 3)
     assert url not in _sources(svc)
 
@@ -116,17 +117,15 @@ def test_a_success_between_failures_starts_the_count_over(svc, page) -> None:
     doc_id = _setup(svc, url)
     for status in (403, 403, 200, 403, 403):
         state.status = status
-        jobs.resync_url(svc, doc_id)
+        svc.jobs.resync_url(doc_id)
     assert (_doc(svc, doc_id).stale, _doc(svc, doc_id).sync_failures) == (False, 2)
 
 
 class _Recording:
-    """Services whose queue only records what resync_urls sends (no broker in this test)."""
+    """A queue that only records what resync_urls sends (no broker in this test)."""
 
-    def __init__(self, svc: Any) -> None:
-        self.engine = svc.engine
+    def __init__(self) -> None:
         self.sent: list[int] = []
-        self.queue = self
 
     def enqueue(self, task: str, **kwargs: Any) -> None:
         self.sent.append(kwargs["document_id"])
@@ -136,7 +135,7 @@ def test_runs_that_exhaust_their_retries_count_as_failures_too(svc, page) -> Non
     _, url = page
     doc_id = _setup(svc, url)
     for _ in range(3):  # what the worker does when a 5xx outlasts every retry
-        jobs.give_up(svc, doc_id, f"{url}: the server answered 503; gave up after 5 tries.")
+        svc.jobs.give_up(doc_id, f"{url}: the server answered 503; gave up after 5 tries.")
     row = _doc(svc, doc_id)
     assert (row.status, row.stale, row.sync_failures) == ("failed", True, 3) and "no longer cited" in row.error
     assert url not in _sources(svc)

@@ -9,7 +9,7 @@ import pytest
 
 from ragbot.adapters.slack.status import SlackStatusUpdater
 from ragbot.domain import Adder
-from ragbot.ingestion import intake, jobs
+from ragbot.ingestion import intake
 from ragbot.ingestion.pipeline import ingest_document
 from ragbot.wiring import build
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
@@ -29,7 +29,7 @@ def test_warn_keeps_citing_a_dead_source_marked_unreachable_and_hide_drops_it_at
     warn = _services(settings, stale_policy="warn")
     doc_id = _setup(warn, url)
     state.status = 404
-    jobs.resync_url(warn, doc_id)
+    warn.jobs.resync_url(doc_id)
     row = _doc(warn, doc_id)
     assert row.stale and "still cited, marked as unreachable" in row.error
     cited = {c.source: c for c in warn.rag.answer(QUESTION, scope=SCOPE).citations}
@@ -38,7 +38,7 @@ def test_warn_keeps_citing_a_dead_source_marked_unreachable_and_hide_drops_it_at
     assert [c.get("unreachable", False) for c in as_json if c["source"] == url] == [True]
 
     hide = _services(settings, stale_policy="hide")  # the admin changes the policy; the next re-sync applies it
-    jobs.resync_url(hide, doc_id)
+    hide.jobs.resync_url(doc_id)
     assert url not in [c.source for c in hide.rag.answer(QUESTION, scope=SCOPE).citations]
     warn.engine.dispose()
     hide.engine.dispose()
@@ -57,8 +57,8 @@ def test_the_owner_is_told_once_in_a_dm_when_their_source_goes_dead(clean_db, se
     doc_id = intake.add_url(svc.engine, scope=SCOPE, url=url, by=Adder("slack:U7", "Uma", "url", False)).document_id
     assert ingest_document(svc.ingest, doc_id).status == "ready"
     state.status = 410
-    jobs.resync_url(svc, doc_id)
-    jobs.resync_url(svc, doc_id)  # still dead: no second message
+    svc.jobs.resync_url(doc_id)
+    svc.jobs.resync_url(doc_id)  # still dead: no second message
     dms = [c.body for c in slack.api_calls("chat.postMessage") if c.body.get("channel") == "U7"]
     assert len(dms) == 1
     assert "could not be fetched on its last re-sync" in dms[0]["text"] and url in dms[0]["text"]

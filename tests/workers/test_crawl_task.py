@@ -21,7 +21,7 @@ def test_a_worker_crawls_a_site_sent_by_name_and_its_pages_are_indexed_by_ingest
         env = {**worker_env, "RAGBOT_ALLOW_PRIVATE_URLS": "true", "RAGBOT_CRAWL_DELAY_MS": "0"}
         start_worker(env, concurrency=2)
         allowed = svc.settings.model_copy(update={"allow_private_urls": True})
-        found = sync.add_site(replace(svc, settings=allowed), scope=Scope("local"), url=f"{site.base}/docs/")
+        found = replace(svc, settings=allowed).sites.add_site(scope=Scope("local"), url=f"{site.base}/docs/")
         queue = CeleryQueue.from_settings(Settings(redis_url=env["REDIS_URL"]))
         queue.enqueue(sync.CRAWL_TASK, site_id=found.id, quiet=False)
 

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from ragbot.config import Settings
 from ragbot.domain import Scope
-from ragbot.ingestion import intake, jobs
+from ragbot.ingestion import intake
 from ragbot.providers.celery_queue import QUEUE, CeleryQueue
 from ragbot.wiring import build
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
@@ -91,9 +91,9 @@ def test_reconcile_claims_only_documents_past_the_threshold(svc) -> None:
     queue = RecordingQueue()
     svc = replace(svc, queue_override=queue)
 
-    assert jobs.reconcile(svc, older_than_seconds=600) == [old]
+    assert svc.jobs.reconcile(older_than_seconds=600) == [old]
     assert queue.sent == [("ragbot.ingest_document", {"document_id": old})]
-    assert jobs.reconcile(svc, older_than_seconds=600) == []  # claimed: its clock restarted
+    assert svc.jobs.reconcile(older_than_seconds=600) == []  # claimed: its clock restarted
     assert doc_row(svc.engine, fresh).status == "processing"
 
 
@@ -112,9 +112,9 @@ def test_redis_down_at_enqueue_leaves_document_queued_and_reconciler_sends_it(
     # The broker is back: the reconciler (here called directly) sends what Postgres says is unfinished.
     svc = build(settings, embedder=FakeEmbedder(), chat=FakeChatModel(),
                 queue=CeleryQueue.from_settings(Settings(redis_url=redis_url)))
-    assert jobs.reconcile(svc, older_than_seconds=0) == [acc.document_id]
+    assert svc.jobs.reconcile(older_than_seconds=0) == [acc.document_id]
     assert redis_client.llen(QUEUE) == 1
-    assert jobs.reconcile(svc, older_than_seconds=60) == []  # claimed: not re-sent on every tick
+    assert svc.jobs.reconcile(older_than_seconds=60) == []  # claimed: not re-sent on every tick
     svc.engine.dispose()
 
 

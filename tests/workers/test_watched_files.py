@@ -6,7 +6,6 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from ragbot import watch
 from ragbot.adapters.slack.app import build_app
 from ragbot.adapters.slack.http_server import SlackHttpServer
 from ragbot.config import Settings
@@ -34,7 +33,7 @@ def test_a_worker_indexes_a_watched_file_and_reacts_on_its_message(worker_env, r
         app, rt = build_app(services)
         server = SlackHttpServer(app, host="127.0.0.1", port=0).start()
         h = Harness(fake, services, app, rt, server, None)  # type: ignore[arg-type]
-        watch.watch(services, space=f"slack:{fake.team}", channel="C1", workspace_wide=False, by="slack:UADMIN")
+        services.watches.watch(space=f"slack:{fake.team}", channel="C1", workspace_wide=False, by="slack:UADMIN")
 
         good, _ = share(h, "leave.md", HANDBOOK.encode())
         bad, _ = share(h, "scan.pdf", b"%PDF-1.4\n%%EOF\n")

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from ragbot import admin
 from ragbot.adapters.discord.formatting import chunked_lines, document_lines, feedback_lines, gaps_lines, stats_text
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.scope import space_for
@@ -69,7 +68,7 @@ async def send_pages(interaction: discord.Interaction, pages: list[str]) -> None
 
 async def docs(cog: RagbotContext, interaction: discord.Interaction, failed: bool = False) -> None:
     """List this server's documents with their state (or only the failed ones)."""
-    found = await cog.run(admin.documents, cog.chat.services, space=space_of(interaction), failed=failed)
+    found = await cog.run(cog.uses.admin.documents, space=space_of(interaction), failed=failed)
     if failed and not found:
         await send_pages(interaction, ["No failed documents."])
         return
@@ -78,19 +77,19 @@ async def docs(cog: RagbotContext, interaction: discord.Interaction, failed: boo
 
 async def stats(cog: RagbotContext, interaction: discord.Interaction) -> None:
     """Counts of documents, chunks and questions."""
-    numbers = await cog.run(admin.stats, cog.chat.services, space=space_of(interaction))
+    numbers = await cog.run(cog.uses.admin.stats, space=space_of(interaction))
     await send_pages(interaction, [stats_text(numbers)])
 
 
 async def gaps(cog: RagbotContext, interaction: discord.Interaction) -> None:
     """Recent questions without a grounded answer."""
-    rows = await cog.run(admin.gaps, cog.chat.services, space=space_of(interaction))
+    rows = await cog.run(cog.uses.admin.gaps, space=space_of(interaction))
     await send_pages(interaction, chunked_lines(gaps_lines(rows)))
 
 
 async def feedback(cog: RagbotContext, interaction: discord.Interaction) -> None:
     """Recent 👎 with the question, the answer, the comment and the cited documents."""
-    rows = await cog.run(admin.feedback, cog.chat.services, space=space_of(interaction))
+    rows = await cog.run(cog.uses.admin.feedback, space=space_of(interaction))
     await send_pages(interaction, chunked_lines(feedback_lines(rows)))
 
 
@@ -105,13 +104,13 @@ async def delete(cog: RagbotContext, interaction: discord.Interaction, document:
     """Ask for confirmation, then forget a document with its chunks and stored bytes."""
     space = space_of(interaction)
     try:
-        doc = await cog.run(admin.find, cog.chat.services, document, space=space)
+        doc = await cog.run(cog.uses.admin.find, document, space=space)
     except RagbotError as exc:
         await interaction.response.send_message(f"❌ {exc}", ephemeral=True)
         return
 
     async def action() -> str:
-        gone = await cog.run(admin.forget, cog.chat.services, str(doc.id), space=space, by=acting_admin(interaction))
+        gone = await cog.run(cog.uses.admin.forget, str(doc.id), space=space, by=acting_admin(interaction))
         return f"🗑️ Deleted **{discord.utils.escape_markdown(gone.title)}** (`{gone.id}`) and its {gone.chunks} chunks."
 
     await _confirm(interaction, f"Delete **{discord.utils.escape_markdown(doc.title)}** (`{doc.id}`, {doc.chunks} "
@@ -121,23 +120,22 @@ async def delete(cog: RagbotContext, interaction: discord.Interaction, document:
 async def reindex(cog: RagbotContext, interaction: discord.Interaction, document: str | None) -> None:
     """Re-embed one document at once, or every document of the server after a confirmation."""
     space = space_of(interaction)
-    services = cog.chat.services
 
     async def action() -> str:
-        results = await cog.run(admin.reindex, services, ref=document, space=space, background=True,
+        results = await cog.run(cog.uses.admin.reindex, ref=document, space=space, background=True,
                                 by=acting_admin(interaction))
         return f"🔁 Queued {len(results)} document{'s' if len(results) != 1 else ''} for reindexing."
 
     if document:
         try:
-            await cog.run(admin.find, services, document, space=space)
+            await cog.run(cog.uses.admin.find, document, space=space)
         except RagbotError as exc:
             await interaction.response.send_message(f"❌ {exc}", ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.edit_original_response(content=await action())
         return
-    count = len(await cog.run(admin.documents, services, space=space))
+    count = len(await cog.run(cog.uses.admin.documents, space=space))
     await _confirm(interaction, f"Reindex all {count} documents of this server? Answers may be incomplete "
                    "until the workers finish.", "Reindex all", action)
 
@@ -147,7 +145,7 @@ async def autocomplete_documents(cog: RagbotContext, interaction: discord.Intera
     """Document choices for /admin delete and reindex, matching what was typed."""
     if not interaction.guild_id or not is_admin(interaction.user, cog.settings):
         return []
-    found = await cog.run(admin.documents, cog.chat.services, space=space_of(interaction))
+    found = await cog.run(cog.uses.admin.documents, space=space_of(interaction))
     needle = current.lower()
     return [discord.app_commands.Choice(name=f"{d.title} ({d.id})"[:100], value=str(d.id))
             for d in found if needle in d.title.lower() or needle == str(d.id)][:25]

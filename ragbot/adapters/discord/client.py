@@ -12,7 +12,7 @@ from discord.ext import commands
 from ragbot.adapters.discord.cogs.ragbot import RagbotCog
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.chat.pickup import no_worker_warning
-from ragbot.chat.service import ChatService
+from ragbot.chat.usecases import UseCases
 from ragbot.config import Settings, load_settings
 from ragbot.errors import RagbotError
 
@@ -44,17 +44,17 @@ async def sync_commands(bot: commands.Bot, dev_guild_id: int | None) -> None:
 class RagbotBot(commands.Bot):
     """A bot that is nothing but Ragbot: the Cog plus command sync; no prefix commands."""
 
-    def __init__(self, chat: ChatService, **options: Any) -> None:
-        self.chat = chat
-        settings = chat.services.settings
+    def __init__(self, uses: UseCases, settings: Settings, **options: Any) -> None:
+        self.uses = uses
+        self.settings = settings
         options.setdefault("intents", intents(settings))
         options.setdefault("allowed_mentions", NO_PINGS)
         super().__init__(command_prefix=commands.when_mentioned, help_command=None, **options)
 
     async def setup_hook(self) -> None:
         """Add the Cog (which re-registers the persistent buttons) and sync the slash commands."""
-        await self.add_cog(RagbotCog(self, self.chat))
-        settings = self.chat.services.settings
+        await self.add_cog(RagbotCog(self, self.uses, self.settings))
+        settings = self.settings
         if settings.discord_sync_commands:
             try:
                 await sync_commands(self, settings.discord_dev_guild_id)
@@ -87,7 +87,7 @@ def run(settings: Settings | None = None, *, http: tuple[str, int] | None = None
     services = build_services(settings)
     if warning := no_worker_warning(services.queue):
         _log.warning(warning)
-    bot = RagbotBot(ChatService(services, platform="discord"))
+    bot = RagbotBot(services.use_cases("discord"), settings)
     if settings.metrics_port:
         from ragbot.observability.metrics import start_metrics_server
 

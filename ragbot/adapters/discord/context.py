@@ -9,16 +9,18 @@ import discord
 from discord.ext import commands
 
 from ragbot.chat.service import ChatService
+from ragbot.chat.usecases import UseCases
 from ragbot.config import Settings
 
 T = TypeVar("T")
 
 
 class RagbotContext(Protocol):
-    """The bot, the chat service, settings, and how to run blocking or background work."""
+    """The bot, the use cases (chat, admin, sites, watches), settings, and how to run blocking or background work."""
 
     bot: commands.Bot
-    chat: ChatService
+    uses: UseCases
+    chat: ChatService  # uses.chat, the one every handler needs
     settings: Settings
     reads_content: bool  # message content arrives: thread follow-ups need no mention
 

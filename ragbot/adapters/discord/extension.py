@@ -10,7 +10,6 @@ from discord.ext import commands
 from ragbot.adapters.discord.cogs.ragbot import RagbotCog
 from ragbot.adapters.discord.views import COG_NAME
 from ragbot.adapters.status import build_services
-from ragbot.chat.service import ChatService
 from ragbot.config import load_settings
 from ragbot.wiring import Services
 
@@ -29,8 +28,9 @@ async def setup(bot: commands.Bot) -> None:
         _log.warning("host bot lacks intents %s: mentions, threads or DMs will not reach Ragbot", missing)
     if services.settings.discord_message_content and not bot.intents.message_content:
         _log.info("host bot has no message_content intent: follow-ups in Ragbot threads need an @mention")
-    cog = RagbotCog(bot, ChatService(services, platform="discord"))
-    cog.owns_services = owned
+    cog = RagbotCog(bot, services.use_cases("discord"), services.settings)
+    if owned:
+        cog.release = services.engine.dispose
     await bot.add_cog(cog)
 
 
@@ -38,5 +38,5 @@ async def teardown(bot: commands.Bot) -> None:
     """Remove the Cog and its app commands; discord.py only removes Cogs defined in the extension module itself."""
     cog = bot.get_cog(COG_NAME)
     await bot.remove_cog(COG_NAME)
-    if isinstance(cog, RagbotCog) and cog.owns_services:
-        cog.chat.services.engine.dispose()
+    if isinstance(cog, RagbotCog) and cog.release is not None:
+        cog.release()

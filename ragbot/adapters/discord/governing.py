@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from ragbot import admin
 from ragbot.adapters.discord.administering import acting_admin, send_pages, space_of
 from ragbot.adapters.discord.formatting import chunked_lines
 from ragbot.errors import RagbotError
@@ -32,7 +31,7 @@ def _line(e: AuditEntry) -> str:
 
 async def audit(cog: RagbotContext, interaction: discord.Interaction) -> None:
     """The latest changes on this server, newest first."""
-    entries = await cog.run(admin.audit_trail, cog.chat.services, space=space_of(interaction), limit=25)
+    entries = await cog.run(cog.uses.admin.audit_trail, space=space_of(interaction), limit=25)
     lines = [_line(e) for e in entries] or ["Nothing has changed yet."]
     await send_pages(interaction, chunked_lines(["**Latest changes** (newest first)", *lines]))
 
@@ -40,7 +39,7 @@ async def audit(cog: RagbotContext, interaction: discord.Interaction) -> None:
 async def owner(cog: RagbotContext, interaction: discord.Interaction, document: str, user: discord.User) -> None:
     """Give a document to another member, who may then replace or delete it."""
     try:
-        moved = await cog.run(admin.give, cog.chat.services, document, to=f"discord:{user.id}",
+        moved = await cog.run(cog.uses.admin.give, document, to=f"discord:{user.id}",
                               to_name=user.display_name, space=space_of(interaction), by=acting_admin(interaction))
     except RagbotError as exc:
         await interaction.response.send_message(f"❌ {exc}", ephemeral=True)

@@ -11,7 +11,6 @@ from ragbot.adapters.discord.formatting import chunked_lines
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.scope import space_for
 from ragbot.adapters.discord.status import chat_ref, discord_markdown
-from ragbot.crawl import sync
 from ragbot.domain import Adder, Scope
 from ragbot.errors import RagbotError
 from ragbot.storage.sites import SiteInfo
@@ -28,7 +27,7 @@ async def crawl_url(cog: RagbotContext, interaction: discord.Interaction, url: s
     admin = bool(interaction.guild_id) and is_admin(interaction.user, cog.settings)
     by = Adder(f"discord:{interaction.user.id}", interaction.user.display_name, "crawl", admin)
     try:
-        _, outcome = await cog.run(sync.start_crawl, cog.chat.services, scope=scope, url=url, by=by,
+        _, outcome = await cog.run(cog.uses.sites.start_crawl, scope=scope, url=url, by=by,
                                    chat_ref=chat_ref(message.channel.id, message.id))
     except RagbotError as exc:
         await message.edit(content=discord_markdown(f"❌ *{url}*: {exc}"), allowed_mentions=NO_PINGS)
@@ -47,7 +46,7 @@ def _line(s: SiteInfo) -> str:
 async def list_sites(cog: RagbotContext, interaction: discord.Interaction) -> None:
     """/admin sites: the server's crawled sites."""
     space = space_for(interaction.guild_id, interaction.user.id)
-    found = await cog.run(sync.list_sites, cog.chat.services, space=space)
+    found = await cog.run(cog.uses.sites.list_sites, space=space)
     lines = [_line(s) for s in found] or ["No sites yet. Add one with `/upload url:… crawl:True`."]
     pages = chunked_lines(lines)
     await interaction.response.send_message(pages[0], ephemeral=True, allowed_mentions=NO_PINGS)
@@ -59,8 +58,8 @@ async def resync_site(cog: RagbotContext, interaction: discord.Interaction, site
     """/admin resync-site: crawl a site again now."""
     space = space_for(interaction.guild_id, interaction.user.id)
     try:
-        found = await cog.run(sync.find_site, cog.chat.services, site, space=space)
-        outcome = await cog.run(sync.queue_crawl, cog.chat.services, found.id)
+        found = await cog.run(cog.uses.sites.find_site, site, space=space)
+        outcome = await cog.run(cog.uses.sites.queue_crawl, found.id)
     except RagbotError as exc:
         await interaction.response.send_message(f"❌ {exc}", ephemeral=True)
         return
@@ -74,14 +73,14 @@ async def forget_site(cog: RagbotContext, interaction: discord.Interaction, site
 
     space = space_for(interaction.guild_id, interaction.user.id)
     try:
-        found = await cog.run(sync.find_site, cog.chat.services, site, space=space)
+        found = await cog.run(cog.uses.sites.find_site, site, space=space)
     except RagbotError as exc:
         await interaction.response.send_message(f"❌ {exc}", ephemeral=True)
         return
 
     async def action() -> str:
         by = Adder(f"discord:{interaction.user.id}", interaction.user.display_name, "slash", True)
-        gone, pages = await cog.run(sync.forget_site, cog.chat.services, str(found.id), space=space, by=by)
+        gone, pages = await cog.run(cog.uses.sites.forget_site, str(found.id), space=space, by=by)
         return f"🗑️ Forgot **{gone.root_url}** and its {pages} pages."
 
     view = ConfirmView(user_id=interaction.user.id, label="Forget site", action=action)

@@ -54,7 +54,7 @@ async def watch_command(cog: RagbotContext, interaction: discord.Interaction, sc
             "🔒 This channel is private: its files can only answer here, so that they never reach people outside "
             "it. Run `/admin watch` without `scope:server`.", ephemeral=True)
         return
-    await cog.run(watch.watch, cog.chat.services, space=_space(interaction.guild_id), channel=str(channel.id),
+    await cog.run(cog.uses.watches.watch, space=_space(interaction.guild_id), channel=str(channel.id),
                   workspace_wide=server_wide, by=f"discord:{interaction.user.id}")
     where = "the whole server" if server_wide else "this channel only"
     await interaction.response.send_message(
@@ -66,7 +66,7 @@ async def watch_command(cog: RagbotContext, interaction: discord.Interaction, sc
 async def unwatch_command(cog: RagbotContext, interaction: discord.Interaction) -> None:
     """/admin unwatch: stop ingesting this channel's files; documents already added stay."""
     channel = _parent(interaction.channel)
-    if await cog.run(watch.unwatch, cog.chat.services, space=_space(interaction.guild_id), channel=str(channel.id),
+    if await cog.run(cog.uses.watches.unwatch, space=_space(interaction.guild_id), channel=str(channel.id),
                      by=f"discord:{interaction.user.id}"):
         text = f"🙈 No longer watching <#{channel.id}>. Documents already added from it stay (`/admin docs`)."
     else:
@@ -76,7 +76,7 @@ async def unwatch_command(cog: RagbotContext, interaction: discord.Interaction) 
 
 async def watching_command(cog: RagbotContext, interaction: discord.Interaction) -> None:
     """/admin watching: the watched channels of this server."""
-    found = await cog.run(watch.watching, cog.chat.services, space=_space(interaction.guild_id))
+    found = await cog.run(cog.uses.watches.watching, space=_space(interaction.guild_id))
     if not found:
         text = "No channel is watched. Run `/admin watch` in a channel to start."
     else:
@@ -100,7 +100,7 @@ async def on_message(cog: RagbotContext, message: discord.Message) -> None:
             or message.author.id == me.id):
         return
     key = channel_key(message.channel)
-    w = await cog.run(watch.watched, cog.chat.services, space=_space(message.guild.id), channel=key or "")
+    w = await cog.run(cog.uses.watches.watched, space=_space(message.guild.id), channel=key or "")
     if w is None:
         channel = message.channel
         if isinstance(channel, discord.Thread) and channel.owner_id == me.id:
@@ -127,7 +127,7 @@ async def _ingest(cog: RagbotContext, w: watch.Watch, message: discord.Message, 
             author = message.author
             by = Adder(f"discord:{author.id}", author.display_name, watch.VIA, is_admin(author, cog.settings))
             accepted = await cog.run(
-                watch.add_shared_file, cog.chat.services, scope=w.scope(), data=data, filename=name,
+                cog.uses.watches.add_shared_file, scope=w.scope(), data=data, filename=name,
                 source_uri=f"{message.jump_url}?attachment={attachment.id}", by=by,
                 chat_ref=trail.trail_ref(message.channel.id, message.id, attachment.id))
         except discord.HTTPException as exc:
@@ -163,7 +163,7 @@ async def on_message_delete(cog: RagbotContext, payload: discord.RawMessageDelet
     """A deleted message takes the documents made from its files with it."""
     if payload.guild_id is None:
         return
-    ids = await cog.run(watch.forget_message, cog.chat.services, space=_space(payload.guild_id),
+    ids = await cog.run(cog.uses.watches.forget_message, space=_space(payload.guild_id),
                         message_id=str(payload.message_id))
     if ids:
         _log.info("message %s deleted: forgot documents %s", payload.message_id, ids)

@@ -10,7 +10,6 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from ragbot import admin
 from ragbot.adapters.slack import governing, sites, watching
 from ragbot.adapters.slack.formatting import clip, confirm_blocks, escape, text_blocks
 from ragbot.adapters.slack.runtime import SlackRagbot
@@ -55,7 +54,7 @@ def _docs(rt: SlackRagbot, space: str, arg: str = "") -> str:
     failed = "failed" in arg.lower().split()
     asked = re.search(r"\bpage\s+(\d+)", arg.lower())
     page = int(asked.group(1)) if asked else 1
-    docs = admin.documents(rt.services, space=space, failed=failed)
+    docs = rt.uses.admin.documents(space=space, failed=failed)
     if not docs:
         return "No failed documents." if failed else "No documents yet. Add some with `/ragbot-upload`."
     pages = -(-len(docs) // DOCS_PER_PAGE)
@@ -70,7 +69,7 @@ def _docs(rt: SlackRagbot, space: str, arg: str = "") -> str:
 
 
 def _stats(rt: SlackRagbot, space: str) -> str:
-    s = admin.stats(rt.services, space=space)
+    s = rt.uses.admin.stats(space=space)
     states = ", ".join(f"{k} {v}" for k, v in sorted(s["by_status"].items())) or "none"
     return (f"*Documents:* {s['documents']} ({states})\n*Chunks:* {s['chunks']}\n*Questions:* {s['questions']}"
             f"\n*Answered from the documents:* {s['grounded_ratio'] * 100:.0f}%"
@@ -78,7 +77,7 @@ def _stats(rt: SlackRagbot, space: str) -> str:
 
 
 def _feedback(rt: SlackRagbot, space: str) -> str:
-    rows = admin.feedback(rt.services, space=space)
+    rows = rt.uses.admin.feedback(space=space)
     if not rows:
         return "No 👎 lately."
     lines = ["*Recent 👎* (newest first)"]
@@ -91,7 +90,7 @@ def _feedback(rt: SlackRagbot, space: str) -> str:
 
 
 def _gaps(rt: SlackRagbot, space: str) -> str:
-    rows = admin.gaps(rt.services, space=space)
+    rows = rt.uses.admin.gaps(space=space)
     if not rows:
         return "No unanswered questions lately."
     lines = [f"• {escape(r['question'])} — " + (f"<@{r['user_id']}>, " if r["user_id"] else "")
@@ -121,18 +120,18 @@ def handle(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str, t
         elif op in sites.OPS:
             sites.handle(rt, op, arg, space, respond, confirm_action=CONFIRM_ACTION)
         elif op == "delete" and arg:
-            doc = admin.find(rt.services, arg, space=space)
+            doc = rt.uses.admin.find(arg, space=space)
             respond(text=f"Delete {doc.title}?", response_type="ephemeral", blocks=confirm_blocks(
                 f"Delete *{escape(doc.title)}* (`{doc.id}`, {doc.chunks} chunks)? Answers will stop citing it.",
                 action_id=CONFIRM_ACTION, value=json.dumps({"op": "delete", "id": doc.id}), confirm_label="Delete"))
         elif op == "reindex" and arg.lower() in ("", "all"):
-            n = len(admin.documents(rt.services, space=space))
+            n = len(rt.uses.admin.documents(space=space))
             respond(text="Reindex everything?", response_type="ephemeral", blocks=confirm_blocks(
                 f"Re-embed all *{n}* documents of this workspace? Answers may miss them until it finishes.",
                 action_id=CONFIRM_ACTION, value=json.dumps({"op": "reindex_all"}), confirm_label="Reindex all"))
         elif op == "reindex":
-            doc = admin.find(rt.services, arg, space=space)
-            admin.reindex(rt.services, ref=str(doc.id), space=space, background=True,
+            doc = rt.uses.admin.find(arg, space=space)
+            rt.uses.admin.reindex(ref=str(doc.id), space=space, background=True,
                           by=governing.acting_admin(rt, team, user))
             respond(text=f"🔁 Queued *{escape(doc.title)}* for reindexing.", response_type="ephemeral")
         else:
@@ -151,13 +150,13 @@ def confirmed(rt: SlackRagbot, client: WebClient, *, team: str | None, user: str
     space = rt.space(team)
     try:
         if request.get("op") == "delete":
-            doc = admin.forget(rt.services, str(int(request["id"])), space=space,
+            doc = rt.uses.admin.forget(str(int(request["id"])), space=space,
                                by=governing.acting_admin(rt, team, user))
             respond(text=f"🗑️ Deleted *{escape(doc.title)}*.", replace_original=True)
         elif request.get("op") == sites.FORGET:
             respond(text=sites.forget(rt, request, space, user, team), replace_original=True)
         elif request.get("op") == "reindex_all":
-            results = admin.reindex(rt.services, space=space, background=True,
+            results = rt.uses.admin.reindex(space=space, background=True,
                                     by=governing.acting_admin(rt, team, user))
             respond(text=f"🔁 Queued {len(results)} documents for reindexing.", replace_original=True)
         else:

@@ -7,7 +7,6 @@ from slack_sdk import WebClient
 from ragbot.adapters.slack.formatting import escape
 from ragbot.adapters.slack.runtime import SlackRagbot
 from ragbot.adapters.slack.uploading import StatusMessage, Upload
-from ragbot.crawl import sync
 from ragbot.domain import Adder
 from ragbot.errors import RagbotError
 
@@ -18,7 +17,7 @@ def add_site(rt: SlackRagbot, client: WebClient, up: Upload, url: str) -> int | 
     status = StatusMessage(client, up, f"🕸️ *{title}*: crawl queued.")
     try:
         is_admin, display = rt.profile(client, up.team, up.user)
-        site, outcome = sync.start_crawl(rt.services, scope=up.scope, url=url, chat_ref=status.ref,
+        site, outcome = rt.uses.sites.start_crawl(scope=up.scope, url=url, chat_ref=status.ref,
                                          by=Adder(f"slack:{up.user}", display, "crawl", is_admin))
     except RagbotError as exc:
         status.set(f"❌ *{title}*: {escape(str(exc))}")

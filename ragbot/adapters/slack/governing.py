@@ -8,7 +8,6 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from ragbot import admin
 from ragbot.adapters.slack.formatting import escape, text_blocks
 from ragbot.adapters.slack.runtime import SlackRagbot
 from ragbot.domain import Adder
@@ -44,7 +43,7 @@ def handle(rt: SlackRagbot, client: WebClient, op: str, arg: str, *, space: str,
            respond: Respond) -> None:
     """Run audit or owner for an admin (already checked) and answer privately."""
     if op == "audit":
-        entries = admin.audit_trail(rt.services, space=space, limit=25)
+        entries = rt.uses.admin.audit_trail(space=space, limit=25)
         body = ("*Latest changes* (newest first, UTC)\n" + "\n".join(_entry(e) for e in entries)) if entries \
             else "Nothing has changed yet."
         respond(text="Audit", blocks=text_blocks(body), response_type="ephemeral")
@@ -56,7 +55,7 @@ def handle(rt: SlackRagbot, client: WebClient, op: str, arg: str, *, space: str,
         return
     target = found.group(1)
     name = found.group(2) or rt.profile(client, team, target)[1]
-    moved = admin.give(rt.services, arg[:found.start()].strip(), to=f"slack:{target}", to_name=name, space=space,
+    moved = rt.uses.admin.give(arg[:found.start()].strip(), to=f"slack:{target}", to_name=name, space=space,
                        by=acting_admin(rt, team, user))
     respond(text=f"👤 *{escape(moved.title)}* (`{moved.id}`) now belongs to <@{target}>: they may replace or "
                  "delete it.", response_type="ephemeral")

@@ -1,4 +1,4 @@
-"""State shared by Ragbot's Slack listeners: services, the work pool, thread memory and the admin check."""
+"""State shared by Ragbot's Slack listeners: use cases, the work pool, thread memory and the admin check."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from ragbot.chat.policy import upload_refusal
-from ragbot.chat.service import ChatService
-from ragbot.wiring import Services
+from ragbot.chat.usecases import UseCases
+from ragbot.config import Settings
 
 _log = logging.getLogger(__name__)
 ADMIN_CACHE_SECONDS = 300.0
@@ -88,11 +88,10 @@ class Budget:
 class SlackRagbot:
     """What every Ragbot listener needs; one per registered app."""
 
-    def __init__(self, services: Services, *, chat: ChatService | None = None,
-                 pool: ThreadPoolExecutor | None = None) -> None:
-        self.services = services
-        self.settings = services.settings
-        self.chat = chat or ChatService(services, platform="slack")
+    def __init__(self, uses: UseCases, settings: Settings, *, pool: ThreadPoolExecutor | None = None) -> None:
+        self.settings = settings
+        self.uses = uses
+        self.chat = uses.chat  # the most used of them, by every listener
         self.pool = pool or ThreadPoolExecutor(max_workers=max(1, self.settings.slack_answer_threads),
                                                thread_name_prefix="ragbot-slack")
         self.threads = ThreadMemory()

@@ -8,7 +8,6 @@ from typing import Any
 
 from ragbot.adapters.slack.formatting import confirm_blocks, escape, text_blocks
 from ragbot.adapters.slack.runtime import SlackRagbot
-from ragbot.crawl import sync
 from ragbot.domain import Adder
 from ragbot.storage.sites import SiteInfo
 
@@ -32,7 +31,7 @@ def _line(s: SiteInfo) -> str:
 def handle(rt: SlackRagbot, op: str, arg: str, space: str, respond: Respond, *, confirm_action: str) -> None:
     """Run one site command for an admin (already checked) and answer privately."""
     if op == "sites":
-        found = sync.list_sites(rt.services, space=space)
+        found = rt.uses.sites.list_sites(space=space)
         body = ("*Crawled sites*\n" + "\n".join(_line(s) for s in found)) if found else (
             "No sites yet. Add one with `/ragbot-upload`, a link and *Crawl the whole site*.")
         respond(text="Sites", blocks=text_blocks(body), response_type="ephemeral")
@@ -41,9 +40,9 @@ def handle(rt: SlackRagbot, op: str, arg: str, space: str, respond: Respond, *, 
         respond(text=f"Give a site: `/ragbot-admin {op} SITE` (an id or root URL from `sites`).",
                 response_type="ephemeral")
         return
-    site = sync.find_site(rt.services, arg.strip("<>"), space=space)
+    site = rt.uses.sites.find_site(arg.strip("<>"), space=space)
     if op == "resync-site":
-        outcome = sync.queue_crawl(rt.services, site.id)
+        outcome = rt.uses.sites.queue_crawl(site.id)
         respond(text=f"🔁 *{escape(site.root_url)}*: {outcome}; its status message shows the counts.",
                 response_type="ephemeral")
         return
@@ -55,5 +54,5 @@ def handle(rt: SlackRagbot, op: str, arg: str, space: str, respond: Respond, *, 
 def forget(rt: SlackRagbot, request: dict[str, Any], space: str, user: str, team: str | None) -> str:
     """Carry out a confirmed forget-site; returns the message that replaces the confirmation."""
     by = Adder(f"slack:{user}", rt.known_name(team, user), "slash")
-    site, pages = sync.forget_site(rt.services, str(int(request["id"])), space=space, by=by)
+    site, pages = rt.uses.sites.forget_site(str(int(request["id"])), space=space, by=by)
     return f"🗑️ Forgot *{escape(site.root_url)}* and its {pages} pages."

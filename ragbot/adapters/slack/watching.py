@@ -64,7 +64,7 @@ def admin_command(rt: SlackRagbot, client: WebClient, *, team: str | None, user:
 
 def _run(rt: SlackRagbot, client: WebClient, *, op: str, arg: str, space: str, channel: str, user: str) -> str:
     if op == "watching":
-        found = watch.watching(rt.services, space=space)
+        found = rt.uses.watches.watching(space=space)
         if not found:
             return "No channel is watched. Run `/ragbot-admin watch` in a channel to start."
         lines = [f"• <#{w.channel}> · answers {'the whole workspace' if w.workspace_wide else 'that channel'}"
@@ -74,7 +74,7 @@ def _run(rt: SlackRagbot, client: WebClient, *, op: str, arg: str, space: str, c
     if channel[:1] not in ("C", "G"):
         return f"Run `/ragbot-admin {op}` in the channel itself (not in a DM)."
     if op == "unwatch":
-        if watch.unwatch(rt.services, space=space, channel=channel, by=f"slack:{user}"):
+        if rt.uses.watches.unwatch(space=space, channel=channel, by=f"slack:{user}"):
             return f"🙈 No longer watching <#{channel}>. Documents already added from it stay (`docs` lists them)."
         return f"<#{channel}> was not watched; `watching` lists the channels that are."
     if arg not in ("", "channel", "workspace"):
@@ -88,7 +88,7 @@ def _run(rt: SlackRagbot, client: WebClient, *, op: str, arg: str, space: str, c
         if not public:
             return ("This is a private channel: its files can only answer here, so that they never reach people "
                     "outside it. Run `/ragbot-admin watch` instead.")
-    watch.watch(rt.services, space=space, channel=channel, workspace_wide=workspace_wide, by=f"slack:{user}")
+    rt.uses.watches.watch(space=space, channel=channel, workspace_wide=workspace_wide, by=f"slack:{user}")
     where = "the whole workspace" if workspace_wide else "this channel only"
     return (f"👀 Watching <#{channel}>: files shared here and in its threads are added to the knowledge base, "
             f"answering {where}. Their messages get ⏳ then ✅ (or ❌ with a reply saying why). I must be a member "
@@ -110,7 +110,7 @@ def on_files(rt: SlackRagbot, client: WebClient, event: dict[str, Any], context:
     team = context.team_id or event.get("team")
     channel, user, ts = str(event.get("channel", "")), str(event.get("user", "")), str(event.get("ts", ""))
     files = [f for f in event.get("files") or [] if f.get("id")]
-    w = watch.watched(rt.services, space=rt.space(team), channel=channel)
+    w = rt.uses.watches.watched(space=rt.space(team), channel=channel)
     if w is None:
         if bot_thread:
             _offer(client, channel, event.get("thread_ts") or ts, files)
@@ -145,8 +145,8 @@ def _ingest(rt: SlackRagbot, client: WebClient, w: watch.Watch, ref: dict[str, A
         data = uploading.download(info, token=client.token or rt.settings.slack_bot_token or "",
                                 max_bytes=rt.settings.max_upload_bytes)
         is_admin, display = rt.profile(client, ref["team"], user)
-        accepted = watch.add_shared_file(
-            rt.services, scope=w.scope(), data=data, filename=name,
+        accepted = rt.uses.watches.add_shared_file(
+            scope=w.scope(), data=data, filename=name,
             source_uri=str(info.get("permalink") or f"slack-file:{file['id']}"),
             by=Adder(f"slack:{user}", display, watch.VIA, is_admin), chat_ref=ref)
     except SlackApiError as exc:
@@ -186,4 +186,4 @@ def register(app: App, rt: SlackRagbot) -> None:
     def ragbot_file_deleted(event: dict[str, Any], context: BoltContext) -> None:
         space, file_id = rt.space(context.team_id), str(event.get("file_id", ""))
         if file_id:
-            _pool(rt).submit(watch.forget_file, rt.services, space=space, file_id=file_id)
+            _pool(rt).submit(rt.uses.watches.forget_file, space=space, file_id=file_id)

@@ -15,7 +15,6 @@ from sqlalchemy import text
 
 from ragbot.adapters.discord.client import RagbotBot
 from ragbot.adapters.status import status_updaters
-from ragbot.chat.service import ChatService
 from ragbot.domain import Scope
 from ragbot.ingestion import intake
 from ragbot.ingestion.pipeline import ingest_document
@@ -86,7 +85,7 @@ def document_status(svc: Services, doc_id: int) -> str:
 
 def make_bot(svc: Services) -> RagbotBot:
     """The standalone bot on the test services (quick on_ready)."""
-    return RagbotBot(ChatService(svc, platform="discord"), guild_ready_timeout=0.05)
+    return RagbotBot(svc.use_cases("discord"), svc.settings, guild_ready_timeout=0.05)
 
 
 @contextlib.asynccontextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ragbot.chat.service import ChatService
 from ragbot.domain import Scope
 from tests.adapters.discord.conftest import SPACE, add_document, make_bot, run, running
 from tests.fakes.discord_server import ADMIN_ID, MEMBER_ID, FakeDiscord
@@ -12,7 +11,7 @@ EPHEMERAL = 64
 
 def test_feedback_lists_downvotes_and_stats_count_votes(services, fake: FakeDiscord) -> None:
     add_document(services, "# Policy\n\nThe office opens at nine.", name="policy.md")
-    chat = ChatService(services, platform="discord")
+    chat = services.chat_service("discord")
     asked = chat.ask("When does the office open?", scope=Scope(SPACE), user=str(MEMBER_ID))
     assert asked.question_id is not None
     chat.vote(question_id=asked.question_id, user=str(MEMBER_ID), vote=-1, comment="It opens at eight now.")

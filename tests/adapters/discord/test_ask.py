@@ -69,8 +69,7 @@ def test_feedback_button_stores_the_vote(services, fake: FakeDiscord) -> None:
             # A restart must not break old buttons: the dynamic item is matched by its custom_id pattern alone.
             await bot.remove_cog("Ragbot")
             from ragbot.adapters.discord.cogs.ragbot import RagbotCog
-            from ragbot.chat.service import ChatService
-            await bot.add_cog(RagbotCog(bot, ChatService(services, platform="discord")))
+            await bot.add_cog(RagbotCog(bot, services.use_cases("discord"), services.settings))
             click = fake.click(answer, up)
             await fake.wait_for(lambda: fake.requests("POST", rf"/interactions/\d+/{click}/callback"))
 

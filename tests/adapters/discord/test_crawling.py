@@ -67,7 +67,7 @@ def test_upload_with_crawl_reports_the_whole_site_in_one_message_and_admins_forg
             fake.command("upload", {"url": f"{site.base}/docs/", "crawl": True})
             await fake.wait_for(lambda: queue.crawls, what="the crawl task")
             # What the worker's task runs, off the bot's event loop as in a worker process.
-            await asyncio.to_thread(sync.crawl_site, crawl_services, queue.crawls[0]["site_id"])
+            await asyncio.to_thread(crawl_services.sites.crawl_site, queue.crawls[0]["site_id"])
 
             def done() -> list[str]:
                 return [m["content"] for m in fake.channel_log(CHANNEL_ID) if "Ask away" in m["content"]]

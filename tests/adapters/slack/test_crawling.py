@@ -50,7 +50,7 @@ def test_crawl_from_the_upload_form_shows_one_status_message_with_counts(make_sl
     status = h.fake.wait_for(lambda: h.fake.messages.get("C1"))[0]
     assert "crawl queued" in status["text"]
 
-    sync.crawl_site(h.services, sent[0]["site_id"], quiet=sent[0]["quiet"])  # what the worker's task runs
+    h.services.sites.crawl_site(sent[0]["site_id"], quiet=sent[0]["quiet"])  # what the worker's task runs
     # Pages went to the (inline) workers by task name; their finishing edits the one site message.
     final = h.fake.wait_for(lambda: [m["text"] for m in h.fake.messages["C1"] if "Ask away" in (m["text"] or "")])
     assert len(h.fake.messages["C1"]) == 1  # one message for the whole crawl, never one per page
@@ -73,7 +73,7 @@ def test_admins_list_resync_and_forget_a_site(make_slack, site: DocSite) -> None
     h.fake.add_user("UADMIN", is_admin=True)
     _submit(h, f"{site.base}/docs/", crawl=True)
     site_id = h.fake.wait_for(lambda: [kw for name, kw in h.queue.enqueued if name == sync.CRAWL_TASK])[0]["site_id"]
-    sync.crawl_site(h.services, site_id)
+    h.services.sites.crawl_site(site_id)
 
     h.command("/ragbot-admin", "sites", user="UADMIN")
     listing = json.dumps(h.fake.wait_for(h.responses)[0]["blocks"])

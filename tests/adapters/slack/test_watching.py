@@ -70,9 +70,8 @@ def test_watch_unwatch_and_watching_are_for_admins_only(make_slack) -> None:
     assert "<#C1>" not in admin_says(h, "watching")
     assert "`watch workspace`" in admin_says(h, "help")
     # Policy changes are in the audit trail, newest first, with who made them.
-    from ragbot import admin
 
-    trail = [(e.action, e.subject, e.actor) for e in admin.audit_trail(h.services)]
+    trail = [(e.action, e.subject, e.actor) for e in h.services.admin.audit_trail()]
     assert trail == [("unwatch", "channel C1", "slack:UADMIN"), ("watch", "channel C2", "slack:UADMIN"),
                      ("watch", "channel C1", "slack:UADMIN")]
 

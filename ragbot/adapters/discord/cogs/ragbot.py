@@ -17,7 +17,9 @@ from discord.ext import commands
 from ragbot.adapters.discord import administering, asking, governing, saving, sites, uploading, watching
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.views import COG_NAME, CommentModal, FeedbackButton
-from ragbot.chat.service import TROUBLE, ChatService
+from ragbot.chat.service import TROUBLE
+from ragbot.chat.usecases import UseCases
+from ragbot.config import Settings
 
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -32,16 +34,17 @@ class RagbotCog(commands.Cog, name=COG_NAME):
         default_permissions=ADMIN_PERMISSIONS, guild_only=True,
     )
 
-    def __init__(self, bot: commands.Bot, chat: ChatService, *, workers: int = 16) -> None:
+    def __init__(self, bot: commands.Bot, uses: UseCases, settings: Settings, *, workers: int = 16) -> None:
         self.bot = bot
-        self.chat = chat
-        self.settings = chat.services.settings
+        self.uses = uses
+        self.chat = uses.chat  # the most used of them, by every handler
+        self.settings = settings
         # Both must agree: the setting asks for the privileged intent, the (host) bot must actually have it.
         self.reads_content = self.settings.discord_message_content and bot.intents.message_content
         # The core is synchronous (SQLAlchemy, embedding); its own pool keeps the host's default executor free.
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ragbot-discord")
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.owns_services = False  # the extension sets this when it built the services itself
+        self.release: Callable[[], None] | None = None  # set by the extension when it built the services itself
 
     async def cog_load(self) -> None:
         """Re-register the 👍/👎 buttons (answers from before a restart keep working); add Save to Ragbot."""

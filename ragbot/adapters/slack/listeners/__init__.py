@@ -30,7 +30,7 @@ def register(
     message listeners still see everything else. Command names can be changed to avoid clashes.
     """
     add_rate_limit_retries(app.client)
-    rt = SlackRagbot(services, chat=chat, pool=pool)
+    rt = SlackRagbot(services.use_cases("slack", chat=chat), services.settings, pool=pool)
     events.register(app, rt)
     watching.register(app, rt)  # after events: Bolt runs the first matching listener, and Ragbot's threads come first
     saving.register(app, rt)
