@@ -120,14 +120,16 @@ class Watches:
         """A file deleted in chat: delete its documents (after any running ingestion); returns their ids."""
         with self.engine.connect() as conn:
             ids = watches.documents_of_file(conn, space=space, file_id=file_id)
-        for doc_id in ids:
-            self.jobs.delete_document(doc_id)
-        return ids
+        return self._delete(ids)
 
     def forget_message(self, *, space: str, message_id: str) -> list[int]:
         """A message deleted in chat: delete the documents made from the files it shared; returns their ids."""
         with self.engine.connect() as conn:
             ids = watches.documents_of_message(conn, space=space, message_id=message_id)
+        return self._delete(ids)
+
+    def _delete(self, ids: list[int]) -> list[int]:
+        # Outside the read above: each deletion waits for that document's ingestion lock.
         for doc_id in ids:
             self.jobs.delete_document(doc_id)
         return ids
