@@ -19,7 +19,9 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -32,7 +34,7 @@ from ragbot.config import Settings  # noqa: E402
 from ragbot.domain import Scope, ScoredChunk, Turn  # noqa: E402
 from ragbot.ingestion import intake  # noqa: E402
 from ragbot.ingestion.pipeline import ingest_document  # noqa: E402
-from ragbot.wiring import build  # noqa: E402
+from ragbot.wiring import Services, build  # noqa: E402
 from tests.fakes.providers import FakeEmbedder  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
 
@@ -86,6 +88,51 @@ def send(port: int, body: str) -> tuple[int, float]:
     return status, elapsed
 
 
+@dataclass
+class BenchBot:
+    """A Slack bot over HTTP with one handbook page indexed, against the fake Slack API (shared by the benchmarks)."""
+
+    fake: FakeSlack
+    svc: Services
+    data_dir: Path
+    embedded: bool
+    server: SlackHttpServer | None = None
+    rt: Any = None
+    port: int = 0
+
+    @classmethod
+    def start(cls, args: argparse.Namespace, *, prefix: str, queue: Any, **settings: Any) -> BenchBot:
+        """Start the fake Slack and the database, index the page; serve() starts the bot once the set-up is done."""
+        fake = FakeSlack().start()
+        data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+        config = Settings(database_url=args.database_url, data_dir=data_dir, slack_bot_token=fake.token,
+                          slack_signing_secret=SECRET, slack_base_url=fake.base_url, questions_per_minute=0,
+                          workspace_questions_per_minute=0, voyage_api_key=None, anthropic_api_key=None, **settings)
+        svc = build(config, embedder=FakeEmbedder(), chat=SlowChat(args.llm_seconds), queue=queue)
+        acc = intake.add_file(svc.engine, scope=Scope(f"slack:{fake.team}"), data=DOC.encode(), filename="leave.md",
+                              source_uri="leave.md", max_bytes=10**6)
+        ingest_document(svc.ingest, acc.document_id)
+        return cls(fake, svc, data_dir, args.database_url is None)
+
+    def serve(self) -> None:
+        """Build the Bolt app and serve it on a free port."""
+        app, self.rt = build_app(self.svc)
+        self.server = SlackHttpServer(app, host="127.0.0.1", port=0).start()
+        self.port = self.server._server.server_address[1]
+
+    def stop(self) -> None:
+        """Stop everything started, the embedded database last."""
+        if self.server is not None:
+            self.server.stop()
+            self.rt.close()
+        self.fake.stop()
+        self.svc.engine.dispose()
+        if self.embedded:
+            from ragbot.storage.embedded import stop_embedded
+
+            stop_embedded(self.data_dir)
+
+
 def main() -> None:
     """Run the load and print the figures."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -95,18 +142,9 @@ def main() -> None:
     ap.add_argument("--database-url", default=None, help="default: an embedded PostgreSQL in a temp dir")
     args = ap.parse_args()
 
-    fake = FakeSlack().start()
-    data_dir = Path(tempfile.mkdtemp(prefix="ragbot-slack-bench-"))
-    settings = Settings(database_url=args.database_url, data_dir=data_dir, slack_bot_token=fake.token,
-                        slack_signing_secret=SECRET, slack_base_url=fake.base_url, questions_per_minute=0,
-                        workspace_questions_per_minute=0, voyage_api_key=None, anthropic_api_key=None)
-    svc = build(settings, embedder=FakeEmbedder(), chat=SlowChat(args.llm_seconds), queue=NoQueue())
-    acc = intake.add_file(svc.engine, scope=Scope(f"slack:{fake.team}"), data=DOC.encode(), filename="leave.md",
-                          source_uri="leave.md", max_bytes=10**6)
-    ingest_document(svc.ingest, acc.document_id)
-    app, rt = build_app(svc)
-    server = SlackHttpServer(app, host="127.0.0.1", port=0).start()
-    port = server._server.server_address[1]
+    bench = BenchBot.start(args, prefix="ragbot-slack-bench-", queue=NoQueue())
+    bench.serve()
+    fake, port, settings = bench.fake, bench.port, bench.svc.settings
 
     sent_at: dict[str, float] = {}
     acks: list[float] = []
@@ -162,14 +200,7 @@ def main() -> None:
               f"({len(to_answer)}/{args.events} answered within {total:.1f} s; answer pool "
               f"{settings.slack_answer_threads} threads)")
     print(f"mean ack {statistics.mean(acks) * 1000:.1f} ms")
-    server.stop()
-    rt.close()
-    fake.stop()
-    svc.engine.dispose()
-    if args.database_url is None:
-        from ragbot.storage.embedded import stop_embedded
-
-        stop_embedded(data_dir)
+    bench.stop()
 
 
 if __name__ == "__main__":

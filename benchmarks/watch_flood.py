@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,16 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text  # noqa: E402
 
-from benchmarks.slack_load import SECRET, SlowChat, pct, send  # noqa: E402
-from ragbot.adapters.slack.app import build_app  # noqa: E402
+from benchmarks.slack_load import BenchBot, pct, send  # noqa: E402
 from ragbot.adapters.slack.formatting import PLACEHOLDER  # noqa: E402
-from ragbot.adapters.slack.http_server import SlackHttpServer  # noqa: E402
-from ragbot.config import Settings  # noqa: E402
-from ragbot.domain import Scope  # noqa: E402
-from ragbot.ingestion import intake  # noqa: E402
-from ragbot.ingestion.pipeline import ingest_document  # noqa: E402
-from ragbot.wiring import build  # noqa: E402
-from tests.fakes.providers import FakeEmbedder  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
 
 DOC = "# Leave\n\nEmployees get 25 vacation days per year. Vacation days carry over until March."
@@ -68,22 +59,13 @@ def main() -> None:
     ap.add_argument("--database-url", default=None, help="default: an embedded PostgreSQL in a temp dir")
     args = ap.parse_args()
 
-    fake = FakeSlack().start()
-    data_dir = Path(tempfile.mkdtemp(prefix="ragbot-watch-bench-"))
-    settings = Settings(database_url=args.database_url, data_dir=data_dir, slack_bot_token=fake.token,
-                        slack_signing_secret=SECRET, slack_base_url=fake.base_url, questions_per_minute=0,
-                        workspace_questions_per_minute=0, uploads_per_hour=args.uploads_per_hour,
-                        voyage_api_key=None, anthropic_api_key=None)
     queue = RecordingQueue()
-    svc = build(settings, embedder=FakeEmbedder(), chat=SlowChat(args.llm_seconds), queue=queue)
+    bench = BenchBot.start(args, prefix="ragbot-watch-bench-", queue=queue, uploads_per_hour=args.uploads_per_hour)
+    fake, svc = bench.fake, bench.svc
     space = f"slack:{fake.team}"
-    acc = intake.add_file(svc.engine, scope=Scope(space), data=DOC.encode(), filename="leave.md",
-                          source_uri="leave.md", max_bytes=10**6)
-    ingest_document(svc.ingest, acc.document_id)
     svc.watches.watch(space=space, channel="C1", workspace_wide=False, by="bench")
-    app, rt = build_app(svc)
-    server = SlackHttpServer(app, host="127.0.0.1", port=0).start()
-    port = server._server.server_address[1]
+    bench.serve()
+    port = bench.port
     for i in range(args.files):
         fake.add_file(f"F{i:05d}", f"note-{i}.md", f"# Note {i}\n\nRoom {i} is on floor {i % 9}.".encode())
 
@@ -152,14 +134,7 @@ def main() -> None:
         print(f"questions during the flood: placeholder p50 {pct(to_placeholder, 50):.0f} ms, p99 "
               f"{pct(to_placeholder, 99):.0f} ms; full answer p50 {pct(to_answer, 50):.0f} ms, p99 "
               f"{pct(to_answer, 99):.0f} ms ({len(to_answer)}/{questions}; the model takes {args.llm_seconds:g} s)")
-    server.stop()
-    rt.close()
-    fake.stop()
-    svc.engine.dispose()
-    if args.database_url is None:
-        from ragbot.storage.embedded import stop_embedded
-
-        stop_embedded(data_dir)
+    bench.stop()
 
 
 if __name__ == "__main__":
