@@ -17,6 +17,8 @@ _ENDS_WITH_STOP = re.compile(r"([.!?]+)([\"')\]]*)$")
 _CODE = re.compile(
     r"`[^`\n]+`|>>>|\$ \w|--?[a-z][\w-]+=?|\b[A-Za-z_]\w*\(|\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b|\b[a-z]+_[a-z_]+\b"
 )
+# A title line over a line of = * ~ ^ - or #, or a table's border line (+----+----+).
+_UNDERLINED = re.compile(r"^[^\n]{1,80}(?<![.:])\n[ \t]*([=*~^#-])\1{2,}(?!\S)|^[ \t]*\+[-=+]{3,}[ \t]*$", re.MULTILINE)
 _NOT_CODE = frozenset({"e.g", "i.e", "etc", "vs"})
 # Questions that want a number (a count, an amount, a time, a limit or a default): lines with digits answer them.
 _WANTS_NUMBER = re.compile(
@@ -65,7 +67,7 @@ class ExtractiveAnswerer:
         self,
         *,
         embedder: Embedder | None = None,
-        max_sentences: int = 3,
+        max_sentences: int = 8,
         max_chars: int = 600,
         max_passages: int = 5,
         semantic_weight: float = 1.0,
@@ -75,11 +77,13 @@ class ExtractiveAnswerer:
         number_weight: float = 0.15,
         rank_decay: float = 0.08,
         follow_ratio: float = 0.75,
-        second_ratio: float = 0.7,
+        second_ratio: float = 0.4,
         semantic_pool: int = 12,
         salience_weight: float = 0.4,
         answer_after_question: float = 0.98,
         focus_bonus: float = 0.4,
+        length_penalty: float = 0.1,
+        related_similarity: float = 0.4,
     ) -> None:
         self.embedder = embedder
         self.max_sentences = max_sentences
@@ -97,6 +101,8 @@ class ExtractiveAnswerer:
         self.salience_weight = salience_weight
         self.answer_after_question = answer_after_question
         self.focus_bonus = focus_bonus
+        self.length_penalty = length_penalty
+        self.related_similarity = related_similarity  # a unit sharing no word with the question needs this
 
     def stream_answer(self, question: str, passages: Sequence[ScoredChunk], history: Sequence[Turn]) -> Iterator[str]:
         """Yield the chosen sentences one by one, each followed by its citation."""
@@ -114,12 +120,14 @@ class ExtractiveAnswerer:
         units = [u for i, p in enumerate(top) for u in _units(i, p)]
         if not units:
             return ["I could not find anything about that in the documents."]
-        scores = self._scores(question, top, units)
-        chosen = self._choose(units, scores)
+        scores, related = self._scores(question, top, units)
+        chosen = self._choose(units, scores, related)
         return [_cite(_clip(u.text, self.max_chars) if len(chosen) == 1 else u.text, u.passage + 1) for u in chosen]
 
-    def _scores(self, question: str, passages: list[ScoredChunk], units: list[_Unit]) -> list[float]:
-        """One score per unit: meaning, rare words, key terms and headings, discounted by the passage's rank.
+    def _scores(self, question: str, passages: list[ScoredChunk],
+                units: list[_Unit]) -> tuple[list[float], list[bool]]:
+        """One score per unit: meaning, rare words, key terms and headings, discounted by the passage's rank; and
+        whether the unit is about the question at all (it shares a word with it or is close in meaning).
 
         Meaning is the costly part (one embedding per sentence), so only the `semantic_pool` best units by the
         cheap signals get it; the others keep their cheap score.
@@ -162,7 +170,9 @@ class ExtractiveAnswerer:
             if u.text.endswith("?") and units[i + 1].passage == u.passage:
                 scores[i + 1] = max(scores[i + 1], scores[i] * self.answer_after_question)
                 scores[i] *= 0.5
-        return scores
+        related = [bool(u.terms & wanted) or semantic.get(i, 0.0) >= self.related_similarity
+                   for i, u in enumerate(units)]
+        return scores, related
 
     def _semantic(self, question: str, units: list[_Unit]) -> list[float]:
         """Cosine similarity of each unit to the question, or zeros without an embedder."""
@@ -172,38 +182,42 @@ class ExtractiveAnswerer:
         q = self.embedder.embed_query(question)
         return [sum(a * b for a, b in zip(q, v, strict=True)) for v in vectors]
 
-    def _choose(self, units: list[_Unit], scores: list[float]) -> list[_Unit]:
-        """The best unit and its best followers in the same passage, then maybe another passage's best."""
+    def _choose(self, units: list[_Unit], scores: list[float], related: list[bool]) -> list[_Unit]:
+        """The best units by score, wherever they are, until the budget; reading order within each passage.
+
+        A unit that introduces what follows (it ends with ":") brings the next unit of its passage along.
+        """
         order = sorted(range(len(units)), key=lambda i: (-scores[i], units[i].passage, units[i].position))
         best = order[0]
-        chosen = [best]
-        used = min(len(units[best].text), self.max_chars)
         if scores[best] <= 0:
             return [units[best]]
-        # The sentences right around the best one usually finish its thought (a signature, then what it returns).
-        for step in (1, -1):
-            j = best + step
-            while 0 <= j < len(units) and len(chosen) < self.max_sentences:
-                u = units[j]
-                if u.passage != units[best].passage or scores[j] < self.follow_ratio * scores[best]:
-                    break
-                if used + len(u.text) > self.max_chars:
-                    break
-                chosen.append(j)
-                used += len(u.text) + 1
-                j += step
-        for i in order[1:]:
-            u = units[i]
-            if scores[i] < self.second_ratio * scores[best] or len(chosen) >= self.max_sentences:
+        # After the best unit, long ones (a whole example) must earn their share of the budget.
+        order = [best] + sorted(order[1:], key=lambda i: -scores[i] / (1 + self.length_penalty * len(units[i].text)
+                                                                      / 100))
+        chosen: list[int] = []
+        used = 0
+
+        def fits(i: int) -> bool:
+            return used + len(units[i].text) + 1 <= self.max_chars or not chosen
+
+        for i in order:
+            if len(chosen) >= self.max_sentences or scores[i] < self.second_ratio * scores[best]:
                 break
-            if u.passage == units[best].passage or used + len(u.text) > self.max_chars:
+            if i in chosen or not fits(i) or (chosen and not related[i]):
                 continue
-            if any(_jaccard(u.terms, units[c].terms) >= 0.8 for c in chosen):
+            if any(_jaccard(units[i].terms, units[c].terms) >= 0.8 for c in chosen):
                 continue  # chunks overlap, so the same sentence can come from two passages
             chosen.append(i)
-            break
-        # Reading order within the best passage; another passage's line comes after it.
-        return [units[i] for i in sorted(chosen, key=lambda i: (units[i].passage != units[best].passage, i))]
+            used += len(units[i].text) + 1
+            nxt = i + 1
+            if (units[i].text.rstrip().endswith(":") and nxt < len(units) and units[nxt].passage == units[i].passage
+                    and nxt not in chosen and fits(nxt)):
+                chosen.append(nxt)
+                used += len(units[nxt].text) + 1
+        first: dict[int, int] = {}
+        for rank, i in enumerate(chosen):
+            first.setdefault(units[i].passage, rank)
+        return [units[i] for i in sorted(chosen, key=lambda i: (first[units[i].passage], i))]
 
 
 def _units(index: int, passage: ScoredChunk) -> list[_Unit]:
@@ -213,6 +227,8 @@ def _units(index: int, passage: ScoredChunk) -> list[_Unit]:
     # Loaders put a section's heading on its first line; as a "sentence" it would run into the next one.
     if heading and text.startswith(heading) and text[len(heading):len(heading) + 1] in ("\n", ""):
         text = text[len(heading):]
+    # Plain-text headings underlined with ==== or **** (reStructuredText, pydoc) and table borders are not prose.
+    text = _UNDERLINED.sub("\n\n", text)
     sentences = split_sentences(text)
     # A chunk after the first starts with overlap carried from its predecessor, usually mid-sentence.
     if sentences and passage.ordinal > 0 and sentences[0][:1].islower():
@@ -252,8 +268,12 @@ def _salience(units: list[_Unit]) -> list[float]:
     (`shutil.rmtree` in its definition, its example and a how-to).
     """
     weight: dict[str, float] = {}
+    seen: set[tuple[str, int]] = set()
     for u in units:
         for name in _identifiers(u.text):
+            if (name, u.passage) in seen:
+                continue  # a name repeated within one passage (a file the whole section is about) counts once
+            seen.add((name, u.passage))
             weight[name] = weight.get(name, 0.0) + 1.0 / (1 + u.passage)
     if not weight:
         return [0.0] * len(units)

@@ -138,3 +138,33 @@ def test_skips_the_section_heading_line_and_the_overlap_fragment_a_chunk_starts_
     assert text.startswith("All international travel needs your manager's approval [1].")
     assert "Approval and booking" not in text and "per calendar year" not in text
     assert "[2]" not in text or "Managers approve travel within two days [2]." in text
+
+
+def test_the_key_line_of_a_later_passage_joins_the_answer() -> None:
+    # The first passage shares the question's words ("time", "last", "file") without answering it; the function
+    # that does is in the second passage, after a sentence about something else.
+    passages = [
+        chunk(1, "mtime() Returns the time the robots.txt file was last fetched. This is useful for long-running "
+                 "web spiders that need to check for new robots.txt files periodically. modified() Sets the time "
+                 "the robots.txt file was last fetched to the current time."),
+        chunk(2, "os.path.getatime(path) Return the time of last access of path. os.path.getmtime(path) Return the "
+                 "time of last modification of path. The return value is a number giving the seconds since the epoch."),
+        chunk(3, "stat.ST_MTIME Time of last modification."),
+    ]
+    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
+        "how do I get the last-modified time of a file?", passages, []))
+    assert "getmtime" in text and len(text) <= 650
+
+
+def test_underlined_headings_are_not_quoted_and_a_line_ending_in_a_colon_brings_what_it_introduces() -> None:
+    passages = [
+        chunk(1, "Truth Value Testing\n*******************\n\nAny object can be tested for truth value, for use in an "
+                 "if or while condition. Here are most of the built-in objects considered false:\n\n"
+                 "* constants defined to be false: None and False\n\n"
+                 "* zero of any numeric type: 0, 0.0, 0j\n\nOperations and built-in functions that have a Boolean "
+                 "result always return 0 or False for false and 1 or True for true."),
+    ]
+    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
+        "Which built-in objects are considered false?", passages, []))
+    assert "***" not in text and "Truth Value Testing" not in text
+    assert "considered false:" in text and "None and False" in text
