@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ragbot.domain import QuestionTerms, ScoredChunk, TermStat
 
-_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -21,12 +21,13 @@ class Signals:
     agreement: bool  # a passage among the best by cosine was also found by full-text search
     space_chunks: int = 0  # chunks in the space (counted up to a cap)
     unknown_words: tuple[str, ...] = ()
+    unknown_share: float = 0.0  # share of the question's IDF carried by the unknown words
 
     def to_json(self) -> dict[str, object]:
         """For eval reports and logs."""
         return {"top_similarity": round(self.top_similarity, 4), "coverage": round(self.coverage, 4),
                 "unknown": self.unknown, "agreement": self.agreement, "space_chunks": self.space_chunks,
-                "unknown_words": list(self.unknown_words)}
+                "unknown_words": list(self.unknown_words), "unknown_share": round(self.unknown_share, 4)}
 
 
 def signals(passages: Sequence[ScoredChunk], question: QuestionTerms | None, *, rare_idf: float = 4.0) -> Signals:
@@ -36,12 +37,23 @@ def signals(passages: Sequence[ScoredChunk], question: QuestionTerms | None, *, 
     top = max(sims, default=0.0)
     weight = sum(t.idf for t in terms)
     coverage = sum(t.idf for t in terms if t.in_passages) / weight if weight > 0 else 1.0
-    # Numbers, dates and codes in a question are the user's own examples, not a topic the space must know.
-    unknown = tuple(t.lexeme for t in terms if not t.in_space and t.idf >= rare_idf and not _DIGIT.search(t.lexeme))
+    unknown = [t for t in terms if not t.in_space and t.idf >= rare_idf and _is_name(t.lexeme)]
+    share = sum(t.idf for t in unknown) / weight if weight > 0 else 0.0
     best = sorted(passages, key=lambda p: -(p.similarity or 0.0))[:3]
     agreement = any(p.lexical_rank is not None for p in best)
     return Signals(top_similarity=top, coverage=coverage, unknown=len(unknown), agreement=agreement,
-                   space_chunks=question.space_chunks if question else 0, unknown_words=unknown)
+                   space_chunks=question.space_chunks if question else 0,
+                   unknown_words=tuple(t.lexeme for t in unknown), unknown_share=share)
+
+
+def _is_name(lexeme: str) -> bool:
+    """Whether an unseen word names something the space would have to know.
+
+    Numbers, dates, versions and short codes ("2024", "3.12", "v2") are the user's own examples; a hyphenated or
+    slashed compound ("last-modified", "upper/lower") is also split by the parser into words checked on their own.
+    A name with digits in it ("psycopg2", "sha256") still counts.
+    """
+    return len(_LETTER.findall(lexeme)) >= 3 and "-" not in lexeme and "/" not in lexeme
 
 
 @dataclass(frozen=True)
@@ -52,9 +64,12 @@ class Gate:
     to clear min_similarity, and, in a space large enough for the absence of a word to mean something
     (unknown_min_chunks), every distinctive word of the question must occur somewhere in the space. A passage
     can pass a cosine threshold on shared vocabulary alone ("how do I read EXIF data with Pillow?" against
-    Python's docs); the rare word the space has never seen gives such a question away. Coverage (the share of
-    the question's rare words the passages hold) and agreement between meaning and keyword search are further
-    optional tests. Defaults were tuned on held-out questions (docs/quality.md).
+    Python's docs); the rare word the space has never seen gives such a question away. In a space of any size,
+    a question is refused when half of its IDF is in words the space has never seen ("which football club plays
+    in the stadium?" against a building FAQ), and when no passage holds any of its words while keyword search
+    found none of the closest passages. Coverage (the share of the question's rare words the passages hold)
+    and agreement between meaning and keyword search are further optional tests. Defaults were tuned on
+    held-out questions (docs/quality.md).
     """
 
     min_similarity: float = 0.40
@@ -63,6 +78,8 @@ class Gate:
     unknown_min_chunks: int = 2000
     min_coverage: float = 0.0
     disagreement_margin: float = 0.0  # without agreement between the lists, demand this much more similarity
+    max_unknown_share: float = 0.5  # in a space of any size: at most this share of the question's IDF unseen
+    refuse_unsupported: bool = True  # no passage holds a question word and keyword search agrees on none
 
     def allows(self, s: Signals) -> bool:
         """Whether to answer from these passages."""
@@ -83,6 +100,10 @@ class Gate:
     def _other_tests_pass(self, s: Signals) -> bool:
         if s.space_chunks >= self.unknown_min_chunks and s.unknown > self.max_unknown:
             return False
+        if s.unknown_share >= self.max_unknown_share:
+            return False  # half of what makes the question specific is unknown here ("football club", "stadium")
+        if self.refuse_unsupported and s.coverage == 0.0 and not s.agreement:
+            return False  # close in meaning only: nothing the question says is in the passages ("What is ID06?")
         if s.coverage < self.min_coverage:
             return False
         return s.agreement or s.top_similarity >= self.min_similarity + self.disagreement_margin

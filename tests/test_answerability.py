@@ -1,0 +1,48 @@
+"""The "I don't know" gate's signals and rules (issue 14), on hand-built signals."""
+
+from __future__ import annotations
+
+from ragbot.answerability import Gate, Signals, signals
+from ragbot.domain import QuestionTerms, ScoredChunk, TermStat
+
+BIG = 5000
+
+
+def passage(similarity: float, lexical_rank: int | None = 1) -> ScoredChunk:
+    return ScoredChunk(1, 1, 0, "text", "", "Doc", "docs/a.md", 1.0, similarity=similarity,
+                       lexical_rank=lexical_rank)
+
+
+def stat(lexeme: str, *, in_space: bool, in_passages: bool = False, idf: float = 6.0) -> TermStat:
+    return TermStat(lexeme, idf, in_space, in_passages)
+
+
+def test_a_name_with_digits_is_unknown_but_numbers_and_compounds_are_not() -> None:
+    terms = QuestionTerms([stat("psycopg2", in_space=False), stat("3.12", in_space=False),
+                           stat("2024", in_space=False), stat("last-modifi", in_space=False),
+                           stat("upper/lower", in_space=False), stat("connect", in_space=True, in_passages=True)],
+                          space_chunks=BIG)
+    s = signals([passage(0.5)], terms)
+    assert s.unknown_words == ("psycopg2",)
+    assert round(s.unknown_share, 3) == round(6 / 36, 3)
+
+
+def test_half_the_question_unseen_is_refused_in_a_space_of_any_size() -> None:
+    gate = Gate()
+    terms = QuestionTerms([stat("footbal", in_space=False), stat("stadium", in_space=False),
+                           stat("helsingborg", in_space=True, in_passages=True)], space_chunks=300)
+    s = signals([passage(0.5)], terms)
+    assert s.unknown == 2 and s.unknown_share > 0.5 and not gate.allows(s)
+    one = QuestionTerms([stat("footbal", in_space=False), stat("stadium", in_space=True, in_passages=True),
+                         stat("helsingborg", in_space=True, in_passages=True)], space_chunks=300)
+    assert gate.allows(signals([passage(0.5)], one))  # a small space: one paraphrased word is no proof
+    assert gate.allows(signals([passage(0.65)], terms))  # very close in meaning: answered all the same
+
+
+def test_a_passage_close_in_meaning_only_is_refused() -> None:
+    gate = Gate()
+    lone = Signals(0.45, 0.0, 0, False, BIG)  # no question word in the passages, keyword search found none
+    assert not gate.allows(lone)
+    assert gate.allows(Signals(0.45, 0.0, 0, True, BIG))  # keyword search agrees on a passage
+    assert gate.allows(Signals(0.45, 0.3, 0, False, BIG))  # the passages hold some of the question
+    assert not Gate(refuse_unsupported=True).allows(lone) and Gate(refuse_unsupported=False).allows(lone)
