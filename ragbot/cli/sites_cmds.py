@@ -22,11 +22,6 @@ SpaceOpt = Annotated[str | None, typer.Option("--space", "-s", help="Only the si
 SiteArg = Annotated[str, typer.Argument(help="Site id or root URL (see `ragbot sites`).")]
 
 
-def _plain(text: str) -> str:
-    """A chat status line for the terminal: no Slack bold marks."""
-    return text.replace("*", "")
-
-
 def crawl_command(paths: list[str], *, scope: Scope, crawl: bool, max_pages: int | None, background: bool) -> int:
     """`ingest URL --crawl`: exactly one http(s) URL; a bad combination is one line and exit 2."""
     if not crawl:
@@ -49,8 +44,8 @@ def run_crawl(url: str, *, scope: Scope, max_pages: int | None, background: bool
         return 0
     with err_console.status(f"crawling {escape(url)}…") as line:
         outcome = svc.sites.crawl_site(site.id, inline=True,
-                                  on_progress=lambda text: line.update(escape(_plain(text))))
-    console.print(escape(_plain(outcome.text)), highlight=False)
+                                  on_progress=lambda text: line.update(escape(text)))
+    console.print(escape(outcome.text), highlight=False)
     return 1 if outcome.text.startswith("❌") else 0
 
 
@@ -100,8 +95,8 @@ def resync(
         return
     with err_console.status(f"crawling {escape(found.root_url)}…") as line:
         outcome = svc.sites.crawl_site(found.id, inline=True,
-                                  on_progress=lambda text: line.update(escape(_plain(text))))
-    console.print(escape(_plain(outcome.text)), highlight=False)
+                                  on_progress=lambda text: line.update(escape(text)))
+    console.print(escape(outcome.text), highlight=False)
     if outcome.text.startswith("❌"):
         raise typer.Exit(1)
 

@@ -10,7 +10,7 @@ from ragbot.adapters.discord.administering import is_admin
 from ragbot.adapters.discord.formatting import chunked_lines
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.scope import space_for
-from ragbot.adapters.discord.status import chat_ref, discord_markdown
+from ragbot.adapters.discord.status import bold, chat_ref
 from ragbot.domain import Adder, Scope
 from ragbot.errors import RagbotError
 from ragbot.storage.sites import SiteInfo
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 async def crawl_url(cog: RagbotContext, interaction: discord.Interaction, url: str, scope: Scope) -> None:
     """Register the site and queue its crawl; the workers edit its one status message with the counts."""
     url = url.strip()
-    message = await interaction.followup.send(discord_markdown(f"🕸️ *{url}*: crawl queued."), wait=True,
+    message = await interaction.followup.send(f"🕸️ {bold(url)}: crawl queued.", wait=True,
                                               allowed_mentions=NO_PINGS)
     admin = bool(interaction.guild_id) and is_admin(interaction.user, cog.settings)
     by = Adder(f"discord:{interaction.user.id}", interaction.user.display_name, "crawl", admin)
@@ -30,10 +30,10 @@ async def crawl_url(cog: RagbotContext, interaction: discord.Interaction, url: s
         _, outcome = await cog.run(cog.uses.sites.start_crawl, scope=scope, url=url, by=by,
                                    chat_ref=chat_ref(message.channel.id, message.id))
     except RagbotError as exc:
-        await message.edit(content=discord_markdown(f"❌ *{url}*: {exc}"), allowed_mentions=NO_PINGS)
+        await message.edit(content=f"❌ {bold(url)}: {exc}", allowed_mentions=NO_PINGS)
         return
     if outcome != "crawl queued":
-        await message.edit(content=discord_markdown(f"🕸️ *{url}*: {outcome}"), allowed_mentions=NO_PINGS)
+        await message.edit(content=f"🕸️ {bold(url)}: {outcome}", allowed_mentions=NO_PINGS)
 
 
 def _line(s: SiteInfo) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from typing import Any
 
@@ -17,7 +16,6 @@ from ragbot.config import Settings
 
 _log = logging.getLogger(__name__)
 LIMIT = 2000
-_SLACK_BOLD = re.compile(r"\*([^*\n]+)\*")
 
 
 def chat_ref(channel_id: int, message_id: int) -> dict[str, Any]:
@@ -32,11 +30,6 @@ def bold(title: str) -> str:
 
 render = Markup(bold)  # status data in Discord markdown: render.status(status), render.stale(notice)
 
-
-def discord_markdown(status: str) -> str:
-    """A line written in Slack markup, in Discord markdown: it bolds with ** where Slack uses a single *."""
-    # Only the crawl replies of sites.py still write Slack markup; status messages render from data above.
-    return _SLACK_BOLD.sub(r"**\1**", status, count=1)
 
 
 class DiscordStatusUpdater:
