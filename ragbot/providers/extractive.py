@@ -5,21 +5,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from ragbot.domain import ScoredChunk, Turn
 from ragbot.followups import topic_query
 from ragbot.ports import Embedder
-from ragbot.text import split_sentences, stem, terms, words
+from ragbot.providers.extractive_units import CODE, Unit, passage_units, salience
+from ragbot.text import STOP_WORDS, stem, terms, words
 
 _ENDS_WITH_STOP = re.compile(r"([.!?]+)([\"')\]]*)$")
-# Identifiers, calls, dotted names, options and prompts: the lines that hold a command, function or setting.
-_CODE = re.compile(
-    r"`[^`\n]+`|>>>|\$ \w|--?[a-z][\w-]+=?|\b[A-Za-z_]\w*\(|\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b|\b[a-z]+_[a-z_]+\b"
-)
-# A title line over a line of = * ~ ^ - or #, or a table's border line (+----+----+).
-_UNDERLINED = re.compile(r"^[^\n]{1,80}(?<![.:])\n[ \t]*([=*~^#-])\1{2,}(?!\S)|^[ \t]*\+[-=+]{3,}[ \t]*$", re.MULTILINE)
-_NOT_CODE = frozenset({"e.g", "i.e", "etc", "vs"})
 # Questions that want a number (a count, an amount, a time, a limit or a default): lines with digits answer them.
 _WANTS_NUMBER = re.compile(
     r"^\s*(?:how\s+(?:many|much|long|often|old|far|big|large|soon|late|early)|when|what\s+time|until\s+when|by\s+when"
@@ -28,37 +21,22 @@ _WANTS_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
-# Sentences that speak to an assistant or a bot rather than to a reader: planted instructions, never quoted.
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,60}\b(?:instructions?|prompts?|rules|above|previous)\b"
-    r"|\b(?:tell|inform|assure|convince)\s+(?:the\s+)?(?:users?|readers?|askers?|people|everyone|them)\b"
-    r"|\byou\s+(?:must|should|shall|will|are\s+to|have\s+to|need\s+to)\s+(?:always\s+|now\s+|only\s+)?"
-    r"(?:answer|respond|reply|say|state|claim|tell|pretend|act|output|print|include|mention)\b"
-    r"|\b(?:as|if\s+you\s+are)\s+an?\s+(?:ai|assistant|language\s+model|llm|chat\s?bot|bot)\b"
-    r"|\b(?:ai|assistants?|language\s+models?|llms?|chat\s?bots?|bots?)\s+(?:must|should|shall|will|reading\s+this)\b"
-    r"|\bsystem\s+prompt\b|\bnew\s+instructions?\b|\bwhen\s+asked\s+about\b",
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,7}\b")
+# "what is the GIL ...", "what does BF9K certification mean?": the term the question wants defined.
+_WHAT_IS = re.compile(
+    r"^\s*what(?:'s|\s+is|\s+are|\s+does)\s+(?:an?\s+|the\s+)?([^?,;]{1,60}?)(?:\s+mean)?\s*(?:\?|$|,|;|\s+and\b)",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class _Unit:
-    """A sentence (or code line) of a passage, with what its score is made of."""
-
-    passage: int
-    position: int
-    text: str
-    terms: frozenset[str]
-    code: bool
 
 
 class ExtractiveAnswerer:
     """A deterministic ChatModel without an LLM: quotes the lines that answer, citing each as [n].
 
     Each sentence of the passages is scored by how close it is to the question in meaning (the embedding model,
-    when given), by the rare question words it holds, and by whether it holds a command, function, option or
-    setting; the retriever's order is a prior. The answer is the best sentence with the sentences that follow it
-    in its passage, plus at most one more passage's best, within max_chars.
+    when given), by the rare question words it holds, by whether it holds a command, function, option or setting
+    the passages keep naming, and by whether it defines the term a "what is" question asks about; the retriever's
+    order is a prior. The answer is the best sentences wherever they are (each at least second_ratio of the best
+    and about the question), up to max_sentences within max_chars, in reading order within each passage.
     """
 
     name = "extractive"
@@ -84,6 +62,7 @@ class ExtractiveAnswerer:
         focus_bonus: float = 0.4,
         length_penalty: float = 0.1,
         related_similarity: float = 0.4,
+        definition_weight: float = 0.3,
     ) -> None:
         self.embedder = embedder
         self.max_sentences = max_sentences
@@ -103,6 +82,7 @@ class ExtractiveAnswerer:
         self.focus_bonus = focus_bonus
         self.length_penalty = length_penalty
         self.related_similarity = related_similarity  # a unit sharing no word with the question needs this
+        self.definition_weight = definition_weight  # a line that defines the acronym or term the question names
 
     def stream_answer(self, question: str, passages: Sequence[ScoredChunk], history: Sequence[Turn]) -> Iterator[str]:
         """Yield the chosen sentences one by one, each followed by its citation."""
@@ -117,7 +97,7 @@ class ExtractiveAnswerer:
     def answer_sentences(self, question: str, passages: Sequence[ScoredChunk]) -> list[str]:
         """The cited sentences of the answer, in reading order."""
         top = list(passages)[: self.max_passages]
-        units = [u for i, p in enumerate(top) for u in _units(i, p)]
+        units = [u for i, p in enumerate(top) for u in passage_units(i, p)]
         if not units:
             return ["I could not find anything about that in the documents."]
         scores, related = self._scores(question, top, units)
@@ -125,7 +105,7 @@ class ExtractiveAnswerer:
         return [_cite(_clip(u.text, self.max_chars) if len(chosen) == 1 else u.text, u.passage + 1) for u in chosen]
 
     def _scores(self, question: str, passages: list[ScoredChunk],
-                units: list[_Unit]) -> tuple[list[float], list[bool]]:
+                units: list[Unit]) -> tuple[list[float], list[bool]]:
         """One score per unit: meaning, rare words, key terms and headings, discounted by the passage's rank; and
         whether the unit is about the question at all (it shares a word with it or is close in meaning).
 
@@ -143,17 +123,19 @@ class ExtractiveAnswerer:
         headings = [terms(p.location.rsplit(">", 1)[-1]) & wanted for p in passages]
         question_words = {stem(w) for w in words(question)}
         wants_number = bool(_WANTS_NUMBER.match(question))
+        defines = _definition_pattern(question)
         cheap = []
         for u in units:
             lexical = sum(idf.get(t, 0.0) for t in u.terms & wanted) / total
             key = 0.0
             if u.code:
                 # A key term the question names (its word appears in an identifier) counts double.
-                named = any(stem(w) in question_words for tok in _CODE.findall(u.text) for w in words(tok))
+                named = any(stem(w) in question_words for tok in CODE.findall(u.text) for w in words(tok))
                 key = 2.0 if named else 1.0
             cheap.append(self.lexical_weight * lexical + self.code_weight * key
                          + self.heading_weight * bool(headings[u.passage])
-                         + self.number_weight * (wants_number and bool(_DIGIT.search(u.text))))
+                         + self.number_weight * (wants_number and bool(_DIGIT.search(u.text)))
+                         + self.definition_weight * bool(defines and defines.search(u.text)))
         # Within a widened passage, the matched chunk is what retrieval vouched for; its neighbours are context.
         focus = [" ".join(p.focus.split()) for p in passages]
         prior = [(1 + self.focus_bonus * _in_focus(u.text, focus[u.passage])) / (1 + self.rank_decay * u.passage)
@@ -162,7 +144,7 @@ class ExtractiveAnswerer:
         semantic = dict(zip(pool, self._semantic(question, [units[i] for i in pool]), strict=True))
         # Units outside the pool get the pool's lowest similarity: they were judged less likely already.
         floor = min(semantic.values(), default=0.0)
-        salient = _salience(units)
+        salient = salience(units)
         scores = [(self.semantic_weight * semantic.get(i, floor) + cheap[i]
                    + self.salience_weight * salient[i]) * prior[i] for i in range(n)]
         for i, u in enumerate(units[:-1]):
@@ -174,7 +156,7 @@ class ExtractiveAnswerer:
                    for i, u in enumerate(units)]
         return scores, related
 
-    def _semantic(self, question: str, units: list[_Unit]) -> list[float]:
+    def _semantic(self, question: str, units: list[Unit]) -> list[float]:
         """Cosine similarity of each unit to the question, or zeros without an embedder."""
         if self.embedder is None or self.semantic_weight == 0 or not units:
             return [0.0] * len(units)
@@ -182,7 +164,7 @@ class ExtractiveAnswerer:
         q = self.embedder.embed_query(question)
         return [sum(a * b for a, b in zip(q, v, strict=True)) for v in vectors]
 
-    def _choose(self, units: list[_Unit], scores: list[float], related: list[bool]) -> list[_Unit]:
+    def _choose(self, units: list[Unit], scores: list[float], related: list[bool]) -> list[Unit]:
         """The best units by score, wherever they are, until the budget; reading order within each passage.
 
         A unit that introduces what follows (it ends with ":") brings the next unit of its passage along.
@@ -220,28 +202,21 @@ class ExtractiveAnswerer:
         return [units[i] for i in sorted(chosen, key=lambda i: (first[units[i].passage], i))]
 
 
-def _units(index: int, passage: ScoredChunk) -> list[_Unit]:
-    """A passage's whole sentences and code lines, without its heading line, overlap fragment or instructions."""
-    text = passage.text.lstrip()
-    heading = passage.location.rsplit(">", 1)[-1].strip()
-    # Loaders put a section's heading on its first line; as a "sentence" it would run into the next one.
-    if heading and text.startswith(heading) and text[len(heading):len(heading) + 1] in ("\n", ""):
-        text = text[len(heading):]
-    # Plain-text headings underlined with ==== or **** (reStructuredText, pydoc) and table borders are not prose.
-    text = _UNDERLINED.sub("\n\n", text)
-    sentences = split_sentences(text)
-    # A chunk after the first starts with overlap carried from its predecessor, usually mid-sentence.
-    if sentences and passage.ordinal > 0 and sentences[0][:1].islower():
-        sentences = sentences[1:]
-    out = []
-    for j, raw in enumerate(sentences):
-        sentence = _strip_marker(raw)
-        ts = frozenset(terms(sentence))
-        if sentence.startswith("#") or len(ts) < 2 or _INSTRUCTION.search(sentence):
-            continue  # headings and fragments make poor answers; planted instructions are never repeated
-        code = any(tok.lower().rstrip(".") not in _NOT_CODE for tok in _CODE.findall(sentence))
-        out.append(_Unit(index, j, sentence, ts, code))
-    return out
+def _definition_pattern(question: str) -> re.Pattern[str] | None:
+    """Lines that define what the question names: "The global interpreter lock (GIL) is", "A venv is".
+
+    The names are the question's acronyms (GIL, PTO) and, after "what is/are", its last content word.
+    """
+    names = set(_ACRONYM.findall(question))
+    m = _WHAT_IS.match(question)
+    if m:
+        last = [w for w in re.findall(r"[\w.]+", m.group(1)) if w.lower() not in STOP_WORDS]
+        names.update(last[-1:])
+    if not names:
+        return None
+    alt = "|".join(sorted(re.escape(n) for n in names))
+    return re.compile(rf"\((?:{alt})\)|^(?:(?:an?|the)\s+)?(?:{alt})s?\s+(?:is|are|means|refers|stands)\b",
+                      re.IGNORECASE)
 
 
 def _in_focus(sentence: str, focus: str) -> bool:
@@ -249,46 +224,9 @@ def _in_focus(sentence: str, focus: str) -> bool:
     return not focus or " ".join(sentence.split())[:80] in focus
 
 
-def _identifiers(text: str) -> set[str]:
-    """The names a line mentions: calls, dotted names and options, lower-cased, with their last dotted part."""
-    out = set()
-    for tok in _CODE.findall(text):
-        name = tok.strip("`$ >(=").lower()
-        if not name or name in _NOT_CODE:
-            continue
-        out.add(name)
-        out.add(name.rsplit(".", 1)[-1])
-    return out
-
-
-def _salience(units: list[_Unit]) -> list[float]:
-    """How much each unit holds the names that the best passages keep coming back to (0..1).
-
-    A name mentioned in several passages, or in the top ones, is usually what the question is about
-    (`shutil.rmtree` in its definition, its example and a how-to).
-    """
-    weight: dict[str, float] = {}
-    seen: set[tuple[str, int]] = set()
-    for u in units:
-        for name in _identifiers(u.text):
-            if (name, u.passage) in seen:
-                continue  # a name repeated within one passage (a file the whole section is about) counts once
-            seen.add((name, u.passage))
-            weight[name] = weight.get(name, 0.0) + 1.0 / (1 + u.passage)
-    if not weight:
-        return [0.0] * len(units)
-    top = max(weight.values())
-    return [max((weight[name] for name in _identifiers(u.text)), default=0.0) / top for u in units]
-
-
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     """Overlap of two term sets."""
     return len(a & b) / len(a | b) if a or b else 1.0
-
-
-def _strip_marker(text: str) -> str:
-    """A sentence without a leading bullet marker."""
-    return re.sub(r"^\s*(?:[-*\u2022\u25aa\u2013]|\d{1,3}[.)])\s+", "", text).strip()
 
 
 def _clip(text: str, limit: int) -> str:

@@ -168,3 +168,25 @@ def test_underlined_headings_are_not_quoted_and_a_line_ending_in_a_colon_brings_
         "Which built-in objects are considered false?", passages, []))
     assert "***" not in text and "Truth Value Testing" not in text
     assert "considered false:" in text and "None and False" in text
+
+
+def test_a_what_is_question_gets_the_line_that_defines_its_term() -> None:
+    passages = [
+        chunk(1, "Back in the days of Python 1.5, a patch set removed the GIL so that threads could run in parallel. "
+                 "Unfortunately, removing the GIL made single-threaded code at least 30% slower."),
+        chunk(2, "The global interpreter lock (GIL) is often seen as a hindrance on multiprocessor machines. "
+                 "Adam Olsen recently did a similar experiment in his python-safethread project."),
+    ]
+    text = "".join(ExtractiveAnswerer(embedder=local(), max_chars=300).stream_answer(
+        "what is the GIL and does it stop threads from running in parallel?", passages, []))
+    assert "The global interpreter lock (GIL) is" in text
+
+
+def test_pieces_of_a_code_example_cut_by_the_sentence_splitter_are_not_quoted() -> None:
+    passages = [
+        chunk(1, "The from clause is used for exception chaining. raise ExceptionGroup(\"eg\", [ValueError(1). "
+                 "Then print(f'caught {type(e)}') follows. The exception is attached as the __cause__ attribute."),
+    ]
+    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
+        "How do I chain one exception to another with from?", passages, []))
+    assert "__cause__" in text and "ExceptionGroup" not in text
