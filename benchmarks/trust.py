@@ -190,9 +190,12 @@ def gate_grid(base: Gate) -> list[Gate]:
     for ms in np.arange(0.25, 0.501, 0.025):
         for sure in (0.55, 0.6, 0.65, 0.7, 1.0):
             for unk_chunks in (0, 500, 2000, 10**9):
-                for cov in (0.0, 0.3, 0.5):
-                    out.append(replace(base, min_similarity=round(float(ms), 3), sure_similarity=sure,
-                                       unknown_min_chunks=unk_chunks, min_coverage=cov))
+                for cov in (0.0, 0.3):
+                    for share in (0.3, 0.5, 0.6, 0.8, 1.1):
+                        for unsupported in (False, True):
+                            out.append(replace(base, min_similarity=round(float(ms), 3), sure_similarity=sure,
+                                               unknown_min_chunks=unk_chunks, min_coverage=cov,
+                                               max_unknown_share=share, refuse_unsupported=unsupported))
     return out
 
 

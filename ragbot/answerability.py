@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ragbot.domain import QuestionTerms, ScoredChunk, TermStat
 
 _LETTER = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,14 @@ def signals(passages: Sequence[ScoredChunk], question: QuestionTerms | None, *, 
 def _is_name(lexeme: str) -> bool:
     """Whether an unseen word names something the space would have to know.
 
-    Numbers, dates, versions and short codes ("2024", "3.12", "v2") are the user's own examples; a hyphenated or
-    slashed compound ("last-modified", "upper/lower") is also split by the parser into words checked on their own.
-    A name with digits in it ("psycopg2", "sha256") still counts.
+    Numbers, dates, versions and short codes ("2024", "3.12", "v2", "25th") are the user's own examples, but a
+    name with digits in it ("psycopg2", "sha256") counts, as does any word of letters ("ci", "django"). A
+    hyphenated or slashed compound ("last-modified", "upper/lower") is left to its parts.
     """
-    return len(_LETTER.findall(lexeme)) >= 3 and "-" not in lexeme and "/" not in lexeme
+    if "-" in lexeme or "/" in lexeme:
+        return False
+    letters = len(_LETTER.findall(lexeme))
+    return letters >= 3 if _DIGIT.search(lexeme) else letters >= 2
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ class Gate:
     (unknown_min_chunks), every distinctive word of the question must occur somewhere in the space. A passage
     can pass a cosine threshold on shared vocabulary alone ("how do I read EXIF data with Pillow?" against
     Python's docs); the rare word the space has never seen gives such a question away. In a space of any size,
-    a question is refused when half of its IDF is in words the space has never seen ("which football club plays
+    a question is refused when 60% of its IDF is in words the space has never seen ("which football club plays
     in the stadium?" against a building FAQ), and when no passage holds any of its words while keyword search
     found none of the closest passages. Coverage (the share of the question's rare words the passages hold)
     and agreement between meaning and keyword search are further optional tests. Defaults were tuned on
@@ -78,7 +82,7 @@ class Gate:
     unknown_min_chunks: int = 2000
     min_coverage: float = 0.0
     disagreement_margin: float = 0.0  # without agreement between the lists, demand this much more similarity
-    max_unknown_share: float = 0.5  # in a space of any size: at most this share of the question's IDF unseen
+    max_unknown_share: float = 0.6  # in a space of any size: at most this share of the question's IDF unseen
     refuse_unsupported: bool = True  # no passage holds a question word and keyword search agrees on none
 
     def allows(self, s: Signals) -> bool:
@@ -101,7 +105,7 @@ class Gate:
         if s.space_chunks >= self.unknown_min_chunks and s.unknown > self.max_unknown:
             return False
         if s.unknown_share >= self.max_unknown_share:
-            return False  # half of what makes the question specific is unknown here ("football club", "stadium")
+            return False  # most of what makes the question specific is unknown here ("football club", "stadium")
         if self.refuse_unsupported and s.coverage == 0.0 and not s.agreement:
             return False  # close in meaning only: nothing the question says is in the passages ("What is ID06?")
         if s.coverage < self.min_coverage:

@@ -19,20 +19,20 @@ def stat(lexeme: str, *, in_space: bool, in_passages: bool = False, idf: float =
 
 def test_a_name_with_digits_is_unknown_but_numbers_and_compounds_are_not() -> None:
     terms = QuestionTerms([stat("psycopg2", in_space=False), stat("3.12", in_space=False),
-                           stat("2024", in_space=False), stat("last-modifi", in_space=False),
-                           stat("upper/lower", in_space=False), stat("connect", in_space=True, in_passages=True)],
-                          space_chunks=BIG)
+                           stat("2024", in_space=False), stat("25th", in_space=False), stat("ci", in_space=False),
+                           stat("last-modifi", in_space=False), stat("upper/lower", in_space=False),
+                           stat("connect", in_space=True, in_passages=True)], space_chunks=BIG)
     s = signals([passage(0.5)], terms)
-    assert s.unknown_words == ("psycopg2",)
-    assert round(s.unknown_share, 3) == round(6 / 36, 3)
+    assert s.unknown_words == ("psycopg2", "ci")
+    assert round(s.unknown_share, 3) == round(12 / 48, 3)
 
 
-def test_half_the_question_unseen_is_refused_in_a_space_of_any_size() -> None:
+def test_most_of_the_question_unseen_is_refused_in_a_space_of_any_size() -> None:
     gate = Gate()
     terms = QuestionTerms([stat("footbal", in_space=False), stat("stadium", in_space=False),
                            stat("helsingborg", in_space=True, in_passages=True)], space_chunks=300)
     s = signals([passage(0.5)], terms)
-    assert s.unknown == 2 and s.unknown_share > 0.5 and not gate.allows(s)
+    assert s.unknown == 2 and s.unknown_share > 0.6 and not gate.allows(s)
     one = QuestionTerms([stat("footbal", in_space=False), stat("stadium", in_space=True, in_passages=True),
                          stat("helsingborg", in_space=True, in_passages=True)], space_chunks=300)
     assert gate.allows(signals([passage(0.5)], one))  # a small space: one paraphrased word is no proof

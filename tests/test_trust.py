@@ -95,13 +95,13 @@ def test_a_question_sharing_words_but_naming_what_the_space_lacks_is_refused(svc
     assert rag.answer("how are database migrations applied", scope=LOCAL).grounded
     assert rag.answer("when do migrations run in 2024?", scope=LOCAL).grounded  # numbers are the user's own
     small = rag_with(svc, ScriptedModel(["Use ragbot db upgrade [1]."]), gate=Gate(min_similarity=0.05))
-    # In a small space one unseen word proves little (people paraphrase), but half of the question's weight
+    # In a small space one unseen word proves little (people paraphrase), but most of the question's weight
     # in words the space has never seen does.
     assert small.answer("are database migrations applied automatically with django", scope=LOCAL).grounded
-    assert not small.answer("how do I squash django database migrations", scope=LOCAL).grounded
+    assert not small.answer("how do I squash django migrations", scope=LOCAL).grounded
     lenient = Gate(min_similarity=0.05, max_unknown_share=1.1)
     assert rag_with(svc, ScriptedModel(["x [1]."]), gate=lenient).answer(
-        "how do I squash django database migrations", scope=LOCAL).grounded
+        "how do I squash django migrations", scope=LOCAL).grounded
 
 
 def test_the_gate_needs_more_than_one_cosine() -> None:
