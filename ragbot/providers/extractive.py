@@ -183,9 +183,11 @@ class ExtractiveAnswerer:
             return used + len(units[i].text) + 1 <= self.max_chars or not chosen
 
         for i in order:
-            if len(chosen) >= self.max_sentences or scores[i] < self.second_ratio * scores[best]:
+            if len(chosen) >= self.max_sentences:
                 break
-            if i in chosen or not fits(i) or (chosen and not related[i]):
+            if scores[i] < self.second_ratio * scores[best] or i in chosen or not fits(i):
+                continue  # (the order weighs length, so a weak unit does not end the search)
+            if chosen and not related[i]:
                 continue
             if any(_jaccard(units[i].terms, units[c].terms) >= 0.8 for c in chosen):
                 continue  # chunks overlap, so the same sentence can come from two passages
