@@ -190,3 +190,16 @@ def test_pieces_of_a_code_example_cut_by_the_sentence_splitter_are_not_quoted() 
     text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
         "How do I chain one exception to another with from?", passages, []))
     assert "__cause__" in text and "ExceptionGroup" not in text
+
+
+def test_a_weak_short_line_does_not_end_the_search_for_a_strong_long_one() -> None:
+    from ragbot.providers.extractive_units import Unit
+
+    def unit(i: int, text: str) -> Unit:
+        return Unit(0, i, text, frozenset({"leave", f"w{i}"}), False)
+
+    best, long, weak = unit(0, "Leave is 25 days."), unit(1, "Leave " + "carries over " * 30 + "."), unit(2, "Leave.")
+    # The long line scores 0.5 of the best but is ordered after the short weak one (0.3 of the best) by length.
+    chosen = ExtractiveAnswerer(second_ratio=0.4, length_penalty=0.5)._choose(
+        [best, long, weak], [1.0, 0.5, 0.3], [True, True, True])
+    assert chosen == [best, long]
