@@ -12,6 +12,7 @@ trade-off curve and the multi-turn figures. Corpora: the Python 3.11 docs from D
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import shutil
 import sys
@@ -187,15 +188,12 @@ def summary(outcomes: Sequence[Outcome], gate: Gate | None = None) -> dict[str, 
 def gate_grid(base: Gate) -> list[Gate]:
     """Gates around the defaults, for the trade-off curve."""
     out = []
-    for ms in np.arange(0.25, 0.501, 0.025):
-        for sure in (0.55, 0.6, 0.65, 0.7, 1.0):
-            for unk_chunks in (0, 500, 2000, 10**9):
-                for cov in (0.0, 0.3):
-                    for share in (0.3, 0.5, 0.6, 0.8, 1.1):
-                        for unsupported in (False, True):
-                            out.append(replace(base, min_similarity=round(float(ms), 3), sure_similarity=sure,
-                                               unknown_min_chunks=unk_chunks, min_coverage=cov,
-                                               max_unknown_share=share, refuse_unsupported=unsupported))
+    for ms, sure, unk_chunks, cov, share, unsupported, lexical in itertools.product(
+            np.arange(0.30, 0.501, 0.025), (0.55, 0.6, 0.65, 1.0), (0, 500, 2000, 10**9), (0.0, 0.3),
+            (0.3, 0.5, 0.6, 0.8, 1.1), (False, True), (0.0, 0.025, 0.05)):
+        out.append(replace(base, min_similarity=round(float(ms), 3), sure_similarity=sure,
+                           unknown_min_chunks=unk_chunks, min_coverage=cov, max_unknown_share=share,
+                           refuse_unsupported=unsupported, lexical_margin=lexical))
     return out
 
 

@@ -71,7 +71,9 @@ class Gate:
     Python's docs); the rare word the space has never seen gives such a question away. In a space of any size,
     a question is refused when 60% of its IDF is in words the space has never seen ("which football club plays
     in the stadium?" against a building FAQ), and when no passage holds any of its words while keyword search
-    found none of the closest passages. Coverage (the share of the question's rare words the passages hold)
+    found none of the closest passages. Just below min_similarity (lexical_margin), a question is still answered
+    when keyword search agrees on a passage and the passages hold lexical_coverage of its IDF. Coverage (the
+    share of the question's rare words the passages hold)
     and agreement between meaning and keyword search are further optional tests. Defaults were tuned on
     held-out questions (docs/quality.md).
     """
@@ -84,6 +86,8 @@ class Gate:
     disagreement_margin: float = 0.0  # without agreement between the lists, demand this much more similarity
     max_unknown_share: float = 0.6  # in a space of any size: at most this share of the question's IDF unseen
     refuse_unsupported: bool = True  # no passage holds a question word and keyword search agrees on none
+    lexical_margin: float = 0.025  # this far below min_similarity, agreement and lexical_coverage still answer
+    lexical_coverage: float = 0.5
 
     def allows(self, s: Signals) -> bool:
         """Whether to answer from these passages."""
@@ -96,6 +100,11 @@ class Gate:
         let a question through, weaker passages are not quoted beside it.
         """
         if s.top_similarity < self.min_similarity:
+            # Just below the floor, keyword search vouching for a passage that holds much of the question will do.
+            low = self.min_similarity - self.lexical_margin
+            if (s.top_similarity >= low and s.agreement and s.coverage >= self.lexical_coverage
+                    and self._other_tests_pass(s)):
+                return low
             return None
         if self._other_tests_pass(s):
             return self.min_similarity

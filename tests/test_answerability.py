@@ -46,3 +46,13 @@ def test_a_passage_close_in_meaning_only_is_refused() -> None:
     assert gate.allows(Signals(0.45, 0.0, 0, True, BIG))  # keyword search agrees on a passage
     assert gate.allows(Signals(0.45, 0.3, 0, False, BIG))  # the passages hold some of the question
     assert not Gate(refuse_unsupported=True).allows(lone) and Gate(refuse_unsupported=False).allows(lone)
+
+
+def test_just_below_the_floor_keyword_agreement_on_much_of_the_question_still_answers() -> None:
+    gate = Gate()  # min_similarity 0.40, lexical_margin 0.025, lexical_coverage 0.5
+    assert gate.allows(Signals(0.38, 0.6, 0, True, BIG)) and gate.floor(Signals(0.38, 0.6, 0, True, BIG)) == 0.375
+    assert not gate.allows(Signals(0.38, 0.4, 0, True, BIG))  # the passages hold too little of the question
+    assert not gate.allows(Signals(0.38, 0.6, 0, False, BIG))  # keyword search found none of them
+    assert not gate.allows(Signals(0.37, 0.9, 0, True, BIG))  # too far below the floor
+    assert not gate.allows(Signals(0.38, 0.6, 1, True, BIG))  # a word the space has never seen
+    assert not Gate(lexical_margin=0.0).allows(Signals(0.38, 0.6, 0, True, BIG))

@@ -107,7 +107,7 @@ def test_a_question_sharing_words_but_naming_what_the_space_lacks_is_refused(svc
 def test_the_gate_needs_more_than_one_cosine() -> None:
     gate = Gate(min_similarity=0.4, sure_similarity=0.62, min_coverage=0.45, disagreement_margin=0.05)
     big = 5000
-    assert not gate.allows(Signals(0.39, 1.0, 0, True, big))  # below the floor
+    assert not gate.allows(Signals(0.37, 1.0, 0, True, big))  # below the floor and its lexical margin
     assert gate.allows(Signals(0.70, 0.0, 3, False, big))  # very close in meaning: answered
     assert not gate.allows(Signals(0.50, 0.2, 0, True, big))  # the passages hold little of what is distinctive
     assert not gate.allows(Signals(0.50, 0.9, 1, True, big))  # a rare word the space has never seen
