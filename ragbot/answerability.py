@@ -72,9 +72,8 @@ class Gate:
     a question is refused when 60% of its IDF is in words the space has never seen ("which football club plays
     in the stadium?" against a building FAQ), and when no passage holds any of its words while keyword search
     found none of the closest passages. Just below min_similarity (lexical_margin), a question is still answered
-    when keyword search agrees on a passage and the passages hold lexical_coverage of its IDF. Coverage (the
-    share of the question's rare words the passages hold)
-    and agreement between meaning and keyword search are further optional tests. Defaults were tuned on
+    when keyword search agrees on a passage and the passages hold lexical_coverage of its IDF. A minimum
+    coverage and a margin when the two searches disagree are further optional tests. Defaults were tuned on
     held-out questions (docs/quality.md).
     """
 
