@@ -200,7 +200,7 @@ def gate_grid(base: Gate) -> list[Gate]:
 def pick_gate(per_set: dict[str, list[Outcome]], base: Gate) -> tuple[Gate, list[tuple[Gate, float, float]]]:
     """The gate with the best worst-set balance on the tune split, and every gate's pooled (refusal, refused)."""
     curve = []
-    best, best_key = base, (-1.0, -1.0)
+    best, best_key = base, (-1.0, -1.0, -1.0)
     for g in gate_grid(base):
         worst_refusal, worst_refused = 1.0, 0.0
         pooled_ref, pooled_ans = [], []
@@ -213,8 +213,10 @@ def pick_gate(per_set: dict[str, list[Outcome]], base: Gate) -> tuple[Gate, list
                 worst_refused = max(worst_refused, s["answerable_refused"])
             pooled_ref += [not g.allows(o.signals) for o in tune if o.case.case.unanswerable]
             pooled_ans += [not g.allows(o.signals) for o in tune if not o.case.case.unanswerable]
-        curve.append((g, float(np.mean(pooled_ref)), float(np.mean(pooled_ans))))
-        key = (worst_refusal - 2 * worst_refused, -worst_refused)  # refusing an answerable question costs twice
+        pooled = (float(np.mean(pooled_ref)), float(np.mean(pooled_ans)))
+        curve.append((g, *pooled))
+        # Refusing an answerable question costs twice; the worst set decides, ties go to the pooled figures.
+        key = (round(worst_refusal - 2 * worst_refused, 6), round(pooled[0] - 2 * pooled[1], 6), -worst_refused)
         if key > best_key:
             best, best_key = g, key
     return best, curve
@@ -287,7 +289,7 @@ def main() -> None:
         pareto = [p for p in front if not any(q[0] >= p[0] and q[1] < p[1] for q in front)]
         print(", ".join(f"({r:.3f}, {a:.3f})" for r, a in pareto))
         report["pareto"] = pareto
-        cosine_only = Gate(min_similarity=bench.settings.min_similarity, sure_similarity=0.0)
+        cosine_only = Gate(min_similarity=bench.settings.min_similarity, sure_similarity=0.0, lexical_margin=0.0)
         report["cosine_only"] = {f"{name}/{split}": summary([o for o in outs if o.case.split == split], cosine_only)
                                  for name, outs in per_set.items() for split in ("tune", "test")}
         print("\nBefore (one cosine threshold, 0.40):", json.dumps(report["cosine_only"]))
