@@ -108,7 +108,9 @@ class RagService:
             passages = self.retrieve(query, scope=scope, mode=mode)
         if not passages:
             return Plan(query, passages, signals(passages, None), allowed=False)
-        terms = self.store.term_stats(query_text=query, space=scope.space, channel=scope.channel,
+        # The gate weighs the words the user asked now: a follow-up's borrowed topic words (from an earlier turn
+        # that may itself have been refused) are not this question's to be unknown.
+        terms = self.store.term_stats(query_text=question, space=scope.space, channel=scope.channel,
                                       chunk_ids=[p.chunk_id for p in passages])
         found = signals(passages, terms)
         return Plan(query, passages, found, allowed=self.gate.allows(found))

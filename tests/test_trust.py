@@ -142,3 +142,14 @@ def test_a_dropped_marker_leaves_no_space_before_the_stop_even_across_pieces() -
         numbers.feed(piece)
     numbers.finish()
     assert numbers.text == "Use the form. See also [1]." and numbers.order == [2]
+
+
+def test_a_follow_up_is_not_refused_for_the_words_it_borrows_from_a_refused_question(svc) -> None:
+    add(svc, "notes.md", "# Notes\n\nMy parking spot is number 42 on level two.")
+    rag = rag_with(svc, ScriptedModel(["Spot 42 [1]."]))
+    first = rag.answer("How many vacation days do employees get?", scope=LOCAL)
+    assert not first.grounded  # nothing about vacation in this space
+    history = [Turn("user", "How many vacation days do employees get?"), Turn("assistant", first.text)]
+    follow = rag.plan("Which parking spot is mine?", scope=LOCAL, history=history)
+    assert "vacation" in follow.query  # retrieval still reads the thread's topic
+    assert "vacat" not in follow.signals.unknown_words and follow.allowed
