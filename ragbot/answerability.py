@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ragbot.domain import QuestionTerms, ScoredChunk, TermStat
@@ -31,14 +31,20 @@ class Signals:
                 "unknown_words": list(self.unknown_words), "unknown_share": round(self.unknown_share, 4)}
 
 
-def signals(passages: Sequence[ScoredChunk], question: QuestionTerms | None, *, rare_idf: float = 4.0) -> Signals:
-    """The gate's signals from the passages and the question's words."""
+def signals(passages: Sequence[ScoredChunk], question: QuestionTerms | None, *, rare_idf: float = 4.0,
+            asked: Collection[str] | None = None) -> Signals:
+    """The gate's signals from the passages and the question's words.
+
+    `asked`: when the words were those of a follow-up padded with earlier turns' topic, the lexemes of the question
+    as asked; only those can be unknown.
+    """
     terms: Sequence[TermStat] = question.terms if question else ()
     sims = [p.similarity or 0.0 for p in passages]
     top = max(sims, default=0.0)
     weight = sum(t.idf for t in terms)
     coverage = sum(t.idf for t in terms if t.in_passages) / weight if weight > 0 else 1.0
-    unknown = [t for t in terms if not t.in_space and t.idf >= rare_idf and _is_name(t.lexeme)]
+    unknown = [t for t in terms if not t.in_space and t.idf >= rare_idf and _is_name(t.lexeme)
+               and (asked is None or t.lexeme in asked)]
     share = sum(t.idf for t in unknown) / weight if weight > 0 else 0.0
     best = sorted(passages, key=lambda p: -(p.similarity or 0.0))[:3]
     agreement = any(p.lexical_rank is not None for p in best)

@@ -108,11 +108,15 @@ class RagService:
             passages = self.retrieve(query, scope=scope, mode=mode)
         if not passages:
             return Plan(query, passages, signals(passages, None), allowed=False)
-        # The gate weighs the words the user asked now: a follow-up's borrowed topic words (from an earlier turn
-        # that may itself have been refused) are not this question's to be unknown.
-        terms = self.store.term_stats(query_text=question, space=scope.space, channel=scope.channel,
-                                      chunk_ids=[p.chunk_id for p in passages])
-        found = signals(passages, terms)
+        ids = [p.chunk_id for p in passages]
+        terms = self.store.term_stats(query_text=query, space=scope.space, channel=scope.channel, chunk_ids=ids)
+        asked = None
+        if query != question:
+            # Words a follow-up borrows from earlier turns (which may themselves have been refused for them) are
+            # not the new question's to be unknown; they still count for coverage.
+            own = self.store.term_stats(query_text=question, space=scope.space, channel=scope.channel, chunk_ids=ids)
+            asked = {t.lexeme for t in own.terms}
+        found = signals(passages, terms, asked=asked)
         return Plan(query, passages, found, allowed=self.gate.allows(found))
 
     def context(self, passages: Sequence[ScoredChunk]) -> list[ScoredChunk]:

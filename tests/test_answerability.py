@@ -56,3 +56,12 @@ def test_just_below_the_floor_keyword_agreement_on_much_of_the_question_still_an
     assert not gate.allows(Signals(0.37, 0.9, 0, True, BIG))  # too far below the floor
     assert not gate.allows(Signals(0.38, 0.6, 1, True, BIG))  # a word the space has never seen
     assert not Gate(lexical_margin=0.0).allows(Signals(0.38, 0.6, 0, True, BIG))
+
+
+def test_words_a_follow_up_borrows_from_earlier_turns_are_never_unknown() -> None:
+    terms = QuestionTerms([stat("vacat", in_space=False), stat("employe", in_space=False),
+                           stat("park", in_space=True, in_passages=True), stat("mine", in_space=False)],
+                          space_chunks=BIG)
+    assert signals([passage(0.5)], terms).unknown_words == ("vacat", "employe", "mine")
+    own = signals([passage(0.5)], terms, asked={"park", "mine"})
+    assert own.unknown_words == ("mine",) and own.unknown_share == 0.25

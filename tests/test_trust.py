@@ -153,3 +153,14 @@ def test_a_follow_up_is_not_refused_for_the_words_it_borrows_from_a_refused_ques
     follow = rag.plan("Which parking spot is mine?", scope=LOCAL, history=history)
     assert "vacation" in follow.query  # retrieval still reads the thread's topic
     assert "vacat" not in follow.signals.unknown_words and follow.allowed
+
+
+def test_a_follow_up_in_words_the_space_lacks_is_answered_on_the_thread_s_topic(svc) -> None:
+    add(svc, "leave.md", "# Leave\n\nEmployees get 25 vacation days per year.")
+    rag = rag_with(svc, ScriptedModel(["25 [1]."]))
+    first = rag.answer("How many vacation days do employees get?", scope=LOCAL)
+    history = [Turn("user", "How many vacation days do employees get?"),
+               Turn("assistant", first.text, tuple(c.source for c in first.citations))]
+    follow = rag.plan("and does this change it?", scope=LOCAL, history=history)
+    assert follow.signals.unknown_words == ("chang",)  # the follow-up's own word, weighed with the topic's
+    assert follow.allowed
