@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 from ragbot.domain import Citation, ScoredChunk
 
@@ -17,13 +17,18 @@ _SPACE_BEFORE_STOP = re.compile(r"(?<=\w) +([.,;:!?])(?=\s|$)")
 class Renumberer:
     """Rewrites [passage] markers to [display] numbers 1..n in order of first appearance, piece by piece.
 
-    Markers that point at no passage are dropped. A piece ending in what may be the start of a marker is held
-    back until the next piece (or finish) decides it, so streamed text and the final text use the same numbers.
+    Markers that point at no passage are dropped; passages with the same key share a number. A piece ending in
+    what may be the start of a marker is held back until the next piece (or finish) decides it, so streamed text
+    and the final text use the same numbers.
     """
 
-    def __init__(self, passages: int) -> None:
+    def __init__(self, passages: int, keys: Sequence[Hashable] | None = None) -> None:
         self.passages = passages
-        self.order: list[int] = []  # 1-based passage numbers, in order of first citation
+        # Passages with the same key (the same document and section) share one number: a reader sees one source
+        # once in the Sources list, not two entries that open the same place.
+        self.keys: Sequence[Hashable] = keys if keys is not None else range(1, passages + 1)
+        self.order: list[int] = []  # 1-based passage numbers, in order of first citation (the first of each key)
+        self._display: dict[Hashable, int] = {}
         self._held = ""
         self._out: list[str] = []
         self.dropped = 0  # markers that pointed at no passage
@@ -80,17 +85,24 @@ class Renumberer:
         for number in (int(x) for x in m.group(1).split(",")):
             if not 1 <= number <= self.passages:
                 continue
-            if number not in self.order:
+            key = self.keys[number - 1]
+            if key not in self._display:
                 self.order.append(number)
-            display = self.order.index(number) + 1
+                self._display[key] = len(self.order)
+            display = self._display[key]
             if display not in shown:
                 shown.append(display)
         return "".join(f"[{n}]" for n in shown)
 
 
-def renumber(text: str, passages: int) -> tuple[str, list[int]]:
+def source_key(passage: ScoredChunk) -> Hashable:
+    """What makes two passages one source for a reader: the same document and section (or the same source)."""
+    return passage.document_id, passage.location
+
+
+def renumber(text: str, passages: int, keys: Sequence[Hashable] | None = None) -> tuple[str, list[int]]:
     """The text with markers renumbered, and the passage number behind each display number."""
-    r = Renumberer(passages)
+    r = Renumberer(passages, keys)
     r.feed(text)
     r.finish()
     return r.text, r.order

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from ragbot.answerability import Gate, Signals, signals
-from ragbot.citations import Renumberer, citations_for
+from ragbot.citations import Renumberer, citations_for, source_key
 from ragbot.domain import Answer, Citation, Neighbour, Scope, ScoredChunk, Turn
 from ragbot.errors import RagbotError, TransientError
 from ragbot.followups import boost_cited, cited_before, topic_query
@@ -160,7 +160,7 @@ class RagService:
         # Only passages that clear the threshold that allowed the answer are shown to the model.
         floor = self.gate.floor(plan.signals) or self.gate.min_similarity
         passages = self.context([p for p in plan.passages if (p.similarity or 0.0) >= floor])
-        numbers = Renumberer(len(passages))
+        numbers = Renumberer(len(passages), [source_key(p) for p in passages])
         for piece in self.chat.stream_answer(question, passages, history):
             shown = numbers.feed(piece)
             if on_delta is not None and shown:

@@ -58,6 +58,22 @@ def test_citations_are_numbered_in_order_of_first_appearance_while_streaming(svc
     assert [c.source for c in answer.citations] == [passages[2].source, passages[0].source]
 
 
+def test_passages_of_one_section_share_one_citation_number(svc) -> None:
+    # Far-apart chunks of one section are separate passages; a reader should see that source once, not twice.
+    filler = "Requests go through the portal and your manager approves them within a week. " * 6
+    add(svc, "leave.md", "# Leave\n\nEmployees get 25 vacation days per year.\n\n" + filler + "\n\n" + filler
+        + "\n\nUnused vacation days carry over until March.\n\n# Sick days\n\nSick days need a note after "
+        "three days of vacation-free absence.")
+    chat = ScriptedModel(["Twenty-five [1]. Carry-over [2]. Sick [3]."])
+    answer = rag_with(svc, chat, top_k=3, context_window=0).answer("vacation days", scope=LOCAL)
+    locations = [p.location for p in chat.seen[0]]
+    assert sorted(locations) == ["Leave", "Leave", "Sick days"]  # two passages of one section, one of another
+    places = list(dict.fromkeys(locations))  # each place numbered once, in order of first citation
+    shown = [f"[{places.index(loc) + 1}]" for loc in locations]
+    assert answer.text == f"Twenty-five {shown[0]}. Carry-over {shown[1]}. Sick {shown[2]}."
+    assert [(c.n, c.location) for c in answer.citations] == [(1, places[0]), (2, places[1])]
+
+
 def test_context_widens_a_passage_with_the_next_chunk_of_its_section(svc) -> None:
     # The question matches the section's opening chunk; the command that answers it is in the next chunk.
     intro = "Rotating the signing keys is needed every quarter, and after anyone leaves the security team. " * 3
