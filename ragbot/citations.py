@@ -10,7 +10,8 @@ from ragbot.domain import Citation, ScoredChunk
 # One marker holds one or more passage numbers: "[2]", "[1, 3]".
 _MARKER = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
 # What may still grow into a marker at the end of a streamed piece: "[", "[1", "[1, ".
-_OPEN_TAIL = re.compile(r"\[[\d,\s]{0,12}$")
+_OPEN_TAIL = re.compile(r"\[[\d,\s]{0,12}$|`{1,2}$")  # and "`", "``": the start of a code fence
+_FENCE = re.compile(r"(```)")
 _SPACE_BEFORE_STOP = re.compile(r"(?<=\w) +([.,;:!?])(?=\s|$)")
 
 
@@ -29,6 +30,7 @@ class Renumberer:
         self.keys: Sequence[Hashable] = keys if keys is not None else range(1, passages + 1)
         self.order: list[int] = []  # 1-based passage numbers, in order of first citation (the first of each key)
         self._display: dict[Hashable, int] = {}
+        self._in_code = False  # inside a ``` block of the text emitted so far
         self._held = ""
         self._out: list[str] = []
         self.dropped = 0  # markers that pointed at no passage
@@ -57,6 +59,20 @@ class Renumberer:
         return _SPACE_BEFORE_STOP.sub(r"\1", text) if self.dropped else text
 
     def _rewrite(self, text: str) -> str:
+        # Inside a ``` code block "[1, 2]" is a list, not a citation: only the prose around blocks is rewritten.
+        out: list[str] = []
+        for part in _FENCE.split(text):
+            if part == "```":
+                self._in_code = not self._in_code
+            if part == "```" or self._in_code:
+                out.append(part)
+                if part:
+                    self._last, self._run_end = part[-1], False
+            else:
+                out.append(self._rewrite_prose(part))
+        return "".join(out)
+
+    def _rewrite_prose(self, text: str) -> str:
         out: list[str] = []
         pos = 0
         marker_end = 0 if self._run_end else -1  # where the last citation marker ended

@@ -180,3 +180,15 @@ def test_a_follow_up_in_words_the_space_lacks_is_answered_on_the_thread_s_topic(
     follow = rag.plan("and does this change it?", scope=LOCAL, history=history)
     assert follow.signals.unknown_words == ("chang",)  # the follow-up's own word, weighed with the topic's
     assert follow.allowed
+
+
+def test_a_list_inside_a_code_block_is_not_taken_for_a_citation() -> None:
+    from ragbot.citations import Renumberer
+
+    numbers = Renumberer(passages=2)
+    # The fence arrives split across pieces, as an LLM streams it.
+    for piece in ("Use this [2]:\n``", "`py\nx = [1, 2]\nprint(x[1])\n`", "``\nSee [1]."):
+        numbers.feed(piece)
+    numbers.finish()
+    assert numbers.text == "Use this [1]:\n```py\nx = [1, 2]\nprint(x[1])\n```\nSee [2]."
+    assert numbers.order == [2, 1]

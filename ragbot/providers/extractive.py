@@ -12,7 +12,7 @@ from ragbot.ports import Embedder
 from ragbot.providers.extractive_units import CODE, Unit, passage_units, salience
 from ragbot.text import STOP_WORDS, stem, terms, words
 
-_ENDS_WITH_STOP = re.compile(r"([.!?]+)([\"')\]]*)$")
+_ENDS_WITH_STOP = re.compile(r"([.!?:]+)([\"')\]]*)$")  # ":" too: "Run these from the bastion [1]:"
 # Questions that want a number (a count, an amount, a time, a limit or a default): lines with digits answer them.
 _WANTS_NUMBER = re.compile(
     r"^\s*(?:how\s+(?:many|much|long|often|old|far|big|large|soon|late|early)|when|what\s+time|until\s+when|by\s+when"
@@ -87,8 +87,9 @@ class ExtractiveAnswerer:
     def stream_answer(self, question: str, passages: Sequence[ScoredChunk], history: Sequence[Turn]) -> Iterator[str]:
         """Yield the chosen sentences one by one, each followed by its citation."""
         pieces = self.answer_sentences(question, passages)
-        for i, piece in enumerate(pieces):
-            yield piece if i == len(pieces) - 1 else piece + " "
+        for piece, after in zip(pieces, pieces[1:] + [""], strict=True):
+            # A code block stands on lines of its own; sentences run on as prose.
+            yield piece + ("" if not after else "\n" if _is_block(piece) or _is_block(after) else " ")
 
     def condense(self, question: str, history: Sequence[Turn]) -> str:
         """The follow-up with the thread's topic words in front when it leans on earlier turns."""
@@ -102,7 +103,7 @@ class ExtractiveAnswerer:
             return ["I could not find anything about that in the documents."]
         scores, related = self._scores(question, top, units)
         chosen = self._choose(units, scores, related)
-        return [_cite(_clip(u.text, self.max_chars) if len(chosen) == 1 else u.text, u.passage + 1) for u in chosen]
+        return [_render(u, u.passage + 1, self.max_chars if len(chosen) == 1 else None) for u in chosen]
 
     def _scores(self, question: str, passages: list[ScoredChunk],
                 units: list[Unit]) -> tuple[list[float], list[bool]]:
@@ -167,7 +168,8 @@ class ExtractiveAnswerer:
     def _choose(self, units: list[Unit], scores: list[float], related: list[bool]) -> list[Unit]:
         """The best units by score, wherever they are, until the budget; reading order within each passage.
 
-        A unit that introduces what follows (it ends with ":") brings the next unit of its passage along.
+        A unit that introduces what follows (it ends with ":") brings the next unit of its passage along, and a code
+        block brings the line that introduces it.
         """
         order = sorted(range(len(units)), key=lambda i: (-scores[i], units[i].passage, units[i].position))
         best = order[0]
@@ -193,11 +195,17 @@ class ExtractiveAnswerer:
                 continue  # chunks overlap, so the same sentence can come from two passages
             chosen.append(i)
             used += len(units[i].text) + 1
-            nxt = i + 1
+            nxt, prev = i + 1, i - 1
             if (units[i].text.rstrip().endswith(":") and nxt < len(units) and units[nxt].passage == units[i].passage
                     and nxt not in chosen and fits(nxt)):
                 chosen.append(nxt)
                 used += len(units[nxt].text) + 1
+            # And a code block brings the line that introduces it ("To run one by hand:").
+            if (units[i].block is not None and prev >= 0 and units[prev].passage == units[i].passage
+                    and units[prev].block is None and units[prev].text.rstrip().endswith(":")
+                    and prev not in chosen and fits(prev)):
+                chosen.append(prev)
+                used += len(units[prev].text) + 1
         first: dict[int, int] = {}
         for rank, i in enumerate(chosen):
             first.setdefault(units[i].passage, rank)
@@ -238,6 +246,21 @@ def _clip(text: str, limit: int) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
     return cut + "…"
+
+
+def _render(unit: Unit, n: int, limit: int | None) -> str:
+    """A chosen unit as quoted: a sentence with its marker, or a fenced block with the marker after it."""
+    if unit.block is None:
+        return _cite(_clip(unit.text, limit) if limit else unit.text, n)
+    code = unit.text
+    if limit and len(code) > limit:
+        kept = code[:limit].rsplit("\n", 1)[0] if "\n" in code[:limit] else _clip(code, limit)
+        code = kept + "\n…"
+    return f"```{unit.block}\n{code}\n``` [{n}]"
+
+
+def _is_block(piece: str) -> bool:
+    return piece.startswith("```")
 
 
 def _cite(sentence: str, n: int) -> str:

@@ -28,15 +28,20 @@ _INSTRUCTION = re.compile(
 )
 
 
+# A Markdown code fence line: ``` or ~~~, optionally with the block's language ("```bash").
+_FENCE = re.compile(r"^ {0,3}(?:```|~~~)[ \t]*([\w+#.-]*)[ \t]*$")
+
+
 @dataclass(frozen=True)
 class Unit:
-    """A sentence (or code line) of a passage, with what its score is made of."""
+    """A sentence (or code line, or fenced code block) of a passage, with what its score is made of."""
 
     passage: int
     position: int
     text: str
     terms: frozenset[str]
     code: bool
+    block: str | None = None  # a fenced code block's language ("" for none): quoted whole, as a block
 
 
 def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
@@ -46,21 +51,64 @@ def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
     # Loaders put a section's heading on its first line; as a "sentence" it would run into the next one.
     if heading and text.startswith(heading) and text[len(heading):len(heading) + 1] in ("\n", ""):
         text = text[len(heading):]
+    out: list[Unit] = []
+    for k, (segment, language) in enumerate(_segments(text, starts_inside=passage.ordinal > 0)):
+        if language is not None:
+            # A fenced block keeps its lines: commands run together on one line cannot be copied.
+            code = segment.strip("\n")
+            ts = frozenset(terms(code))
+            if ts and not _INSTRUCTION.search(code):
+                out.append(Unit(index, len(out), code, ts, True, language))
+            continue
+        out.extend(_sentence_units(index, segment, len(out), drop_overlap=k == 0 and passage.ordinal > 0))
+    return out
+
+
+def _sentence_units(index: int, text: str, start: int, *, drop_overlap: bool) -> list[Unit]:
+    """The whole sentences and code lines of prose (no fenced blocks)."""
     # Plain-text headings underlined with ==== or **** (reStructuredText, pydoc) and table borders are not prose.
     text = _UNDERLINED.sub("\n\n", text)
     sentences = split_sentences(text)
     # A chunk after the first starts with overlap carried from its predecessor, usually mid-sentence.
-    if sentences and passage.ordinal > 0 and sentences[0][:1].islower():
+    if sentences and drop_overlap and sentences[0][:1].islower():
         sentences = sentences[1:]
-    out = []
-    for j, raw in enumerate(sentences):
+    out: list[Unit] = []
+    for raw in sentences:
         sentence = _strip_marker(raw)
         ts = frozenset(terms(sentence))
         if sentence.startswith("#") or len(ts) < 2 or _INSTRUCTION.search(sentence) or _broken(sentence):
             continue  # headings and fragments make poor answers; planted instructions are never repeated
         code = any(tok.lower().rstrip(".") not in _NOT_CODE for tok in CODE.findall(sentence))
-        out.append(Unit(index, j, sentence, ts, code))
+        out.append(Unit(index, start + len(out), sentence, ts, code))
     return out
+
+
+def _segments(text: str, *, starts_inside: bool) -> list[tuple[str, str | None]]:
+    """Prose and fenced code blocks in reading order: (text, None) or (code, language).
+
+    A chunk cut from the middle of a block starts inside it (its first fence closes one), and a chunk can end
+    before a block's closing fence; both halves are still code.
+    """
+    lines = text.split("\n")
+    fences = [i for i, line in enumerate(lines) if _FENCE.match(line)]
+    first = _FENCE.match(lines[fences[0]]) if fences else None
+    inside = (starts_inside and len(fences) % 2 == 1 and first is not None and not first.group(1)
+              and any(line.strip() for line in lines[: fences[0]]))
+    segments: list[tuple[str, str | None]] = []
+    language: str | None = "" if inside else None
+    buf: list[str] = []
+    for line in lines:
+        fence = _FENCE.match(line)
+        if fence is None:
+            buf.append(line)
+            continue
+        if buf:
+            segments.append(("\n".join(buf), language))
+        buf = []
+        language = None if language is not None else fence.group(1)
+    if buf:
+        segments.append(("\n".join(buf), language))
+    return [(s, lang) for s, lang in segments if s.strip()]
 
 
 def _broken(sentence: str) -> bool:

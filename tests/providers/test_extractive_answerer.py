@@ -167,7 +167,7 @@ def test_underlined_headings_are_not_quoted_and_a_line_ending_in_a_colon_brings_
     text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
         "Which built-in objects are considered false?", passages, []))
     assert "***" not in text and "Truth Value Testing" not in text
-    assert "considered false:" in text and "None and False" in text
+    assert "considered false [1]:" in text and "None and False" in text  # the marker goes before the colon
 
 
 def test_a_what_is_question_gets_the_line_that_defines_its_term() -> None:
@@ -203,3 +203,39 @@ def test_a_weak_short_line_does_not_end_the_search_for_a_strong_long_one() -> No
     chosen = ExtractiveAnswerer(second_ratio=0.4, length_penalty=0.5)._choose(
         [best, long, weak], [1.0, 0.5, 0.3], [True, True, True])
     assert chosen == [best, long]
+
+
+RUNBOOK = ("If a release breaks checkout, roll back to the previous image. Run these from the bastion host:\n\n"
+           "```bash\nkubectl -n billing rollout undo deployment/billing-api\n"
+           "kubectl -n billing rollout status deployment/billing-api --timeout=120s\n```\n\n"
+           "Then post in #incidents that the rollback is done.")
+
+
+def test_a_fenced_code_block_is_quoted_whole_with_its_lines() -> None:
+    # Joined into one line, two commands run together and cannot be copied.
+    text = answer("how do I roll back the billing release with kubectl?", [chunk(1, RUNBOOK)])
+    block = re.search(r"```bash\n(.*?)\n``` \[1\]", text, re.DOTALL)
+    assert block is not None, text
+    assert block.group(1).splitlines() == ["kubectl -n billing rollout undo deployment/billing-api",
+                                           "kubectl -n billing rollout status deployment/billing-api --timeout=120s"]
+    assert "Run these from the bastion host [1]:\n```bash\n" in text  # brought along, the block on its own lines
+
+
+def test_a_line_that_introduces_a_block_is_cited_before_its_colon() -> None:
+    doc = chunk(1, "Migrations run on deploy. To run one by hand:\n\n```\n./manage.py migrate billing 0042\n```")
+    text = answer("how do I run a migration by hand?", [doc])
+    assert "To run one by hand [1]:\n```\n./manage.py migrate billing 0042\n``` [1]" in text
+
+
+def test_halves_of_a_block_cut_by_the_chunker_are_still_code() -> None:
+    from ragbot.providers.extractive_units import passage_units
+
+    # A later chunk that starts inside a block: its first fence closes it.
+    tail = ScoredChunk(2, 1, 3, "--timeout=120s --watch\nkubectl get pods -n billing\n```\n\nThen post in #incidents.",
+                       "", "Doc", "docs/1.md", 0.5)
+    units = passage_units(0, tail)
+    assert units[0].block == "" and units[0].text.startswith("--timeout=120s --watch\nkubectl get pods")
+    assert units[-1].block is None and "incidents" in units[-1].text
+    # A chunk that ends before the block's closing fence.
+    head = chunk(1, "Roll back with:\n\n```bash\nkubectl -n billing rollout undo deployment/billing-api\n")
+    assert [u.block for u in passage_units(0, head)] == [None, "bash"]

@@ -25,6 +25,7 @@ _MD_LINK = re.compile(r"\[([^\]\n]{1,200})\]\((https?://[^)\s|>]{1,500})\)")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$", re.MULTILINE)
 _BULLET = re.compile(r"^(\s*)[-*]\s+", re.MULTILINE)
+_CODE_BLOCK = re.compile(r"```[\w+#.-]*[ \t]*\n?(.*?)```", re.DOTALL)  # a fenced block; its body is group 1
 
 
 def escape(text: str) -> str:
@@ -33,7 +34,18 @@ def escape(text: str) -> str:
 
 
 def to_mrkdwn(markdown: str) -> str:
-    """Turn the model's Markdown into Slack mrkdwn: links <url|text>, *bold*, headings and bullets."""
+    """Turn the model's Markdown into Slack mrkdwn: links <url|text>, *bold*, headings and bullets.
+
+    Code blocks stay as they are (a "# comment" in one is not a heading); Slack shows a block's language tag as
+    a line of code, so it is dropped.
+    """
+    parts = _CODE_BLOCK.split(markdown)
+    # split() with one group alternates prose and block bodies: even indexes are prose.
+    return "".join(_prose_to_mrkdwn(part) if i % 2 == 0 else f"```\n{escape(part)}```"
+                   for i, part in enumerate(parts))
+
+
+def _prose_to_mrkdwn(markdown: str) -> str:
     text = escape(markdown)
     # Links come before bold so that a bold link keeps its URL intact.
     text = _MD_LINK.sub(lambda m: f"<{m.group(2).replace('&amp;', '&')}|{m.group(1)}>", text)

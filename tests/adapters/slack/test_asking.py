@@ -86,3 +86,16 @@ def test_ask_command_answers_in_a_thread_under_the_question(make_slack) -> None:
 
     h.command("/ask", "   ")
     assert "/ask How many" in h.fake.wait_for(h.responses)[0]["text"]
+
+
+def test_a_code_block_in_an_answer_reaches_slack_as_code(make_slack) -> None:
+    # Markdown rules must not reach into code: "# undo" is a shell comment, not a heading; "- n" is an argument.
+    reply = ("Roll back with [1]:\n```bash\n# undo the release\nkubectl rollout undo deploy/api\n- n 2 <x>\n```\n"
+             "Vacation days are **25** [1].")
+    h = make_slack(ScriptedChat(reply, pieces=7, delay=0.02))
+    h.ingest("leave.md", HANDBOOK)
+    ts = h.mention("How many vacation days do I get per year?")
+    answer = _blocks_text(h.final_answer("C1", ts)[0])
+    assert "```\n# undo the release\nkubectl rollout undo deploy/api\n- n 2 &lt;x&gt;\n```" in answer
+    assert "bash" not in answer  # Slack would show a language tag as a line of code
+    assert "Vacation days are *25* [1]." in answer  # prose around the block is still converted
