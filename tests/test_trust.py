@@ -8,7 +8,7 @@ from ragbot.answerability import Gate, Signals
 from ragbot.domain import Scope, ScoredChunk, Turn
 from ragbot.ingestion import intake
 from ragbot.ingestion.pipeline import ingest_document
-from ragbot.rag import RagService, join_overlapping
+from ragbot.rag import NO_ANSWER, RagService, join_overlapping
 
 LOCAL = Scope("local")
 
@@ -38,6 +38,13 @@ class ScriptedModel:
 
 def rag_with(svc, chat, **kwargs) -> RagService:  # type: ignore[no-untyped-def]
     return RagService(store=svc.store, embedder=svc.embedder, chat=chat, min_similarity=0.05, **kwargs)
+
+
+def thread_after(rag: RagService, question: str, *, cited: bool = True) -> list[Turn]:
+    """A thread's history after the bot answered its first question (with the sources it cited)."""
+    first = rag.answer(question, scope=LOCAL)
+    sources = tuple(c.source for c in first.citations) if cited else ()
+    return [Turn("user", question), Turn("assistant", first.text, sources)]
 
 
 def three_docs(svc) -> None:  # type: ignore[no-untyped-def]
@@ -140,9 +147,7 @@ def test_follow_ups_keep_the_topic_and_the_documents_cited_before(svc) -> None:
     add(svc, "leave.md", "# Leave\n\nEmployees get 25 vacation days per year. Part-timers get vacation pro rata.")
     add(svc, "gym.md", "# Part-timers\n\nPart-timers get the gym subsidy. Part-timers book gym classes online.")
     rag = rag_with(svc, ScriptedModel(["Pro rata [1]."]))
-    first = rag.answer("how many vacation days do employees get", scope=LOCAL)
-    history = [Turn("user", "how many vacation days do employees get"),
-               Turn("assistant", first.text, tuple(c.source for c in first.citations))]
+    history = thread_after(rag, "how many vacation days do employees get")
     follow = rag.plan("what about part-timers?", scope=LOCAL, history=history)
     assert follow.passages[0].source == "handbook/leave.md"
     assert "vacation" in follow.query
@@ -163,9 +168,8 @@ def test_a_dropped_marker_leaves_no_space_before_the_stop_even_across_pieces() -
 def test_a_follow_up_is_not_refused_for_the_words_it_borrows_from_a_refused_question(svc) -> None:
     add(svc, "notes.md", "# Notes\n\nMy parking spot is number 42 on level two.")
     rag = rag_with(svc, ScriptedModel(["Spot 42 [1]."]))
-    first = rag.answer("How many vacation days do employees get?", scope=LOCAL)
-    assert not first.grounded  # nothing about vacation in this space
-    history = [Turn("user", "How many vacation days do employees get?"), Turn("assistant", first.text)]
+    history = thread_after(rag, "How many vacation days do employees get?", cited=False)
+    assert history[1].text.startswith(NO_ANSWER)  # nothing about vacation in this space: refused
     follow = rag.plan("Which parking spot is mine?", scope=LOCAL, history=history)
     assert "vacation" in follow.query  # retrieval still reads the thread's topic
     assert "vacat" not in follow.signals.unknown_words and follow.allowed
@@ -174,9 +178,7 @@ def test_a_follow_up_is_not_refused_for_the_words_it_borrows_from_a_refused_ques
 def test_a_follow_up_in_words_the_space_lacks_is_answered_on_the_thread_s_topic(svc) -> None:
     add(svc, "leave.md", "# Leave\n\nEmployees get 25 vacation days per year.")
     rag = rag_with(svc, ScriptedModel(["25 [1]."]))
-    first = rag.answer("How many vacation days do employees get?", scope=LOCAL)
-    history = [Turn("user", "How many vacation days do employees get?"),
-               Turn("assistant", first.text, tuple(c.source for c in first.citations))]
+    history = thread_after(rag, "How many vacation days do employees get?")
     follow = rag.plan("and does this change it?", scope=LOCAL, history=history)
     assert follow.signals.unknown_words == ("chang",)  # the follow-up's own word, weighed with the topic's
     assert follow.allowed
