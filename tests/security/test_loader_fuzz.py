@@ -136,11 +136,8 @@ PPTX_XML = [
 def test_fuzz_xlsx(guard: ThreadPoolExecutor, xml: str, edits, cut: float, raw: bool) -> None:  # type: ignore[no-untyped-def]
     from tests.security import hostile_office as ho
 
-    member = "xl/worksheets/sheet1.xml"
-    original = ho.sheet_xml()
-    body = original.replace(b"<sheetData>", b"<sheetData>" + xml.encode(), 1)
-    data = h.rezip(ho.plain_xlsx(), {member: mutate(body, edits, cut) if raw else body})
-    check(guard, data if raw else mutate(data, edits, cut), "fuzz.xlsx")
+    _fuzz_member(guard, ho.plain_xlsx(), "xl/worksheets/sheet1.xml", ho.sheet_xml(), b"<sheetData>", xml, edits, cut,
+                 raw, "fuzz.xlsx")
 
 
 @FUZZ
@@ -148,8 +145,13 @@ def test_fuzz_xlsx(guard: ThreadPoolExecutor, xml: str, edits, cut: float, raw: 
 def test_fuzz_pptx(guard: ThreadPoolExecutor, xml: str, edits, cut: float, raw: bool) -> None:  # type: ignore[no-untyped-def]
     from tests.security import hostile_office as ho
 
-    member = "ppt/slides/slide1.xml"
-    original = ho.slide_xml()
-    body = original.replace(b"<p:spTree>", b"<p:spTree>" + xml.encode(), 1)
-    data = h.rezip(ho.plain_pptx(), {member: mutate(body, edits, cut) if raw else body})
-    check(guard, data if raw else mutate(data, edits, cut), "fuzz.pptx")
+    _fuzz_member(guard, ho.plain_pptx(), "ppt/slides/slide1.xml", ho.slide_xml(), b"<p:spTree>", xml, edits, cut,
+                 raw, "fuzz.pptx")
+
+
+def _fuzz_member(guard: ThreadPoolExecutor, plain: bytes, member: str, original: bytes, anchor: bytes, xml: str,
+                 edits, cut: float, raw: bool, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Insert fuzzed XML after anchor in one member of a valid file, then mutate that member (raw) or the zip."""
+    body = original.replace(anchor, anchor + xml.encode(), 1)
+    data = h.rezip(plain, {member: mutate(body, edits, cut) if raw else body})
+    check(guard, data if raw else mutate(data, edits, cut), name)

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from ragbot.adapters.discord.context import run_or_refuse
 from ragbot.adapters.discord.formatting import chunked_lines, document_lines, feedback_lines, gaps_lines, stats_text
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.scope import space_for
 from ragbot.adapters.discord.views import ConfirmView
 from ragbot.config import Settings
 from ragbot.domain import Adder
-from ragbot.errors import RagbotError
 
 if TYPE_CHECKING:
     from ragbot.adapters.discord.context import RagbotContext
@@ -103,10 +103,8 @@ async def _confirm(interaction: discord.Interaction, question: str, label: str,
 async def delete(cog: RagbotContext, interaction: discord.Interaction, document: str) -> None:
     """Ask for confirmation, then forget a document with its chunks and stored bytes."""
     space = space_of(interaction)
-    try:
-        doc = await cog.run(cog.uses.admin.find, document, space=space)
-    except RagbotError as exc:
-        await interaction.response.send_message(f"❌ {exc}", ephemeral=True)
+    doc = await run_or_refuse(cog, interaction, cog.uses.admin.find, document, space=space)
+    if doc is None:
         return
 
     async def action() -> str:
@@ -127,10 +125,7 @@ async def reindex(cog: RagbotContext, interaction: discord.Interaction, document
         return f"🔁 Queued {len(results)} document{'s' if len(results) != 1 else ''} for reindexing."
 
     if document:
-        try:
-            await cog.run(cog.uses.admin.find, document, space=space)
-        except RagbotError as exc:
-            await interaction.response.send_message(f"❌ {exc}", ephemeral=True)
+        if await run_or_refuse(cog, interaction, cog.uses.admin.find, document, space=space) is None:
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.edit_original_response(content=await action())

@@ -11,6 +11,7 @@ from discord.ext import commands
 from ragbot.chat.service import ChatService
 from ragbot.chat.usecases import UseCases
 from ragbot.config import Settings
+from ragbot.errors import RagbotError
 
 T = TypeVar("T")
 
@@ -35,3 +36,13 @@ class RagbotContext(Protocol):
     async def record_vote(self, interaction: discord.Interaction, question_id: int, vote: int) -> None:
         """Store a 👍/👎 and follow up as the platform expects."""
         ...
+
+
+async def run_or_refuse(cog: RagbotContext, interaction: discord.Interaction, fn: Callable[..., T], /, *args: Any,
+                        **kwargs: Any) -> T | None:
+    """Run blocking core code; a RagbotError (no such document, not allowed) is told privately and gives None."""
+    try:
+        return await cog.run(fn, *args, **kwargs)
+    except RagbotError as exc:
+        await interaction.response.send_message(f"❌ {exc}", ephemeral=True)
+        return None

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import discord
 
 from ragbot.adapters.discord.administering import acting_admin, send_pages, space_of
+from ragbot.adapters.discord.context import run_or_refuse
 from ragbot.adapters.discord.formatting import chunked_lines
-from ragbot.errors import RagbotError
 from ragbot.ingestion.intake import owner_label
 from ragbot.storage.audit import AuditEntry
 
@@ -38,11 +38,9 @@ async def audit(cog: RagbotContext, interaction: discord.Interaction) -> None:
 
 async def owner(cog: RagbotContext, interaction: discord.Interaction, document: str, user: discord.User) -> None:
     """Give a document to another member, who may then replace or delete it."""
-    try:
-        moved = await cog.run(cog.uses.admin.give, document, to=f"discord:{user.id}",
-                              to_name=user.display_name, space=space_of(interaction), by=acting_admin(interaction))
-    except RagbotError as exc:
-        await interaction.response.send_message(f"❌ {exc}", ephemeral=True)
+    moved = await run_or_refuse(cog, interaction, cog.uses.admin.give, document, to=f"discord:{user.id}",
+                                to_name=user.display_name, space=space_of(interaction), by=acting_admin(interaction))
+    if moved is None:
         return
     await send_pages(interaction, [f"👤 **{discord.utils.escape_markdown(moved.title)}** (`{moved.id}`) now belongs "
                                    f"to {user.mention}: they may replace or delete it."])

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from ragbot.adapters.discord.administering import is_admin
+from ragbot.adapters.discord.context import run_or_refuse
 from ragbot.adapters.discord.formatting import chunked_lines
 from ragbot.adapters.discord.replies import NO_PINGS
 from ragbot.adapters.discord.scope import space_for
@@ -57,12 +58,10 @@ async def list_sites(cog: RagbotContext, interaction: discord.Interaction) -> No
 async def resync_site(cog: RagbotContext, interaction: discord.Interaction, site: str) -> None:
     """/admin resync-site: crawl a site again now."""
     space = space_for(interaction.guild_id, interaction.user.id)
-    try:
-        found = await cog.run(cog.uses.sites.find_site, site, space=space)
-        outcome = await cog.run(cog.uses.sites.queue_crawl, found.id)
-    except RagbotError as exc:
-        await interaction.response.send_message(f"❌ {exc}", ephemeral=True)
+    found = await run_or_refuse(cog, interaction, cog.uses.sites.find_site, site, space=space)
+    if found is None:
         return
+    outcome = await cog.run(cog.uses.sites.queue_crawl, found.id)
     await interaction.response.send_message(f"🔁 **{found.root_url}**: {outcome}; its status message shows the "
                                             "counts.", ephemeral=True, allowed_mentions=NO_PINGS)
 
@@ -72,10 +71,8 @@ async def forget_site(cog: RagbotContext, interaction: discord.Interaction, site
     from ragbot.adapters.discord.views import ConfirmView
 
     space = space_for(interaction.guild_id, interaction.user.id)
-    try:
-        found = await cog.run(cog.uses.sites.find_site, site, space=space)
-    except RagbotError as exc:
-        await interaction.response.send_message(f"❌ {exc}", ephemeral=True)
+    found = await run_or_refuse(cog, interaction, cog.uses.sites.find_site, site, space=space)
+    if found is None:
         return
 
     async def action() -> str:
