@@ -82,3 +82,26 @@ def test_admin_delete_finds_a_title_in_any_case_as_autocomplete_offers_it(servic
             assert "Delete **Obsolete**" in prompt["content"], prompt["content"]
 
     run(scenario())
+
+
+def test_an_unknown_document_or_site_is_refused_privately_with_the_reason(services, fake: FakeDiscord) -> None:
+    add_document(services, "# Policy\n\nThe office opens at nine.")
+
+    async def scenario() -> None:
+        async with running(make_bot(services), fake):
+            for sub, options in (("delete", {"document": "no-such-doc"}), ("reindex", {"document": "no-such-doc"}),
+                                 ("owner", {"document": "no-such-doc"}),
+                                 ("resync-site", {"site": "https://nowhere.example/"}),
+                                 ("forget-site", {"site": "https://nowhere.example/"})):
+                users = {"user": MEMBER_ID} if sub == "owner" else None
+                token = fake.command("admin", options, sub=sub, uid=ADMIN_ID, users=users)
+                await fake.wait_for(lambda t=token: fake.requests("POST", rf"/{t}/callback"), what=sub)
+
+    run(scenario())
+    replies = [c.body["data"] for c in fake.requests("POST", r"/callback")]
+    assert len(replies) == 5
+    assert all(r["flags"] & EPHEMERAL and r["content"].startswith("❌ No ") for r in replies), replies
+    assert sum("No document matches 'no-such-doc'" in r["content"] for r in replies) == 3
+    assert sum("No site matches" in r["content"] for r in replies) == 2
+    with services.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM documents")).scalar_one() == 1
