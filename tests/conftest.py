@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from ragbot.config import Settings
 from ragbot.storage import db
 from ragbot.storage.embedded import embedded_url
+from tests.crawl.site import DocSite, handbook_site
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
 from tests.support import embedded_data_dir, running_redis, scrub_environment
 
@@ -88,3 +89,11 @@ def svc(clean_db: Engine, settings: Settings, fake_embedder: FakeEmbedder):  # t
     services = build(settings, embedder=fake_embedder, chat=FakeChatModel())
     yield services
     services.engine.dispose()
+
+
+@pytest.fixture
+def site() -> Iterator[DocSite]:
+    """A small documentation site (the handbook as HTML pages) served on 127.0.0.1 for crawl tests."""
+    served = handbook_site(DocSite())
+    yield served
+    served.close()

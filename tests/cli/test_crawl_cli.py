@@ -6,21 +6,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.crawl.site import DocSite, handbook_site
+from tests.crawl.site import DocSite
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def site() -> Iterator[DocSite]:
-    served = handbook_site(DocSite())
-    yield served
-    served.close()
 
 
 @pytest.fixture

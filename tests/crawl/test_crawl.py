@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from ragbot.crawl import sync
 from ragbot.crawl.scope import MAX_QUERY_VARIANTS
 from ragbot.domain import Scope
 from ragbot.ingestion.fetch import BlockedUrl
-from tests.crawl.site import DocSite, handbook_site, page
+from tests.crawl.site import DocSite, page
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
 
 
@@ -25,13 +24,6 @@ class RecordingQueue:
     def enqueue(self, task_name: str, **kwargs: Any) -> None:
         """Record the task."""
         self.sent.append((task_name, kwargs))
-
-
-@pytest.fixture
-def site() -> Iterator[DocSite]:
-    served = handbook_site(DocSite())
-    yield served
-    served.close()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from ragbot.crawl import sync
 from ragbot.ingestion.pipeline import ingest_document
 from ragbot.wiring import Services, build
 from tests.adapters.discord.conftest import make_bot, run, running
-from tests.crawl.site import DocSite, handbook_site
+from tests.crawl.site import DocSite
 from tests.fakes.discord_server import ADMIN_ID, CHANNEL_ID, FakeDiscord
 from tests.fakes.providers import FakeChatModel, FakeEmbedder
 
@@ -36,13 +36,6 @@ class CrawlQueue:
         thread = threading.Thread(target=ingest_document, args=(self.services.ingest, kwargs["document_id"]))
         thread.start()
         self.threads.append(thread)
-
-
-@pytest.fixture
-def site() -> Iterator[DocSite]:
-    served = handbook_site(DocSite())
-    yield served
-    served.close()
 
 
 @pytest.fixture

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import text
 
 from ragbot.crawl import sync
-from tests.crawl.site import DocSite, handbook_site
-
-
-@pytest.fixture
-def site() -> Iterator[DocSite]:
-    served = handbook_site(DocSite())
-    yield served
-    served.close()
+from tests.crawl.site import DocSite
 
 
 def _submit(h, url: str | None, crawl: bool) -> tuple[int, str]:  # type: ignore[no-untyped-def]
