@@ -68,9 +68,11 @@ class RagService:
         # size does not depend on k (up to rerank_candidates), so `ragbot eval` ranks what the answer path sees.
         pool = k if self.reranker is None else max(k, self.rerank_candidates)
         vector = self.embedder.embed_query(query)
-        found = self.store.search(
-            query_vector=vector, query_text=query, space=scope.space, channel=scope.channel, k=pool, mode=mode,
-        )
+        # A few more than the pool, so that passages dropped as copies (below) leave no gap in the k returned.
+        found = distinct_passages(self.store.search(
+            query_vector=vector, query_text=query, space=scope.space, channel=scope.channel, k=pool + self.top_k,
+            mode=mode,
+        ))[:pool]
         if self.reranker is None or len(found) < 2:
             return found[:k]
         return self._rerank(self.reranker, query, found, k)
@@ -253,6 +255,21 @@ def _widen(pieces: list[tuple[int, str]], anchor: int, budget: int) -> tuple[str
     for o in run[1:]:
         text = join_overlapping(text, by[o])
     return text, run
+
+
+def distinct_passages(found: Sequence[ScoredChunk]) -> list[ScoredChunk]:
+    """The passages without later copies of an earlier one's text (the same file added under two names).
+
+    A copy would take a second place among the few passages an answer sees and be cited as a second source.
+    """
+    seen: set[str] = set()
+    out = []
+    for p in found:
+        key = " ".join(p.text.split()).casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
 
 
 def join_overlapping(a: str, b: str, *, longest: int = 200) -> str:

@@ -81,6 +81,20 @@ def test_passages_of_one_section_share_one_citation_number(svc) -> None:
     assert [(c.n, c.location) for c in answer.citations] == [(1, places[0]), (2, places[1])]
 
 
+def test_the_same_file_under_two_names_takes_one_place_and_one_citation(svc) -> None:
+    # "leave.md" and "leave (1).md": the copy must neither crowd another document out nor be cited as a source.
+    body = "# Leave\n\nEmployees get 25 vacation days per year."
+    add(svc, "leave.md", body)
+    add(svc, "leave (1).md", body)
+    add(svc, "parking.md", "# Parking\n\nVacation days do not change your parking permit.")
+    chat = ScriptedModel(["Twenty-five [1]. Parking [2]."])
+    answer = rag_with(svc, chat, top_k=2).answer("vacation days per year", scope=LOCAL)
+    sources = [p.source for p in chat.seen[0]]
+    assert len(sources) == 2 and "handbook/parking.md" in sources
+    assert len({" ".join(p.text.split()) for p in chat.seen[0]}) == 2
+    assert [c.source for c in answer.citations] == sources
+
+
 def test_context_widens_a_passage_with_the_next_chunk_of_its_section(svc) -> None:
     # The question matches the section's opening chunk; the command that answers it is in the next chunk.
     intro = "Rotating the signing keys is needed every quarter, and after anyone leaves the security team. " * 3
