@@ -28,6 +28,11 @@ _INSTRUCTION = re.compile(
 )
 
 
+# A reference entry's signature on a line of its own: "class collections.deque([iterable[, maxlen]])", "re.IGNORECASE".
+_SIGNATURE = re.compile(
+    r"^(?:(?:class|exception|coroutine|awaitable|async|classmethod|staticmethod|abstractmethod|method|attribute"
+    r"|property|function|data)\s+)*[A-Za-z_]\w*(?:\.\w+)*(?:\(.*\)(?:\s*->\s*[\w.\[\], ]+)?|(?:\.\w+))$"
+)
 # A Markdown code fence line: ``` or ~~~, optionally with the block's language ("```bash").
 _FENCE = re.compile(r"^ {0,3}(?:```|~~~)[ \t]*([\w+#.-]*)[ \t]*$")
 
@@ -73,13 +78,33 @@ def _sentence_units(index: int, text: str, start: int, *, drop_overlap: bool) ->
     if sentences and drop_overlap and sentences[0][:1].islower():
         sentences = sentences[1:]
     out: list[Unit] = []
-    for raw in sentences:
+    for raw in _with_descriptions(sentences):
         sentence = _strip_marker(raw)
         ts = frozenset(terms(sentence))
         if sentence.startswith("#") or len(ts) < 2 or _INSTRUCTION.search(sentence) or _broken(sentence):
             continue  # headings and fragments make poor answers; planted instructions are never repeated
         code = any(tok.lower().rstrip(".") not in _NOT_CODE for tok in CODE.findall(sentence))
         out.append(Unit(index, start + len(out), sentence, ts, code))
+    return out
+
+
+def _with_descriptions(sentences: list[str]) -> list[str]:
+    """Sentences with each reference entry's signature joined to the sentence that describes it.
+
+    Reference pages put "os.path.getmtime(path)" and "Return the time of last modification of path." in separate
+    paragraphs; quoted alone, the signature says nothing and the description does not say what it describes.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(sentences):
+        s = sentences[i]
+        nxt = sentences[i + 1] if i + 1 < len(sentences) else ""
+        if _SIGNATURE.match(s) and nxt[:1].isupper() and not _SIGNATURE.match(nxt):
+            out.append(f"{s} \u2014 {nxt}")
+            i += 2
+        else:
+            out.append(s)
+            i += 1
     return out
 
 

@@ -239,3 +239,16 @@ def test_halves_of_a_block_cut_by_the_chunker_are_still_code() -> None:
     # A chunk that ends before the block's closing fence.
     head = chunk(1, "Roll back with:\n\n```bash\nkubectl -n billing rollout undo deployment/billing-api\n")
     assert [u.block for u in passage_units(0, head)] == [None, "bash"]
+
+
+def test_a_reference_entry_s_signature_is_quoted_with_the_sentence_that_describes_it() -> None:
+    # Reference pages (Sphinx <dt>/<dd>) put the signature and its description in separate paragraphs.
+    passages = [
+        chunk(1, "os.path.getatime(path)\n\nReturn the time of last access of path.\n\nos.path.getmtime(path)\n\n"
+                 "Return the time of last modification of path. The return value is a number giving the number of "
+                 "seconds since the epoch.\n\nos.path.getsize(path)\n\nReturn the size, in bytes, of path."),
+    ]
+    text = "".join(ExtractiveAnswerer(embedder=local(), max_sentences=2).stream_answer(
+        "when was my file last modified?", passages, []))
+    assert "os.path.getmtime(path) \u2014 Return the time of last modification of path [1]." in text
+    assert not re.search(r"\)\s*\[1\]", text)  # no signature quoted on its own ("os.path.getsize(path) [1].")
