@@ -99,20 +99,27 @@ def _merge(pieces: Iterator[str], size: int, overlap: int) -> Iterator[str]:
 
 
 def _tail(text: str, limit: int) -> str:
-    """At most limit trailing characters of text, starting at a word boundary and ending in one space."""
-    room = limit - 1  # the trailing space that separates the tail from the next piece
-    text = text.rstrip()
+    """At most limit trailing characters of text, starting at a word boundary and ending in one space, or in a
+    line break when a line ended there.
+
+    The line break matters when a chunk starts with a code fence or an example after the carried-over words:
+    joined with a space, "Run this:" and "```bash" (or ">>> date.today()") would read as one line.
+    """
+    room = limit - 1  # the trailing space or line break that separates the tail from the next piece
+    stripped = text.rstrip()
+    end = "\n" if "\n" in text[len(stripped):] else " "
+    text = stripped
     if room <= 0 or not text:
         return ""
     if len(text) <= room:
-        return text + " "
+        return text + end
     tail = text[-room:]
     if not text[-room - 1].isspace():
         # Starting mid-word would give the next chunk a word fragment; skip to the next word.
         cut = _first_space(tail)
         tail = tail[cut:] if cut >= 0 else ""
     tail = tail.lstrip()
-    return tail + " " if tail else ""
+    return tail + end if tail else ""
 
 
 def _first_space(text: str) -> int:

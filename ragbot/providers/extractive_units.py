@@ -57,7 +57,8 @@ def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
     if heading and text.startswith(heading) and text[len(heading):len(heading) + 1] in ("\n", ""):
         text = text[len(heading):]
     out: list[Unit] = []
-    for k, (segment, language) in enumerate(_segments(text, starts_inside=passage.ordinal > 0)):
+    segments = [piece for seg in _segments(text, starts_inside=passage.ordinal > 0) for piece in _sessions(*seg)]
+    for k, (segment, language) in enumerate(segments):
         if language is not None:
             # A fenced block keeps its lines: commands run together on one line cannot be copied.
             code = segment.strip("\n")
@@ -134,6 +135,44 @@ def _segments(text: str, *, starts_inside: bool) -> list[tuple[str, str | None]]
     if buf:
         segments.append(("\n".join(buf), language))
     return [(s, lang) for s, lang in segments if s.strip()]
+
+
+# A line of prose right after an example ("The output string will not include ..."), not something it printed.
+_PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-]*){3,}.*[.:]$")
+
+
+def _sessions(text: str, language: str | None) -> list[tuple[str, str | None]]:
+    """Prose with its interactive sessions (">>> call" and what it prints) cut out as code blocks.
+
+    Pages put examples in <pre>, which reach us as plain lines; run into the prose by the sentence splitter they
+    read as ">>> from datetime import date >>> date(2002, 12, 4).ctime() 'Wed Dec 4...' The output ...".
+    """
+    if language is not None or ">>> " not in text:
+        return [(text, language)]
+    out: list[tuple[str, str | None]] = []
+    prose: list[str] = []
+    exchange: list[str] = []
+
+    def flush() -> None:
+        if exchange:
+            out.append(("\n".join(exchange), "pycon"))
+            exchange.clear()
+
+    for line in text.split("\n"):
+        if line.startswith(">>> "):
+            if prose:
+                out.append(("\n".join(prose), None))
+                prose.clear()
+            exchange.append(line)
+        elif exchange and line.strip() and not _PROSE_LINE.match(line):
+            exchange.append(line)  # a continuation ("... "), the printed result or the next call
+        else:
+            flush()
+            prose.append(line)
+    flush()
+    if prose:
+        out.append(("\n".join(prose), None))
+    return [(t, lang) for t, lang in out if t.strip()]
 
 
 def _broken(sentence: str) -> bool:

@@ -152,3 +152,12 @@ def test_properties_hold_for_any_text(text: str, size: int, data: st.DataObject)
     assert all("".join(c.text.split()) in squeezed for c in chunks)
     if overlap == 0:
         assert "".join("".join(c.text.split()) for c in chunks) == squeezed
+
+
+def test_words_carried_over_a_line_break_end_in_that_line_break() -> None:
+    # Joined with a space, the carried-over words and an example (or a code fence) would read as one line.
+    text = ("The date of today is returned by this call:\n\n>>> date.today()\ndatetime.date(2026, 12, 6)\n\n"
+            "It reads the clock.")
+    chunks = [c.text for c in split_sections([Section(text, "")], size=60, overlap=20)]
+    assert chunks[1] == "by this call:\n>>> date.today()\ndatetime.date(2026, 12, 6)"
+    assert not any(": >>>" in c for c in chunks)

@@ -252,3 +252,16 @@ def test_a_reference_entry_s_signature_is_quoted_with_the_sentence_that_describe
         "when was my file last modified?", passages, []))
     assert "os.path.getmtime(path) \u2014 Return the time of last modification of path [1]." in text
     assert not re.search(r"\)\s*\[1\]", text)  # no signature quoted on its own ("os.path.getsize(path) [1].")
+
+
+def test_an_interactive_example_is_quoted_as_a_block_with_its_lines() -> None:
+    # HTML <pre> examples reach the answerer as plain lines; run into prose they could not be read or copied.
+    passages = [
+        chunk(1, "Return the current local date:\n\n>>> from datetime import date\n>>> date.today()\n"
+                 "datetime.date(2026, 12, 6)\nThe result is a naive date object without a time zone.\n\n"
+                 "Dates compare by their calendar position."),
+    ]
+    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer("how do I get today's date?", passages, []))
+    block = "```pycon\n>>> from datetime import date\n>>> date.today()\ndatetime.date(2026, 12, 6)\n``` [1]"
+    assert block in text
+    assert "date.today() datetime.date" not in text  # the call and what it prints stay on their own lines
