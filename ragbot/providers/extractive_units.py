@@ -141,6 +141,10 @@ def _segments(text: str, *, starts_inside: bool) -> list[tuple[str, str | None]]
 _PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-]*){3,}.*[.:]$")
 
 
+# A prompt line that holds Python: a call, an assignment, an import or a statement, or a bare name to show.
+_PYTHON_PROMPT = re.compile(r">>> (?:.*[(=\[]|(?:import|from|for|if|with|def|class|print)\b|[\w.]+\s*$)")
+
+
 def _sessions(text: str, language: str | None) -> list[tuple[str, str | None]]:
     """Prose with its interactive sessions (">>> call" and what it prints) cut out as code blocks.
 
@@ -155,7 +159,9 @@ def _sessions(text: str, language: str | None) -> list[tuple[str, str | None]]:
 
     def flush() -> None:
         if exchange:
-            out.append(("\n".join(exchange), "pycon"))
+            # ">>> " also starts the lines of a thrice-quoted e-mail; only Python stays a code block.
+            python = any(_PYTHON_PROMPT.match(line) for line in exchange)
+            out.append(("\n".join(exchange), "pycon" if python else None))
             exchange.clear()
 
     for line in text.split("\n"):

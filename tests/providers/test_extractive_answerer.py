@@ -265,3 +265,11 @@ def test_an_interactive_example_is_quoted_as_a_block_with_its_lines() -> None:
     block = "```pycon\n>>> from datetime import date\n>>> date.today()\ndatetime.date(2026, 12, 6)\n``` [1]"
     assert block in text
     assert "date.today() datetime.date" not in text  # the call and what it prints stay on their own lines
+
+
+def test_a_thrice_quoted_e_mail_is_not_taken_for_an_interactive_example() -> None:
+    passages = [chunk(1, "Mail from the facilities team:\n\n>>> The parking garage closes at 22:00 on weekdays.\n"
+                         ">>> Weekend access needs a badge from reception.\n\nThanks, Ola")]
+    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer("when does the parking garage close?",
+                                                                     passages, []))
+    assert "```" not in text and "22:00" in text
