@@ -68,6 +68,7 @@ class Outcome:
     grounded: bool
     mentioned: bool
     in_context: bool  # the key terms are somewhere in the widened passages the answerer quotes from
+    answer_ms: float | None  # the whole answer path (retrieval, gate, neighbours, quoting), as `ragbot ask` waits
     signals: Signals
     answer: str
 
@@ -159,15 +160,18 @@ def run_cases(rag: RagService, cases: Sequence[Case]) -> list[Outcome]:
         plan = rag.plan(c.case.question, scope=SCOPE)
         docs = distinct_sources(plan.passages)[:5]
         hit5 = any(is_relevant(p.source, p.title, c.case.gold) for p in docs)
+        answer_ms = None
         if c.case.must_mention:
+            t0 = time.perf_counter()
             answer = rag.answer(c.case.question, scope=SCOPE)
+            answer_ms = (time.perf_counter() - t0) * 1000
             grounded, said = answer.grounded, answer.text
         else:  # only the gate's signals matter here, and answering costs the answerer's embeddings
             grounded, said = bool(plan.passages), ""
         mentioned = grounded and mentions_all(said, c.case.must_mention)
         quoted_from = rag.context([p for p in plan.passages if (p.similarity or 0.0) >= rag.gate.min_similarity])
         in_context = bool(c.case.must_mention) and any(mentions_all(p.text, c.case.must_mention) for p in quoted_from)
-        out.append(Outcome(c, hit5, grounded, mentioned, in_context, plan.signals, said))
+        out.append(Outcome(c, hit5, grounded, mentioned, in_context, answer_ms, plan.signals, said))
     return out
 
 
@@ -181,7 +185,10 @@ def summary(outcomes: Sequence[Outcome], gate: Gate | None = None) -> dict[str, 
     def mean(xs: list[bool]) -> float | None:
         return round(float(np.mean(xs)), 3) if xs else None
 
+    waits = [o.answer_ms for o in outcomes if o.answer_ms is not None]
     return {"answerable": len(ans), "unanswerable": len(un),
+            "answer_ms_p50": round(float(np.percentile(waits, 50)), 1) if waits else None,
+            "answer_ms_p95": round(float(np.percentile(waits, 95)), 1) if waits else None,
             "hit@5": mean([o.hit5 for o in ans if o.case.case.gold]),
             "key_in_context": mean([o.in_context for o in mm]),
             "must_mention": mean([o.mentioned and grounded(o) for o in mm]),
@@ -274,7 +281,9 @@ def main() -> None:
             t0 = time.perf_counter()
             per_set[name] = run_cases(bench.rag(name, gate=OpenGate(min_similarity=bench.settings.min_similarity),
                                                 context_window=args.window), cases)
-            print(f"  answered {name}: {len(cases)} questions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+            waits = summary(per_set[name])
+            print(f"  answered {name}: {len(cases)} questions in {time.perf_counter() - t0:.0f} s; one answer "
+                  f"p50 {waits['answer_ms_p50']} ms, p95 {waits['answer_ms_p95']} ms", file=sys.stderr)
         base = Gate(min_similarity=bench.settings.min_similarity)
         chosen, curve = pick_gate(per_set, base)
         print(f"gate tuned on the tune split: {chosen}")
