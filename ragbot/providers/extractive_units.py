@@ -28,6 +28,8 @@ _INSTRUCTION = re.compile(
 )
 
 
+# What a whole sentence or statement never starts with.
+_MID_STATEMENT = frozenset("=)]},;")
 # A reference entry's signature on a line of its own: "class collections.deque([iterable[, maxlen]])", "re.IGNORECASE".
 _SIGNATURE = re.compile(
     r"^(?:(?:class|exception|coroutine|awaitable|async|classmethod|staticmethod|abstractmethod|method|attribute"
@@ -182,9 +184,10 @@ def _sessions(text: str, language: str | None) -> list[tuple[str, str | None]]:
 
 
 def _broken(sentence: str) -> bool:
-    """A piece of a code example cut by the sentence splitter: brackets that do not close, or an opening "..."."""
+    """A piece of a code example cut by the sentence splitter or the chunker: brackets that do not close, an
+    opening "...", or a start in the middle of a statement ("= infile self.outfile = outfile")."""
     return (sentence.startswith("...") or sentence.count("(") != sentence.count(")")
-            or sentence.count("[") != sentence.count("]"))
+            or sentence.count("[") != sentence.count("]") or sentence[:1] in _MID_STATEMENT)
 
 
 def identifiers(text: str) -> set[str]:

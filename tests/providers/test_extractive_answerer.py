@@ -273,3 +273,13 @@ def test_a_thrice_quoted_e_mail_is_not_taken_for_an_interactive_example() -> Non
     text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer("when does the parking garage close?",
                                                                      passages, []))
     assert "```" not in text and "22:00" in text
+
+
+def test_a_piece_that_starts_in_the_middle_of_a_statement_is_not_quoted() -> None:
+    # A chunk can start mid-line in a code example; "= infile self.outfile = outfile ..." is no sentence.
+    passages = [chunk(1, "= infile self.outfile = outfile def run(self): print('Finished background zip') "
+                         "starts the thread.\n\nThe start() method runs the thread in the background while the main "
+                         "program keeps going.")]
+    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
+        "how do I run a function in the background while the main program keeps going?", passages, []))
+    assert "start() method" in text and "= infile" not in text
