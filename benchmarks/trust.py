@@ -237,7 +237,8 @@ def conversations(bench: Bench, names: Sequence[str]) -> dict[str, dict[str, flo
     """Multi-turn: is the final turn's gold document in the top 5, per split, offline (no LLM)?"""
     rows = [json.loads(line) for line in (ROOT / "samples" / "eval" / "conversations.jsonl").read_text().splitlines()
             if line.strip()]
-    results: dict[str, list[tuple[bool, bool]]] = {"tune": [], "test": []}
+    results: dict[str, list[tuple[bool, bool, bool]]] = {"tune": [], "test": []}
+    refused: dict[str, list[bool]] = {"tune": [], "test": []}  # unanswerable last turns: "I don't know"?
     for r in rows:
         if r["corpus"] not in names:
             continue
@@ -249,13 +250,22 @@ def conversations(bench: Bench, names: Sequence[str]) -> dict[str, dict[str, flo
             history += [Turn("user", question),
                         Turn("assistant", answer.text, tuple(c.source for c in answer.citations))]
         final = r["turns"][-1]
+        if r.get("unanswerable"):
+            refused[r["split"]].append(not rag.answer(final, scope=SCOPE, history=history).grounded)
+            continue
         plan = rag.plan(final, scope=SCOPE, history=history)
         with_history = any(is_relevant(p.source, p.title, gold) for p in distinct_sources(plan.passages)[:5])
         alone = rag.plan(final, scope=SCOPE)
         without = any(is_relevant(p.source, p.title, gold) for p in distinct_sources(alone.passages)[:5])
-        results[r["split"]].append((with_history, without))
-    return {split: {"conversations": len(v), "final_gold_in_top5": round(float(np.mean([a for a, _ in v])), 3),
-                    "final_turn_alone": round(float(np.mean([b for _, b in v])), 3)}
+        # What the user reads: an answer (not "I don't know") that cites the document the thread is about.
+        said = rag.answer(final, scope=SCOPE, history=history)
+        cites = said.grounded and any(is_relevant(c.source, c.title, gold) for c in said.citations)
+        results[r["split"]].append((with_history, without, cites))
+    return {split: {"conversations": len(v), "final_gold_in_top5": round(float(np.mean([a for a, _, _ in v])), 3),
+                    "final_turn_alone": round(float(np.mean([b for _, b, _ in v])), 3),
+                    "final_answer_cites_gold": round(float(np.mean([c for _, _, c in v])), 3),
+                    "unanswerable_follow_ups": len(refused[split]),
+                    "refused": round(float(np.mean(refused[split])), 3) if refused[split] else None}
             for split, v in results.items() if v}
 
 

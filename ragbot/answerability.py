@@ -36,7 +36,8 @@ def signals(passages: Sequence[ScoredChunk], question: QuestionTerms | None, *, 
     """The gate's signals from the passages and the question's words.
 
     `asked`: when the words were those of a follow-up padded with earlier turns' topic, the lexemes of the question
-    as asked; only those can be unknown.
+    as asked; only those can be unknown, and the unknown share is of their IDF alone. The topic words were vetted
+    when they were asked; what a follow-up adds ("is there a daycare subsidy as well?") must be known on its own.
     """
     terms: Sequence[TermStat] = question.terms if question else ()
     sims = [p.similarity or 0.0 for p in passages]
@@ -45,7 +46,8 @@ def signals(passages: Sequence[ScoredChunk], question: QuestionTerms | None, *, 
     coverage = sum(t.idf for t in terms if t.in_passages) / weight if weight > 0 else 1.0
     unknown = [t for t in terms if not t.in_space and t.idf >= rare_idf and _is_name(t.lexeme)
                and (asked is None or t.lexeme in asked)]
-    share = sum(t.idf for t in unknown) / weight if weight > 0 else 0.0
+    own = weight if asked is None else sum(t.idf for t in terms if t.lexeme in asked)
+    share = sum(t.idf for t in unknown) / own if own > 0 else 0.0
     best = sorted(passages, key=lambda p: -(p.similarity or 0.0))[:3]
     agreement = any(p.lexical_rank is not None for p in best)
     return Signals(top_similarity=top, coverage=coverage, unknown=len(unknown), agreement=agreement,

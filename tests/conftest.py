@@ -53,6 +53,11 @@ def clean_db(engine: Engine) -> Engine:
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
         conn.execute(text("DROP INDEX IF EXISTS chunks_embedding_hnsw"))
+        # Word rarity (the gate's IDF) comes from ANALYZE's statistics of chunks. An earlier test's statistics, or
+        # autovacuum analysing mid-test, would make answers depend on test order; tests that need statistics
+        # run ANALYZE on their own rows.
+        conn.execute(text("DELETE FROM pg_statistic WHERE starelid = 'chunks'::regclass"))
+        conn.execute(text("ALTER TABLE chunks SET (autovacuum_enabled = false)"))
     return engine
 
 

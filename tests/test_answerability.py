@@ -64,4 +64,5 @@ def test_words_a_follow_up_borrows_from_earlier_turns_are_never_unknown() -> Non
                           space_chunks=BIG)
     assert signals([passage(0.5)], terms).unknown_words == ("vacat", "employe", "mine")
     own = signals([passage(0.5)], terms, asked={"park", "mine"})
-    assert own.unknown_words == ("mine",) and own.unknown_share == 0.25
+    # Only the follow-up's own words can be unknown, and their share is of its own words' IDF.
+    assert own.unknown_words == ("mine",) and own.unknown_share == 0.5

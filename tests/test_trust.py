@@ -189,13 +189,26 @@ def test_a_follow_up_is_not_refused_for_the_words_it_borrows_from_a_refused_ques
     assert "vacat" not in follow.signals.unknown_words and follow.allowed
 
 
-def test_a_follow_up_in_words_the_space_lacks_is_answered_on_the_thread_s_topic(svc) -> None:
+def test_a_follow_up_that_refers_back_is_answered_on_the_thread_s_topic(svc) -> None:
     add(svc, "leave.md", "# Leave\n\nEmployees get 25 vacation days per year.")
+    add(svc, "news.md", "# News\n\nThe cafeteria menu changes every week.")
     rag = rag_with(svc, ScriptedModel(["25 [1]."]))
     history = thread_after(rag, "How many vacation days do employees get?")
     follow = rag.plan("and does this change it?", scope=LOCAL, history=history)
-    assert follow.signals.unknown_words == ("chang",)  # the follow-up's own word, weighed with the topic's
+    assert "vacation" in follow.query and follow.signals.unknown_words == ()
     assert follow.allowed
+
+
+def test_a_follow_up_that_adds_what_the_space_lacks_is_refused(svc) -> None:
+    # The thread's topic words are known; what the follow-up adds must be known on its own, or the topic's
+    # passages would answer a question they do not cover.
+    add(svc, "leave.md", "# Leave\n\nParents get 16 weeks of fully paid parental leave, in up to three blocks.")
+    rag = rag_with(svc, ScriptedModel(["16 weeks [1]."]))
+    history = thread_after(rag, "How long is parental leave?")
+    follow = rag.plan("is there a daycare subsidy as well?", scope=LOCAL, history=history)
+    assert {"daycar", "subsidi"} <= set(follow.signals.unknown_words)
+    assert not follow.allowed
+    assert not rag.answer("is there a daycare subsidy as well?", scope=LOCAL, history=history).grounded
 
 
 def test_a_list_inside_a_code_block_is_not_taken_for_a_citation() -> None:

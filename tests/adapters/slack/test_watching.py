@@ -158,7 +158,7 @@ def test_a_file_shared_into_ragbots_thread_is_offered_and_its_text_answered(make
     root = h.mention("How many vacation days do I get?")
     h.final_answer("C1", root)
     share(h, "expenses.md", b"# Expenses\n\nReceipts within 30 days.", user="U1", thread_ts=root,
-          text_="and does this change it?")
+          text_="and do they carry over?")
 
     offer = h.fake.wait_for(lambda: [m for m in h.fake.thread("C1", root)
                                      if m.get("bot_id") and "knowledge base" in (m.get("text") or "")])
