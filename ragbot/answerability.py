@@ -9,6 +9,11 @@ from dataclasses import dataclass
 from ragbot.domain import QuestionTerms, ScoredChunk, TermStat
 
 _LETTER = re.compile(r"[^\W\d_]")
+# Words about the conversation rather than its subject (PostgreSQL's English stems): "could you elaborate?",
+# "are you sure?", "explain that in more detail". A space need not contain them to answer.
+_TALK = frozenset({"could", "would", "elabor", "explain", "clarifi", "detail", "sure", "exampl", "pleas", "thank",
+                   "thx", "okay", "ok", "sorri", "again", "repeat", "rephras", "summar", "summari", "briefli",
+                   "short", "simpler", "simpli", "mean", "understand"})
 _DIGIT = re.compile(r"\d")
 
 
@@ -45,7 +50,7 @@ def signals(passages: Sequence[ScoredChunk], question: QuestionTerms | None, *, 
     weight = sum(t.idf for t in terms)
     coverage = sum(t.idf for t in terms if t.in_passages) / weight if weight > 0 else 1.0
     unknown = [t for t in terms if not t.in_space and t.idf >= rare_idf and _is_name(t.lexeme)
-               and (asked is None or t.lexeme in asked)]
+               and t.lexeme not in _TALK and (asked is None or t.lexeme in asked)]
     own = weight if asked is None else sum(t.idf for t in terms if t.lexeme in asked)
     share = sum(t.idf for t in unknown) / own if own > 0 else 0.0
     best = sorted(passages, key=lambda p: -(p.similarity or 0.0))[:3]

@@ -66,3 +66,13 @@ def test_words_a_follow_up_borrows_from_earlier_turns_are_never_unknown() -> Non
     own = signals([passage(0.5)], terms, asked={"park", "mine"})
     # Only the follow-up's own words can be unknown, and their share is of its own words' IDF.
     assert own.unknown_words == ("mine",) and own.unknown_share == 0.5
+
+
+def test_words_about_the_conversation_are_never_unknown() -> None:
+    # "could you elaborate?" asks about the answer, not about something the space must hold.
+    follow = QuestionTerms([stat("could", in_space=False), stat("elabor", in_space=False),
+                            stat("vacat", in_space=True, in_passages=True)], space_chunks=BIG)
+    s = signals([passage(0.45)], follow, asked={"could", "elabor"})
+    assert s.unknown_words == () and s.unknown_share == 0.0 and Gate().allows(s)
+    named = QuestionTerms([stat("django", in_space=False), stat("explain", in_space=False)], space_chunks=BIG)
+    assert signals([passage(0.45)], named).unknown_words == ("django",)
