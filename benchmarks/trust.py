@@ -169,8 +169,9 @@ def run_cases(rag: RagService, cases: Sequence[Case]) -> list[Outcome]:
         else:  # only the gate's signals matter here, and answering costs the answerer's embeddings
             grounded, said = bool(plan.passages), ""
         mentioned = grounded and mentions_all(said, c.case.must_mention)
-        quoted_from = rag.context([p for p in plan.passages if (p.similarity or 0.0) >= rag.gate.min_similarity])
-        in_context = bool(c.case.must_mention) and any(mentions_all(p.text, c.case.must_mention) for p in quoted_from)
+        in_context = bool(c.case.must_mention) and any(
+            mentions_all(p.text, c.case.must_mention)
+            for p in rag.context([p for p in plan.passages if (p.similarity or 0.0) >= rag.gate.min_similarity]))
         out.append(Outcome(c, hit5, grounded, mentioned, in_context, answer_ms, plan.signals, said))
     return out
 

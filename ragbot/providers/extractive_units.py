@@ -33,8 +33,12 @@ _MID_STATEMENT = frozenset("=)]},;")
 # A reference entry's signature on a line of its own: "class collections.deque([iterable[, maxlen]])", "re.IGNORECASE".
 _SIGNATURE = re.compile(
     r"^(?:(?:class|exception|coroutine|awaitable|async|classmethod|staticmethod|abstractmethod|method|attribute"
-    r"|property|function|data)\s+)*[A-Za-z_]\w*(?:\.\w+)*(?:\(.*\)(?:\s*->\s*[\w.\[\], ]+)?|(?:\.\w+))$"
+    r"|property|function|data)\s+)*[A-Za-z_]\w*(?:(?:\.\w+)*\(.*\)(?:\s*->\s*[\w.\[\], ]+)?|(?:\.\w+)+)$"
 )
+# A line of prose right after an example ("The output string will not include ..."), not something it printed.
+_PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-]*){3,}.*[.:]$")
+# A prompt line that holds Python: a call, an assignment, an import or a statement, or a bare name to show.
+_PYTHON_PROMPT = re.compile(r">>> (?:.*[(=\[]|(?:import|from|for|if|with|def|class|print)\b|[\w.]+\s*$)")
 # A Markdown code fence line: ``` or ~~~, optionally with the block's language ("```bash").
 _FENCE = re.compile(r"^ {0,3}(?:```|~~~)[ \t]*([\w+#.-]*)[ \t]*$")
 
@@ -137,14 +141,6 @@ def _segments(text: str, *, starts_inside: bool) -> list[tuple[str, str | None]]
     if buf:
         segments.append(("\n".join(buf), language))
     return [(s, lang) for s, lang in segments if s.strip()]
-
-
-# A line of prose right after an example ("The output string will not include ..."), not something it printed.
-_PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-]*){3,}.*[.:]$")
-
-
-# A prompt line that holds Python: a call, an assignment, an import or a statement, or a bare name to show.
-_PYTHON_PROMPT = re.compile(r">>> (?:.*[(=\[]|(?:import|from|for|if|with|def|class|print)\b|[\w.]+\s*$)")
 
 
 def _sessions(text: str, language: str | None) -> list[tuple[str, str | None]]:
