@@ -24,6 +24,13 @@ _ABBREVIATION_LIST = "e.g i.e etc vs mr mrs ms dr prof no fig approx dept inc lt
 _ABBREVIATIONS = frozenset(_ABBREVIATION_LIST.split())
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa\u2013]|\d{1,3}[.)])\s+")
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
+# A table row as the loaders write it ("Berlin | EUR 180", a Markdown "| Berlin | EUR 180 |") or a spreadsheet
+# record ("Name: Ada; Team: Web"): one line, one fact.
+_ROW = re.compile(r"\S \| \S|^\s*\|.*\S.*\|\s*$|^[^;:\n]{1,40}: [^;\n]+(?:; [^;:\n]{1,40}: [^;\n]*)+$")
+# A grid table's rule under its header row ("|=====|=====|").
+_GRID_HEADER_RULE = re.compile(r"^\s*\|?=+(?:[|+]=+)*\|?\s*$")
+# A Markdown table's rule under its header ("|---|:---:|"): layout, not text.
+_RULE_ROW = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
 def stem(word: str) -> str:
@@ -74,6 +81,8 @@ def _split_block(block: str) -> list[str]:
         last = before[-1].lower().rstrip(".") if before else ""
         if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
             continue
+        if block[m.start()] in "?!" and block[m.end():m.end() + 1].islower():
+            continue  # "Adding ? after the quantifier makes it ...": a quoted mark, not the sentence's end
         out.append(block[start : m.end()].strip())
         start = m.end()
     tail = block[start:].strip()
@@ -82,27 +91,86 @@ def _split_block(block: str) -> list[str]:
     return out
 
 
+def is_table_row(line: str) -> bool:
+    """Whether a line is a table row or a spreadsheet record rather than prose."""
+    return bool(_ROW.search(line))
+
+
+def table_cells(row: str) -> list[str]:
+    """The cells of a table row, empty ones included ("| a |  | c |" -> ["a", "", "c"])."""
+    s = row.strip()
+    s = s[1:] if s.startswith("|") else s
+    s = s[:-1] if s.endswith("|") else s
+    return [c.strip() for c in f" {s} ".split(" | ")]
+
+
+def _grid_rows(lines: list[str]) -> list[str]:
+    """A plain-text grid table's rows, each wrapped over several lines with its cell walls aligned ("|" at the same
+    columns), joined cell by cell into one line each; any other lines unchanged.
+
+    Between its "+----+" borders (taken out before) one row of a reStructuredText grid table spans several lines;
+    read line by line, "inserts *x* into *s* at the" and "index given by *i*" would be separate rows. A "|====|"
+    line ends the header row. A Markdown table (a "|---|" rule under its header) has one line per row already.
+    """
+    if any(_RULE_ROW.match(line) and "-" in line for line in lines):
+        return lines
+    out: list[str] = []
+    group: list[str] = []
+    for line in [*lines, None]:
+        if line is not None and not _GRID_HEADER_RULE.match(line):
+            group.append(line)
+            continue
+        out.extend(_joined_row(group))
+        group = []
+    return out
+
+
+def _joined_row(lines: list[str]) -> list[str]:
+    """The lines of one grid-table row as one "| a | b |" line, or the lines unchanged when they are not one."""
+    rows = [line for line in lines if line.strip()]
+    if len(rows) < 2:
+        return lines
+    walls = [i for i, ch in enumerate(rows[0]) if ch == "|"]
+    if (len(walls) < 2 or rows[0][: walls[0]].strip()
+            or any(len(r) <= walls[-1] or any(r[i] != "|" for i in walls) or r[walls[-1] + 1:].strip() for r in rows)):
+        return lines
+    spans = list(zip(walls, walls[1:], strict=False))
+    cells = [" ".join(r[a + 1: b].strip() for r in rows if r[a + 1: b].strip()) for a, b in spans]
+    return ["| " + " | ".join(cells) + " |"]
+
+
 def split_sentences(text: str) -> list[str]:
-    """Split text into sentences; blank lines, bullets and headings also start a new sentence."""
-    blocks: list[str] = []
+    """Split text into sentences; blank lines, bullets and headings also start a new sentence, and a table row or
+    a spreadsheet record is a sentence of its own (never joined to the next row, never cut at a period in a cell)."""
+    blocks: list[tuple[str, bool]] = []  # (text, whether it is a row, kept whole)
+    current: list[str] = []  # the lines of the sentence being read
+
+    def flush() -> None:
+        if current:
+            blocks.append((" ".join(current), False))
+            current.clear()
+
     for para in re.split(r"\n\s*\n", text):
-        current: list[str] = []
-        for line in para.splitlines():
+        for line in _grid_rows(para.splitlines()):
             if _HEADING.match(line):
-                if current:
-                    blocks.append(" ".join(current))
-                blocks.append(line.strip())
-                current = []
+                flush()
+                blocks.append((line.strip(), False))
+            elif (_RULE_ROW.match(line) and "-" in line) or _GRID_HEADER_RULE.match(line):
+                flush()
+            elif _ROW.search(line):
+                flush()
+                blocks.append((line.strip(), True))
             elif _BULLET.match(line):
-                if current:
-                    blocks.append(" ".join(current))
-                current = [line.strip()]
+                flush()
+                current.append(line.strip())
             elif line.strip():
                 # A single newline inside a paragraph is usually a hard wrap (PDFs), not a break.
                 current.append(line.strip())
-        if current:
-            blocks.append(" ".join(current))
+        flush()
     sentences: list[str] = []
-    for block in blocks:
-        sentences.extend(s for s in _split_block(block) if s)
+    for block, row in blocks:
+        if row:
+            sentences.append(block)
+        else:
+            sentences.extend(s for s in _split_block(block) if s)
     return sentences

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ragbot.domain import ScoredChunk
-from ragbot.text import split_sentences, terms
+from ragbot.text import is_table_row, split_sentences, table_cells, terms
 
 # Identifiers, calls, dotted names, options and prompts: the lines that hold a command, function or setting.
 CODE = re.compile(
@@ -39,6 +39,8 @@ _SIGNATURE = re.compile(
 _PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-]*){3,}.*[.:]$")
 # A prompt line that holds Python: a call, an assignment, an import or a statement, or a bare name to show.
 _PYTHON_PROMPT = re.compile(r">>> (?:.*[(=\[]|(?:import|from|for|if|with|def|class|print)\b|[\w.]+\s*$)")
+# Header cells: short names without digits or grammar ("System", "Who grants access"), one per line.
+_HEADER_CELL = re.compile(r"^(?:[^\d\n:=|]{1,40}\n)*[^\d\n:=|]{1,40}$")
 # A Markdown code fence line: ``` or ~~~, optionally with the block's language ("```bash").
 _FENCE = re.compile(r"^ {0,3}(?:```|~~~)[ \t]*([\w+#.-]*)[ \t]*$")
 
@@ -60,7 +62,8 @@ def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
     text = passage.text.lstrip()
     heading = passage.location.rsplit(">", 1)[-1].strip()
     # Loaders put a section's heading on its first line; as a "sentence" it would run into the next one.
-    if heading and text.startswith(heading) and text[len(heading):len(heading) + 1] in ("\n", ""):
+    at_heading = bool(heading) and text.startswith(heading) and text[len(heading):len(heading) + 1] in ("\n", "")
+    if at_heading:
         text = text[len(heading):]
     out: list[Unit] = []
     segments = [piece for seg in _segments(text, starts_inside=passage.ordinal > 0) for piece in _sessions(*seg)]
@@ -72,11 +75,12 @@ def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
             if ts and not _INSTRUCTION.search(code):
                 out.append(Unit(index, len(out), code, ts, True, language))
             continue
-        out.extend(_sentence_units(index, segment, len(out), drop_overlap=k == 0 and passage.ordinal > 0))
+        mid = k == 0 and passage.ordinal > 0
+        out.extend(_sentence_units(index, segment, len(out), drop_overlap=mid, mid_section=mid and not at_heading))
     return out
 
 
-def _sentence_units(index: int, text: str, start: int, *, drop_overlap: bool) -> list[Unit]:
+def _sentence_units(index: int, text: str, start: int, *, drop_overlap: bool, mid_section: bool) -> list[Unit]:
     """The whole sentences and code lines of prose (no fenced blocks)."""
     # Plain-text headings underlined with ==== or **** (reStructuredText, pydoc) and table borders are not prose.
     text = _UNDERLINED.sub("\n\n", text)
@@ -85,7 +89,7 @@ def _sentence_units(index: int, text: str, start: int, *, drop_overlap: bool) ->
     if sentences and drop_overlap and sentences[0][:1].islower():
         sentences = sentences[1:]
     out: list[Unit] = []
-    for raw in _with_descriptions(sentences):
+    for raw in _with_descriptions(_labelled_rows(sentences, header_unknown=mid_section)):
         sentence = _strip_marker(raw)
         ts = frozenset(terms(sentence))
         if sentence.startswith("#") or len(ts) < 2 or _INSTRUCTION.search(sentence) or _broken(sentence):
@@ -112,6 +116,35 @@ def _with_descriptions(sentences: list[str]) -> list[str]:
         else:
             out.append(s)
             i += 1
+    return out
+
+
+def _labelled_rows(sentences: list[str], *, header_unknown: bool) -> list[str]:
+    """Sentences with each table row spelled out by its header ("System: PagerDuty; Who grants access: Platform
+    team"), the way spreadsheet rows are indexed; the header row itself is then no answer of its own.
+
+    Quoted alone, "PagerDuty | Platform team | Before your first on-call shift" does not say which column is which.
+    A run of rows whose first row looks like a header (short cells, no digits) and whose rows all have its number of
+    cells is labelled; `header_unknown`: the text starts mid-document, so a first row may be a data row.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(sentences):
+        j = i
+        while j < len(sentences) and " | " in sentences[j] and is_table_row(sentences[j]):
+            j += 1
+        if j == i:
+            out.append(sentences[i])
+            i += 1
+            continue
+        run, header = sentences[i:j], table_cells(sentences[i])
+        if (len(run) >= 2 and not (header_unknown and i == 0) and _HEADER_CELL.match("\n".join(header))
+                and all(len(table_cells(row)) == len(header) for row in run[1:])):
+            out.extend("; ".join(f"{h}: {v}" for h, v in zip(header, table_cells(row), strict=True) if v)
+                       for row in run[1:])
+        else:
+            out.extend(run)
+        i = j
     return out
 
 

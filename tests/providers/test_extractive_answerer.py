@@ -283,3 +283,32 @@ def test_a_piece_that_starts_in_the_middle_of_a_statement_is_not_quoted() -> Non
     text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
         "how do I run a function in the background while the main program keeps going?", passages, []))
     assert "start() method" in text and "= infile" not in text
+
+
+def test_a_table_row_is_quoted_alone_and_spelled_out_by_its_header() -> None:
+    # As the Word and HTML loaders write a table: one line per row, cells joined by " | ".
+    access = ScoredChunk(1, 1, 0, "Accounts you will get\nSystem | Who grants access | When\n"
+                                  "Google Workspace | IT helpdesk | Day one\nGitHub | Your manager | Day one\n"
+                                  "PagerDuty | Platform team | Before your first on-call shift\n"
+                                  "Production (read-only) | Security Lead | After the security training",
+                         "Accounts you will get", "Onboarding", "onboarding.docx", 0.6)
+    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
+        "Who grants access to PagerDuty?", [access], []))
+    assert "System: PagerDuty; Who grants access: Platform team; When: Before your first on-call shift [1]" in text
+    assert "Google Workspace" not in text and "System | Who grants access" not in text
+
+
+def test_a_spreadsheet_record_is_quoted_alone() -> None:
+    # As the CSV loader writes rows: "Header: value" pairs, one record per line.
+    rows = [f"Name: {n}; Team: {t}; Role: {r}; Office: {o}; Slack: @{n.split()[0].lower()}; Time zone: CET"
+            for n, t, r, o in [("Amara Okafor", "Engineering", "VP of Engineering", "Amsterdam"),
+                               ("Priya Raman", "Platform", "Engineering Manager", "Amsterdam"),
+                               ("Tomasz Nowak", "Platform", "Staff Engineer (databases)", "Amsterdam"),
+                               ("Ines Carvalho", "Platform", "Site Reliability Engineer", "Lisbon"),
+                               ("Daniel Kim", "Payments", "Engineering Manager", "Toronto"),
+                               ("Mei Lin", "Web", "Engineering Manager", "Toronto")]]
+    directory = ScoredChunk(1, 1, 0, "\n".join(rows), "", "Team directory", "team-directory.csv", 0.4)
+    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
+        "Who is the engineering manager of the Platform team?", [directory], []))
+    # The row that answers comes first, whole, not the table from its first row on.
+    assert text.startswith("Name: Priya Raman; Team: Platform; Role: Engineering Manager;")

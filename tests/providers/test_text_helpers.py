@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ragbot.text import content_words, split_sentences, stem, terms
+from ragbot.text import content_words, split_sentences, stem, table_cells, terms
 
 
 def test_split_sentences_handles_abbreviations_bullets_and_headings() -> None:
@@ -40,3 +40,47 @@ def test_stem_conflates_simple_inflections() -> None:
 def test_content_words_drop_stop_words() -> None:
     assert content_words("How many vacation days do I get?") == ["vacation", "days"]
     assert terms("How many vacation days do I get?") == {"vacation", "day"}
+
+
+def test_table_rows_and_records_are_sentences_of_their_own() -> None:
+    text = (
+        "Accounts you will get\nSystem | Who grants access | When\nGitHub | Your manager | Day one. Then more.\n"
+        "Name: Ada; Team: Web; Role: Developer\nName: Bob; Team: Ops; Role: SRE\n"
+        "| City | Limit |\n|---|---:|\n| Berlin | EUR 180. |"
+    )
+    assert split_sentences(text) == [
+        "Accounts you will get",
+        "System | Who grants access | When",
+        "GitHub | Your manager | Day one. Then more.",  # a period inside a cell does not end the row
+        "Name: Ada; Team: Web; Role: Developer",
+        "Name: Bob; Team: Ops; Role: SRE",
+        "| City | Limit |",  # the Markdown rule under the header is layout, not text
+        "| Berlin | EUR 180. |",
+    ]
+
+
+def test_a_grid_table_row_wrapped_over_lines_is_one_row() -> None:
+    # As pydoc prints reStructuredText grid tables: "|====|" ends the header, "+----+" borders are taken out
+    # before (they are blank lines here), and a row's cells wrap over lines with their walls aligned.
+    text = (
+        "| Operation          | Result                 |\n"
+        "|====================|========================|\n"
+        '| "s.insert(i, x)"   | inserts *x* into *s*   |\n'
+        "|                    | at the index *i*       |\n\n"
+        '| "s.pop()"          | removes the last item  |\n'
+    )
+    assert split_sentences(text) == [
+        "| Operation          | Result                 |",
+        '| "s.insert(i, x)" | inserts *x* into *s* at the index *i* |',
+        '| "s.pop()"          | removes the last item  |',
+    ]
+    assert table_cells('| "s.insert(i, x)" | inserts *x* |  |') == ['"s.insert(i, x)"', "inserts *x*", ""]
+    assert table_cells("Berlin | EUR 180 |") == ["Berlin", "EUR 180"]
+
+
+def test_a_quoted_question_mark_before_a_lower_case_word_does_not_end_the_sentence() -> None:
+    assert split_sentences("Adding ? after the quantifier makes it non-greedy. Is that all? Yes.") == [
+        "Adding ? after the quantifier makes it non-greedy.",
+        "Is that all?",
+        "Yes.",
+    ]
