@@ -112,7 +112,7 @@ def _grid_rows(lines: list[str]) -> list[str]:
     read line by line, "inserts *x* into *s* at the" and "index given by *i*" would be separate rows. A "|====|"
     line ends the header row. A Markdown table (a "|---|" rule under its header) has one line per row already.
     """
-    if any(_RULE_ROW.match(line) and "-" in line for line in lines):
+    if any(_RULE_ROW.match(line) for line in lines):
         return lines
     out: list[str] = []
     group: list[str] = []
@@ -155,7 +155,7 @@ def split_sentences(text: str) -> list[str]:
             if _HEADING.match(line):
                 flush()
                 blocks.append((line.strip(), False))
-            elif (_RULE_ROW.match(line) and "-" in line) or _GRID_HEADER_RULE.match(line):
+            elif _RULE_ROW.match(line) or _GRID_HEADER_RULE.match(line):
                 flush()
             elif _ROW.search(line):
                 flush()
