@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from ragbot.domain import ScoredChunk, Turn
 from ragbot.followups import topic_query
 from ragbot.ports import Embedder
-from ragbot.providers.extractive_units import CODE, Unit, passage_units, salience
+from ragbot.providers.extractive_units import CODE, Unit, identifiers, passage_units, salience
 from ragbot.text import STOP_WORDS, stem, terms, words
 
 _ENDS_WITH_STOP = re.compile(r"([.!?:]+)([\"')\]]*)$")  # ":" too: "Run these from the bastion [1]:"
@@ -191,7 +191,7 @@ class ExtractiveAnswerer:
                 continue  # (the order weighs length, so a weak unit does not end the search)
             if chosen and not related[i]:
                 continue
-            if any(_jaccard(units[i].terms, units[c].terms) >= 0.8 for c in chosen):
+            if any(_copies(units[i], units[c]) for c in chosen):
                 continue  # chunks overlap, so the same sentence can come from two passages
             chosen.append(i)
             used += len(units[i].text) + 1
@@ -232,6 +232,16 @@ def _definition_pattern(question: str) -> re.Pattern[str] | None:
 def _in_focus(sentence: str, focus: str) -> bool:
     """Whether a sentence belongs to the matched chunk (always, when the passage was not widened)."""
     return not focus or " ".join(sentence.split())[:80] in focus
+
+
+def _copies(a: Unit, b: Unit) -> bool:
+    """Whether two units say the same thing: nearly the same words and the same names.
+
+    Reference entries of one family share their words and differ in the name ("definition.__name__ — The name of
+    the class, function, ..." and "definition.__qualname__ — The qualified name of the class, function, ..."); the
+    name is what the question asked for, so those are not copies.
+    """
+    return _jaccard(a.terms, b.terms) >= 0.8 and identifiers(a.text) == identifiers(b.text)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -106,6 +106,16 @@ def test_duplicate_sentences_from_overlapping_chunks_are_not_repeated() -> None:
     assert text.count("Employees receive 25 days") == 1
 
 
+def test_entries_that_differ_only_in_their_name_are_not_taken_for_copies() -> None:
+    # Same words but a different name: dropping the second as a copy of the first lost what the question asked.
+    entries = [chunk(1, "definition.__name__\nThe name of the class, function, method, descriptor, or generator "
+                        "instance.\n\ndefinition.__qualname__\nThe *qualified name* of the class, function, method, "
+                        "descriptor, or generator instance.")]
+    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
+        "How do I get the qualified name of a class or function?", entries, []))
+    assert "__qualname__" in text and "__name__" in text
+
+
 def test_is_deterministic() -> None:
     runs = {answer("How many vacation days do I get?") for _ in range(5)}
     assert len(runs) == 1
