@@ -176,13 +176,13 @@ class ExtractiveAnswerer:
         if scores[best] <= 0:
             return [units[best]]
         # After the best unit, long ones (a whole example) must earn their share of the budget.
-        order = [best] + sorted(order[1:], key=lambda i: -scores[i] / (1 + self.length_penalty * len(units[i].text)
+        order = [best] + sorted(order[1:], key=lambda i: -scores[i] / (1 + self.length_penalty * _size(units[i])
                                                                       / 100))
         chosen: list[int] = []
         used = 0
 
         def fits(i: int) -> bool:
-            return used + len(units[i].text) + 1 <= self.max_chars or not chosen
+            return used + _size(units[i]) + 1 <= self.max_chars or not chosen
 
         for i in order:
             if len(chosen) >= self.max_sentences:
@@ -194,18 +194,18 @@ class ExtractiveAnswerer:
             if any(_copies(units[i], units[c]) for c in chosen):
                 continue  # chunks overlap, so the same sentence can come from two passages
             chosen.append(i)
-            used += len(units[i].text) + 1
+            used += _size(units[i]) + 1
             nxt, prev = i + 1, i - 1
             if (units[i].text.rstrip().endswith(":") and nxt < len(units) and units[nxt].passage == units[i].passage
                     and nxt not in chosen and fits(nxt)):
                 chosen.append(nxt)
-                used += len(units[nxt].text) + 1
+                used += _size(units[nxt]) + 1
             # And a code block brings the line that introduces it ("To run one by hand:").
             if (units[i].block is not None and prev >= 0 and units[prev].passage == units[i].passage
                     and units[prev].block is None and units[prev].text.rstrip().endswith(":")
                     and prev not in chosen and fits(prev)):
                 chosen.append(prev)
-                used += len(units[prev].text) + 1
+                used += _size(units[prev]) + 1
         first: dict[int, int] = {}
         for rank, i in enumerate(chosen):
             first.setdefault(units[i].passage, rank)
@@ -232,6 +232,11 @@ def _definition_pattern(question: str) -> re.Pattern[str] | None:
 def _in_focus(sentence: str, focus: str) -> bool:
     """Whether a sentence belongs to the matched chunk (always, when the passage was not widened)."""
     return not focus or " ".join(sentence.split())[:80] in focus
+
+
+def _size(unit: Unit) -> int:
+    """What a unit costs of the answer's budget: a code block's alignment spaces are not text to read."""
+    return len(unit.text) if unit.block is None else len(re.sub(r"[ \t]{2,}", " ", unit.text))
 
 
 def _copies(a: Unit, b: Unit) -> bool:

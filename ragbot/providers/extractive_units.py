@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
+import textwrap
 from dataclasses import dataclass
 
 from ragbot.domain import ScoredChunk
@@ -41,6 +43,16 @@ _PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-
 _PYTHON_PROMPT = re.compile(r">>> (?:.*[(=\[]|(?:import|from|for|if|with|def|class|print)\b|[\w.]+\s*$)")
 # Header cells: short names without digits or grammar ("System", "Who grants access"), one per line.
 _HEADER_CELL = re.compile(r"^(?:[^\d\n:=|]{1,40}\n)*[^\d\n:=|]{1,40}$")
+# A line of Python source: a statement that starts with its keyword, a decorator, a comment, an assignment, a bare
+# call or closing brackets. Prose never looks like this: its keywords are capitalised or end in no colon.
+_PY_LINE = re.compile(
+    r"^(?!.*[^.]\.\s*$)\s*(?:import\s+[\w.]+|from\s+[\w.]+\s+import\b|(?:async\s+)?def\s+\w+\s*\(|class\s+\w+\s*[(:]"
+    r"|(?:if|elif|while|with|for|except|async\s+with|async\s+for)\b.*:\s*(?:#.*)?$|(?:else|try|finally)\s*:"
+    r"|(?:return|yield|raise|await|assert|del|global|nonlocal)\b|(?:pass|break|continue)\s*(?:#.*)?$"
+    r"|@[\w.]+|#"
+    r"|[\w.]+(?:\[[^\]]*\])?(?:\s*,\s*[\w.]+)*\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)"
+    r"|[\w.]+\(.*\)\s*(?:#.*)?$|[)\]}]+[,:]?\s*$)"
+)
 # A Markdown code fence line: ``` or ~~~, optionally with the block's language ("```bash").
 _FENCE = re.compile(r"^ {0,3}(?:```|~~~)[ \t]*([\w+#.-]*)[ \t]*$")
 
@@ -66,7 +78,8 @@ def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
     if at_heading:
         text = text[len(heading):]
     out: list[Unit] = []
-    segments = [piece for seg in _segments(text, starts_inside=passage.ordinal > 0) for piece in _sessions(*seg)]
+    segments = [piece for seg in _segments(text, starts_inside=passage.ordinal > 0) for session in _sessions(*seg)
+                for piece in _code_paragraphs(*session)]
     for k, (segment, language) in enumerate(segments):
         if language is not None:
             # A fenced block keeps its lines: commands run together on one line cannot be copied.
@@ -210,6 +223,63 @@ def _sessions(text: str, language: str | None) -> list[tuple[str, str | None]]:
     if prose:
         out.append(("\n".join(prose), None))
     return [(t, lang) for t, lang in out if t.strip()]
+
+
+def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | None]]:
+    """Prose with its Python source cut out as code blocks.
+
+    HTML pages put source in <pre>, which reaches us as plain lines; the sentence splitter ran them together
+    ("import gzip with gzip.open(...) as f: file_content = f.read()"), which cannot be copied. Two or more
+    statement lines in a row are source, and so is a paragraph of one statement unless it is a reference entry's
+    signature, which stays prose to be joined to its description. Source paragraphs next to each other are one
+    block.
+    """
+    if language is not None:
+        return [(text, language)]
+    out: list[tuple[str, str | None]] = []
+
+    def add(piece: str, code: bool) -> None:
+        # Comments alone are not source: "# Time off" is a Markdown heading.
+        code = code and any(not line.lstrip().startswith("#") for line in piece.split("\n"))
+        kind = _source_language(piece) if code else None
+        if out and out[-1][1] == kind:
+            out[-1] = (out[-1][0] + "\n\n" + piece, kind)
+        else:
+            out.append((piece, kind))
+
+    for para in re.split(r"\n[ \t]*\n", text.strip("\n")):
+        lines = [line for line in para.split("\n") if line.strip()]
+        if len(lines) == 1:
+            line = lines[0]
+            add(line, bool(_PY_LINE.match(line)) and not _SIGNATURE.match(line.strip()))
+            continue
+        run: list[tuple[str, bool]] = []
+        for line, nxt in zip(lines, [*lines[1:], ""], strict=True):
+            code = bool(_PY_LINE.match(line))
+            # A lone statement-like line inside prose ("return value is ...") is prose.
+            if code and not (run and run[-1][1]) and not _PY_LINE.match(nxt):
+                code = False
+            # A reference entry's signature before its description ends the example above it.
+            if code and _SIGNATURE.match(line.strip()) and nxt[:1].isupper() and not _PY_LINE.match(nxt):
+                code = False
+            if run and code != run[-1][1]:
+                add("\n".join(x for x, _ in run), run[-1][1])
+                run = []
+            run.append((line, code))
+        if run:
+            add("\n".join(x for x, _ in run), run[-1][1])
+    return [(t, lang) for t, lang in out if t.strip()]
+
+
+def _source_language(code: str) -> str:
+    """"python" for Python source (the loader dropped its indentation, so an IndentationError is fine), else ""."""
+    try:
+        ast.parse(textwrap.dedent(code))
+    except IndentationError:
+        return "python"
+    except (SyntaxError, ValueError):
+        return ""
+    return "python"
 
 
 def _broken(sentence: str) -> bool:

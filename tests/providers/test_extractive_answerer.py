@@ -277,6 +277,47 @@ def test_an_interactive_example_is_quoted_as_a_block_with_its_lines() -> None:
     assert "date.today() datetime.date" not in text  # the call and what it prints stay on their own lines
 
 
+def test_python_source_lines_are_quoted_as_a_block() -> None:
+    # HTML <pre> source (no ">>>") reaches the answerer as plain lines between blank lines.
+    passages = [
+        chunk(1, "Examples of usage\n\nExample of how to read a compressed file:\n\nimport gzip\n"
+                 "with gzip.open('/home/joe/file.txt.gz', 'rb') as f:\nfile_content = f.read()\n\n"
+                 "The gzip module reads and writes gzip-format files."),
+    ]
+    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer("how do I read a .gz file?", passages, []))
+    block = ("```python\nimport gzip\nwith gzip.open('/home/joe/file.txt.gz', 'rb') as f:\nfile_content = f.read()"
+             "\n``` [1]")
+    assert block in text, text
+    assert "import gzip with" not in text
+
+
+def test_what_looks_like_source_in_prose_stays_prose() -> None:
+    from ragbot.providers.extractive_units import passage_units
+
+    def kinds(body: str) -> list[str | None]:
+        return [u.block for u in passage_units(0, chunk(1, body))]
+
+    # A hard-wrapped line that happens to start with a keyword; a Markdown heading; a signature and its description.
+    assert kinds("The function hands the\nreturn value to the caller, which\nimport tools rely on.") == [None]
+    assert kinds("# Time off\nOur company values rest. The office closes on public holidays.") == [None, None]
+    assert kinds("Compute the example value:\n\nx = compute()\nprint(x)\nitertools.product(*iterables, repeat=1)\n"
+                 "Cartesian product of input iterables.") == [None, "python", None]
+    # A shell line is code, but not Python.
+    assert kinds("Capture the command output:\n\noutput=$(mycmd myarg)\nmore=$(other)") == [None, ""]
+
+
+def test_a_block_s_alignment_spaces_do_not_spend_the_budget() -> None:
+    from ragbot.providers.extractive import ExtractiveAnswerer as Answerer
+    from ragbot.providers.extractive_units import passage_units
+
+    aligned = "x = 5" + " " * 60 + "# this will not affect the loop\ny = 6" + " " * 60 + "# nor this"
+    doc = chunk(1, "The loop variable is reassigned on each pass of the loop, as this shows:\n\n```python\n"
+                   + aligned + "\n```")
+    units = passage_units(0, doc)
+    chosen = Answerer(max_chars=200)._choose(units, [1.0, 0.9], [True, True])
+    assert [u.block for u in chosen] == [None, "python"]  # 190 characters to read, 310 with the spaces
+
+
 def test_a_thrice_quoted_e_mail_is_not_taken_for_an_interactive_example() -> None:
     passages = [chunk(1, "Mail from the facilities team:\n\n>>> The parking garage closes at 22:00 on weekdays.\n"
                          ">>> Weekend access needs a badge from reception.\n\nThanks, Ola")]
