@@ -1,10 +1,13 @@
-"""Tune retrieval defaults with `ragbot eval`'s own code on two public corpora (see quality_corpora.py).
+"""Tune retrieval defaults with `ragbot eval`'s own code on public corpora (see quality_corpora.py).
 
-Ingests both corpora through the real pipeline with the real local embedder into a throw-away embedded
+Ingests each corpus through the real pipeline with the real local embedder into a throw-away embedded
 PostgreSQL (one space per chunking), then runs one-knob-at-a-time variations around the defaults and
-prints Markdown tables; --out writes every figure as JSON for quality_plot.py.
+prints Markdown tables; --out writes every figure as JSON for quality_plot.py. Sets: faq and pydoc (the
+default), and pythondoc, the Python 3.11 documentation from Debian's python3.11-doc (installed on first use by
+pythondoc_corpus.py). What people read from the answers (must-mention, "I don't know", follow-ups, tune and
+test splits) is benchmarks/trust.py.
 
-    .venv/bin/python benchmarks/quality.py [--out /tmp/ragbot-quality.json] [--keep DIR]
+    .venv/bin/python benchmarks/quality.py [--out /tmp/ragbot-quality.json] [--keep DIR] [--sets faq,pydoc,pythondoc]
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ from sqlalchemy import Engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import pythondoc_corpus  # noqa: E402
 from corpus_db import corpus_engine  # noqa: E402
 from quality_corpora import eval_sets  # noqa: E402
 
 from ragbot.config import Settings  # noqa: E402
 from ragbot.domain import Scope  # noqa: E402
-from ragbot.evaluation import evaluate, ndcg, refusal_sweep  # noqa: E402
+from ragbot.evaluation import EvalCase, evaluate, ndcg, refusal_sweep  # noqa: E402
 from ragbot.ingestion import intake  # noqa: E402
 from ragbot.ingestion.pipeline import IngestContext, LoggingNotifier, ingest_document  # noqa: E402
 from ragbot.providers.extractive import ExtractiveAnswerer  # noqa: E402
@@ -110,7 +114,20 @@ class Harness:
         self.embedder = QueryCache(LocalEmbedder())
         self.chat = ExtractiveAnswerer()
         self.sets = eval_sets()
+        self.data_dir = data_dir
         self.engines: dict[str, Engine] = {}
+
+    def load(self, name: str) -> None:
+        """Make set `name` available; pythondoc is built (and its Debian package installed) only when asked for."""
+        if name in self.sets:
+            return
+        if name != "pythondoc":
+            raise SystemExit(f"unknown set {name!r}: use faq, pydoc or pythondoc")
+        corpus = pythondoc_corpus.build_corpus(self.data_dir / "pythondoc-html")
+        docs = {page: (corpus / page).read_text(encoding="utf-8") for page in pythondoc_corpus.PAGES}
+        rows = [json.loads(line) for line in pythondoc_corpus.QUESTIONS.read_text().splitlines() if line.strip()]
+        self.sets[name] = (docs, [EvalCase(r["question"], tuple(r["gold"]), tuple(r["must_mention"]),
+                                           r["unanswerable"]) for r in rows])
 
     def engine(self, name: str, chunk: tuple[int, int]) -> Engine:
         """The database holding corpus `name` split with chunk=(size, overlap); built on first use."""
@@ -224,6 +241,7 @@ def main() -> None:
     try:
         h = Harness(data_dir)
         for name in args.sets.split(","):
+            h.load(name)
             for knob, v in grid(base):
                 if knobs and knob not in knobs and knob != "base":
                     continue
