@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ragbot.domain import QuestionTerms, ScoredChunk, TermStat
 
@@ -104,6 +104,16 @@ class Gate:
     def allows(self, s: Signals) -> bool:
         """Whether to answer from these passages."""
         return self.floor(s) is not None
+
+    def refused_for_words(self, s: Signals) -> bool:
+        """Whether words the space never uses are what made the question "I don't know": without them it passes.
+
+        Then the user can be told which words, and ask again in the documents' own (people paraphrase: "cap" for
+        "limit"), instead of guessing why.
+        """
+        if not s.unknown_words or self.allows(s):
+            return False
+        return self.allows(replace(s, unknown=0, unknown_words=(), unknown_share=0.0))
 
     def floor(self, s: Signals) -> float | None:
         """The similarity a passage needs to be quoted, or None for "I don't know".

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -158,7 +160,9 @@ class RagService:
         """Answer from the documents, streaming text to on_delta; ungrounded when they do not support one."""
         plan = self.plan(question, scope=scope, history=history, mode=mode)
         if not plan.allowed:
-            return self._no_answer(no_answer_hint, on_delta, plan.passages)
+            unseen = unseen_words(question, plan.signals.unknown_words) if self.gate.refused_for_words(
+                plan.signals) else []
+            return self._no_answer(no_answer_hint, on_delta, plan.passages, unseen)
         # Only passages that clear the threshold that allowed the answer are shown to the model.
         floor = self.gate.floor(plan.signals) or self.gate.min_similarity
         passages = self.context([p for p in plan.passages if (p.similarity or 0.0) >= floor])
@@ -196,9 +200,13 @@ class RagService:
         return out
 
     def _no_answer(self, hint: str, on_delta: Callable[[str], None] | None,
-                   passages: Sequence[ScoredChunk]) -> Answer:
+                   passages: Sequence[ScoredChunk], unseen: Sequence[str] = ()) -> Answer:
         related = _related(passages, floor=self.gate.min_similarity * self.related_ratio)
-        text = _hinted(NO_ANSWER, hint)
+        text = NO_ANSWER
+        if unseen:
+            # Say why: a user who wrote "cap" for what the documents call "limit" can ask again in their words.
+            text += f" They never mention {_either(unseen)}; try asking in the words they use."
+        text = _hinted(text, hint)
         if related:
             # Named, not cited: the user can look for themselves, and nothing is claimed from them.
             text += "\n\nPossibly related (not checked for an answer): " + "; ".join(c.title for c in related) + "."
@@ -226,6 +234,28 @@ def age_note(changed_at: datetime | None, now: datetime, stale_days: int) -> str
         return None
     months = days * 12 // 365
     return f"last updated {months // 12} years ago" if months >= 24 else f"last updated {months} months ago"
+
+
+def unseen_words(question: str, lexemes: Sequence[str]) -> list[str]:
+    """The question's words as typed ("Pillow", "clobbering") for the stems the space never uses ("pillow",
+    "clobber"): the typed word sharing the longest start with each stem, or the stem itself."""
+    typed = re.findall(r"[^\W_][\w'.+#-]*[^\W_]|[^\W_]", question)
+    out: list[str] = []
+    for lexeme in lexemes:
+        best, shared = lexeme, 2
+        for word in typed:
+            n = len(os.path.commonprefix([word.lower(), lexeme]))
+            if n > shared and n >= min(len(lexeme), len(word)) - 1:
+                best, shared = word, n
+        if best not in out:
+            out.append(best)
+    return out
+
+
+def _either(names: Sequence[str]) -> str:
+    """“a”, “a” or “b”, “a”, “b” or “c”."""
+    quoted = [f"\u201c{n}\u201d" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 def _hinted(message: str, hint: str) -> str:

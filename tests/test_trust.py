@@ -211,6 +211,34 @@ def test_a_follow_up_that_adds_what_the_space_lacks_is_refused(svc) -> None:
     assert not rag.answer("is there a daycare subsidy as well?", scope=LOCAL, history=history).grounded
 
 
+def test_a_refusal_for_words_the_documents_never_use_names_them(svc) -> None:
+    add(svc, "leave.md", "# Leave\n\nParents get 16 weeks of fully paid parental leave, in up to three blocks.")
+    rag = rag_with(svc, ScriptedModel(["16 weeks [1]."]))
+    history = thread_after(rag, "How long is parental leave?")
+    refused = rag.answer("is there a Daycare subsidy as well?", scope=LOCAL, history=history,
+                         no_answer_hint="Add a document that covers it.")
+    assert not refused.grounded
+    # The words as typed, so that the user can ask again in the documents' own words; the hint still follows.
+    said = refused.text.split("\n\n")[0]
+    assert said.startswith(NO_ANSWER + " They never mention \u201c"), said
+    assert "\u201cDaycare\u201d" in said and "\u201csubsidy\u201d" in said
+    assert said.endswith("; try asking in the words they use. Add a document that covers it.")
+    # Refused for being far from every passage, not for its words: nothing to name.
+    far = rag_with(svc, ScriptedModel(["x [1]."]), gate=Gate(min_similarity=0.99)).answer(
+        "How long is parental leave?", scope=LOCAL)
+    assert not far.grounded and "never mention" not in far.text
+
+
+def test_the_gate_says_when_unseen_words_decided() -> None:
+    gate = Gate()
+    close = Signals(top_similarity=0.5, coverage=0.5, unknown=1, agreement=True, space_chunks=5000,
+                    unknown_words=("django",), unknown_share=0.3)
+    assert not gate.allows(close) and gate.refused_for_words(close)
+    far = Signals(top_similarity=0.2, coverage=0.5, unknown=1, agreement=True, space_chunks=5000,
+                  unknown_words=("django",), unknown_share=0.3)
+    assert not gate.refused_for_words(far)  # too far in meaning anyway: the words are not why
+
+
 def test_a_list_inside_a_code_block_is_not_taken_for_a_citation() -> None:
     from ragbot.citations import Renumberer
 
