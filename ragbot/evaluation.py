@@ -50,6 +50,18 @@ class CaseResult:
     top_similarity: float  # best cosine similarity among the passages the answer path saw
     latency_ms: float  # retrieval + answer, as a user waits for it
     retrieval_ms: float
+    in_context: bool | None = None  # must_mention terms in the passages the answer was quoted from (None: no terms)
+
+    @property
+    def miss(self) -> str | None:
+        """Why the answer lacks its must_mention terms: "refused", "not retrieved" (no passage it was given holds
+        them: documents, chunking or retrieval) or "not quoted" (they were there: the answerer); None if it has them.
+        """
+        if not self.case.must_mention or (self.grounded and mentions_all(self.answer, self.case.must_mention)):
+            return None
+        if not self.grounded:
+            return "refused"
+        return "not quoted" if self.in_context else "not retrieved"
 
     @property
     def first_hit(self) -> int | None:
@@ -72,6 +84,7 @@ class Report:
     ndcg_at_10: float | None
     cited_hit: float | None  # answerable questions whose answer cites a relevant source
     must_mention_rate: float | None
+    key_in_context: float | None  # must_mention questions whose terms were in the passages answered from
     refusal_accuracy: float | None
     answerable_refused: float | None
     latency_ms: dict[str, float]
@@ -86,7 +99,8 @@ class Report:
             "answerable": self.answerable, "unanswerable": self.unanswerable, "hit@1": _r(self.hit_at_1),
             f"hit@{self.k}": _r(self.hit_at_k),
             "mrr@10": _r(self.mrr_at_10), "ndcg@10": _r(self.ndcg_at_10), "cited_hit": _r(self.cited_hit),
-            "must_mention_rate": _r(self.must_mention_rate), "refusal_accuracy": _r(self.refusal_accuracy),
+            "must_mention_rate": _r(self.must_mention_rate), "key_in_context": _r(self.key_in_context),
+            "refusal_accuracy": _r(self.refusal_accuracy),
             "answerable_refused": _r(self.answerable_refused), "latency_ms": self.latency_ms,
             "retrieval_ms": self.retrieval_ms,
         }
@@ -168,12 +182,19 @@ def run_case(rag: RagService, case: EvalCase, *, scope: Scope, mode: str, depth:
     t2 = time.perf_counter()
     docs = distinct_sources(passages)[:depth]
     seen = passages[: rag.top_k]  # the same candidates the answer path ranked: the SQL pool does not depend on k
+    in_context = None
+    if case.must_mention:
+        # The passages the answer was (or, when refused, would have been) quoted from, widened as the answer's.
+        plan = rag.plan(case.question, scope=scope, mode=mode)
+        floor = rag.gate.floor(plan.signals) or rag.gate.min_similarity
+        quoted = rag.context([p for p in plan.passages if (p.similarity or 0.0) >= floor])
+        in_context = any(mentions_all(p.text, case.must_mention) for p in quoted)
     return CaseResult(
         case=case, sources=[p.source for p in docs], relevant=[is_relevant(p.source, p.title, case.gold) for p in docs],
         grounded=answer.grounded, answer=answer.text,
         cited=[c.source + "\n" + c.title for c in answer.citations],
         top_similarity=max((p.similarity or 0.0 for p in seen), default=0.0),
-        latency_ms=(t2 - t1) * 1000, retrieval_ms=(t1 - t0) * 1000,
+        latency_ms=(t2 - t1) * 1000, retrieval_ms=(t1 - t0) * 1000, in_context=in_context,
     )
 
 
@@ -207,6 +228,7 @@ def summarise(results: Sequence[CaseResult], *, k: int, mode: str) -> Report:
         ndcg_at_10=mean(ndcg(r.relevant, len(r.case.gold)) for r in ranked),
         cited_hit=mean(any(is_relevant(c, "", r.case.gold) for c in r.cited) for r in ranked),
         must_mention_rate=mean(r.grounded and mentions_all(r.answer, r.case.must_mention) for r in mention),
+        key_in_context=mean(bool(r.in_context) for r in mention),
         refusal_accuracy=mean(not r.grounded for r in unanswerable),
         answerable_refused=mean(not r.grounded for r in answerable),
         latency_ms=percentiles([r.latency_ms for r in results]),

@@ -42,12 +42,25 @@ def test_eval_json_on_the_sample_handbook(ragbot, tmp_path: Path) -> None:
     # The handbook questions are easy for the default setup: a regression here is a real one.
     assert report["hit@5"] >= 0.9 and report["ndcg@10"] >= 0.75
     assert report["refusal_accuracy"] >= 0.66 and report["answerable_refused"] <= 0.1
+    # Each answer without its terms says where they were lost; an answer that quotes them got them from a passage.
+    assert report["key_in_context"] >= report["must_mention_rate"]
+    assert {m["why"] for m in report["misses"]} <= {"refused", "not retrieved", "not quoted"}
+    with_terms = [json.loads(line) for line in QUESTIONS.read_text().splitlines()
+                  if line.strip() and json.loads(line).get("must_mention") and not json.loads(line).get("unanswerable")]
+    assert len(report["misses"]) == round((1 - report["must_mention_rate"]) * len(with_terms))
 
     vector = json.loads(ragbot("eval", str(QUESTIONS), "--json", "--mode", "vector", "--k", "3").stdout)
     assert vector["mode"] == "vector" and "hit@3" in vector
 
     table = ragbot("eval", str(QUESTIONS))
     assert table.returncode == 0 and "ndcg@10" in table.stdout and "refusal_accuracy" in table.stdout
+    assert "key_in_context" in table.stdout
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text('{"question": "How many vacation days do I get per year?", "must_mention": ["zebra"]}\n')
+    missed = ragbot("eval", str(odd))
+    assert missed.returncode == 0, missed.stderr
+    assert "Answers without their must_mention terms (1)" in missed.stdout
+    assert "zebra" in missed.stdout and "not retrieved" in missed.stdout
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "fine"}\n{"gold": ["x"]}\n')

@@ -54,10 +54,23 @@ def test_relevance_ndcg_and_mentions() -> None:
     assert not mentions_all("Leave lasts 16 weeks.", ["25"])
 
 
-def _result(case: EvalCase, relevant: list[bool], grounded: bool, answer: str = "", sim: float = 0.5) -> CaseResult:
+def _result(case: EvalCase, relevant: list[bool], grounded: bool, answer: str = "", sim: float = 0.5,
+            in_context: bool | None = None) -> CaseResult:
     return CaseResult(case=case, sources=[f"s{i}" for i in range(len(relevant))], relevant=relevant,
                       grounded=grounded, answer=answer, cited=[], top_similarity=sim, latency_ms=10.0,
-                      retrieval_ms=2.0)
+                      retrieval_ms=2.0, in_context=in_context)
+
+
+def test_a_miss_says_where_the_key_term_was_lost() -> None:
+    case = EvalCase("how many days?", ("leave.md",), ("25 days",))
+    assert _result(case, [True], True, "You get 25 days [1].", in_context=True).miss is None
+    assert _result(case, [True], False, "I couldn't find ...", in_context=True).miss == "refused"
+    assert _result(case, [True], True, "Leave is paid [1].", in_context=False).miss == "not retrieved"
+    assert _result(case, [True], True, "Leave is paid [1].", in_context=True).miss == "not quoted"
+    assert _result(EvalCase("no terms", ("leave.md",)), [True], True, "x").miss is None
+    report = summarise([_result(case, [True], True, "Leave is paid [1].", in_context=True),
+                        _result(case, [True], True, "Leave is paid [1].", in_context=False)], k=5, mode="hybrid")
+    assert report.key_in_context == 0.5 and report.must_mention_rate == 0.0
 
 
 def test_summarise_aggregates_the_metrics() -> None:
@@ -88,7 +101,8 @@ def test_evaluate_runs_the_real_retrieval_and_answer_path(svc) -> None:
              EvalCase("quantum chromodynamics lattice gauge", unanswerable=True)]
     report = evaluate(svc.rag, cases, scope=Scope("local"))
     assert report.hit_at_1 == 1.0 and report.ndcg_at_10 == 1.0 and report.cited_hit == 1.0
-    assert report.must_mention_rate == 1.0
+    assert report.must_mention_rate == 1.0 and report.key_in_context == 1.0
+    assert [r.in_context for r in report.results] == [True, True, None]
     assert report.refusal_accuracy == 1.0 and report.answerable_refused == 0.0
     assert report.latency_ms["p95"] >= report.latency_ms["p50"] > 0
 
