@@ -78,10 +78,12 @@ class Renumberer:
         marker_end = 0 if self._run_end else -1  # where the last citation marker ended
         for m in _MARKER.finditer(text):
             before = text[m.start() - 1] if m.start() > 0 else self._last
-            is_code = before.isalnum() or before in "_)" or (before == "]" and m.start() != marker_end)
+            # An index such as `items[1]`, or a number in brackets quoted as code or a literal: `[10]`, "[10]".
+            is_code = (before.isalnum() or before in "_)" or (before == "]" and m.start() != marker_end)
+                       or (before in "`\"'" and text[m.end():m.end() + 1] == before))
             out.append(text[pos:m.start()])
             if is_code:
-                out.append(m.group(0))  # an index such as `items[1]`, not a citation
+                out.append(m.group(0))  # not a citation
             else:
                 shown = self._marker(m)
                 if not shown:

@@ -239,6 +239,27 @@ def test_the_gate_says_when_unseen_words_decided() -> None:
     assert not gate.refused_for_words(far)  # too far in meaning anyway: the words are not why
 
 
+def test_a_number_in_brackets_from_a_document_is_quoted_not_taken_for_a_citation(svc) -> None:
+    from ragbot.providers.extractive import ExtractiveAnswerer
+
+    add(svc, "lists.md", "# Mutable defaults\n\nThe default list is created once. After the call to append(), the "
+                         "content of the list has changed from [] to [10]. Use None as the default instead.")
+    add(svc, "other.md", "# Other\n\nTuples are immutable.")
+    answer = rag_with(svc, ExtractiveAnswerer()).answer("what did the list change to after the call to append?",
+                                                        scope=LOCAL)
+    # The document's "[10]" is content: renumbered to [1] or dropped as pointing nowhere, the fact would be lost.
+    assert "changed from [] to `[10]` [1]." in answer.text, answer.text
+    assert [c.source for c in answer.citations] == ["handbook/lists.md"]
+
+
+def test_inline_code_brackets_are_not_markers_but_a_marker_after_code_is() -> None:
+    from ragbot.citations import renumber
+
+    assert renumber("It becomes `[2]` here [2].", 2) == ("It becomes `[2]` here [1].", [2])
+    assert renumber("Call `sys.exit()`[2].", 2) == ("Call `sys.exit()`[1].", [2])
+    assert renumber('The literal "[2]" is a list [2].', 2) == ('The literal "[2]" is a list [1].', [2])
+
+
 def test_a_list_inside_a_code_block_is_not_taken_for_a_citation() -> None:
     from ragbot.citations import Renumberer
 

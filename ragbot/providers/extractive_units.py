@@ -53,6 +53,10 @@ _PY_LINE = re.compile(
     r"|[\w.]+(?:\[[^\]]*\])?(?:\s*,\s*[\w.]+)*\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)"
     r"|[\w.]+\(.*\)\s*(?:#.*)?$|[)\]}]+[,:]?\s*$)"
 )
+# What the citation renumberer would take for a marker: "[2]", "[1, 3]" not glued to a name ("items[1]").
+_SOURCE_BRACKETS = re.compile(r"(?<![\w)\]`\"'])(\[\d{1,2}(?:\s*,\s*\d{1,2})*\])")
+# A footnote marker in running text: after a word, before the sentence goes on in lower case.
+_FOOTNOTE = re.compile(r"(?<=\w) \[\d{1,2}\](?= [a-z])")
 # A Markdown code fence line: ``` or ~~~, optionally with the block's language ("```bash").
 _FENCE = re.compile(r"^ {0,3}(?:```|~~~)[ \t]*([\w+#.-]*)[ \t]*$")
 
@@ -103,7 +107,7 @@ def _sentence_units(index: int, text: str, start: int, *, drop_overlap: bool, mi
         sentences = sentences[1:]
     out: list[Unit] = []
     for raw in _with_descriptions(_labelled_rows(sentences, header_unknown=mid_section)):
-        sentence = _strip_marker(raw)
+        sentence = _quoted_brackets(_strip_marker(raw))
         ts = frozenset(terms(sentence))
         if sentence.startswith("#") or len(ts) < 2 or _INSTRUCTION.search(sentence) or _broken(sentence):
             continue  # headings and fragments make poor answers; planted instructions are never repeated
@@ -319,6 +323,13 @@ def salience(units: list[Unit]) -> list[float]:
         return [0.0] * len(units)
     top = max(weight.values())
     return [max((weight[name] for name in identifiers(u.text)), default=0.0) / top for u in units]
+
+
+def _quoted_brackets(sentence: str) -> str:
+    """A number in brackets from the document as inline code ("changed from [] to `[10]`"), so that it is never
+    taken for one of the answer's citations (renumbered to another source, or dropped with the fact it held); a
+    footnote marker inside a sentence ("all cased characters [4] in the string") is dropped."""
+    return _SOURCE_BRACKETS.sub(r"`\1`", _FOOTNOTE.sub("", sentence))
 
 
 def _strip_marker(text: str) -> str:

@@ -134,6 +134,19 @@ def test_html_footers_are_dropped_as_site_chrome() -> None:
     assert "Copyright" not in text and "Last updated" not in text
 
 
+def test_html_footnote_markers_are_dropped() -> None:
+    # Quoted in an answer, "characters [4] converted" reads as a citation of the answer's fourth source.
+    html = (b'<h1>str.upper</h1><p>Return a copy with all the cased characters <a class="footnote-reference brackets" '
+            b'href="#id15" id="id5" role="doc-noteref"><span class="fn-bracket">[</span>4<span class="fn-bracket">]'
+            b'</span></a> converted to uppercase.</p><p>Pandoc puts it<a href="#fn1" class="footnote-ref" '
+            b'id="fnref1"><sup>1</sup></a> so, Wikipedia so.<sup id="cite_ref-2" class="reference"><a href="#cite-2">'
+            b'[2]</a></sup> A <a class="reference internal" href="#x">link</a> stays.</p>')
+    text = text_of(html, "stdtypes.html")
+    assert "cased characters converted to uppercase." in " ".join(text.split())
+    assert "[4]" not in text and "it1" not in text.replace(" ", "") and "[2]" not in text
+    assert "A link stays." in " ".join(text.split())
+
+
 def test_html_deep_nesting_does_not_crash() -> None:
     html = b"<div>" * 5000 + b"deep text" + b"</div>" * 5000
     assert "deep text" in text_of(html, "deep.html")

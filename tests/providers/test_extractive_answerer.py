@@ -116,6 +116,13 @@ def test_entries_that_differ_only_in_their_name_are_not_taken_for_copies() -> No
     assert "__qualname__" in text and "__name__" in text
 
 
+def test_a_footnote_marker_inside_a_sentence_is_dropped() -> None:
+    # Plain-text pages keep their footnote markers; quoted, "[4]" would read as the answer's fourth source.
+    doc = [chunk(1, 'str.isupper()\n\nReturn "True" if all cased characters [4] in the string are uppercase.')]
+    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer("is the string all uppercase?", doc, []))
+    assert "all cased characters in the string are uppercase [1]." in text, text
+
+
 def test_is_deterministic() -> None:
     runs = {answer("How many vacation days do I get?") for _ in range(5)}
     assert len(runs) == 1

@@ -44,6 +44,7 @@ _CHROME_CLASSES = {"headerlink", "sphinxsidebar", "related", "toctree-wrapper", 
 # A page's footer (copyright, licence, "last updated", "found a bug?") is the same on every page of a site: it
 # was ~8% of the chunks of the Python manual, and every one of them went through the embedding model.
 _CHROME_TAGS = {"nav", "footer"}
+_NOTE_REF_CLASSES = {"footnote-reference", "footnote-ref"}
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
 
 
@@ -145,11 +146,16 @@ def _is_hidden(tag: Tag) -> bool:
 
 
 def _is_chrome(tag: Tag) -> bool:
-    """Navigation, sidebars, footers and permalink anchors: the same on every page, so they only add noise."""
-    if tag.name in _CHROME_TAGS or str(tag.get("role", "")).lower() in _CHROME_ROLES:
+    """Navigation, sidebars, footers, permalink anchors and footnote markers: noise in a passage."""
+    role = str(tag.get("role", "")).lower()
+    if tag.name in _CHROME_TAGS or role in _CHROME_ROLES:
         return True
-    classes: list[str] | str = tag.get("class") or []
-    return any(str(c) in _CHROME_CLASSES for c in classes)
+    classes = {str(c) for c in tag.get("class") or []}
+    # A footnote marker ("cased characters [4] converted", Sphinx, pandoc, Wikipedia) would be quoted as if it
+    # were one of the answer's own citations.
+    if role == "doc-noteref" or classes & _NOTE_REF_CLASSES or (tag.name == "sup" and "reference" in classes):
+        return True
+    return bool(classes & _CHROME_CLASSES)
 
 
 def _tidy(text: str) -> str:
