@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from ragbot.domain import ScoredChunk, Turn
+from ragbot.text import without_footnote_markers
 
 MAX_HISTORY_TURNS = 10
 MAX_TURN_CHARS = 2000
@@ -64,7 +65,7 @@ def format_sources(passages: Sequence[ScoredChunk]) -> str:
     """Passages as numbered <source> blocks inside <sources>; passage i is n=i+1."""
     blocks = [
         f'<source n="{i}" title="{_attr(p.title)}" location="{_attr(p.location)}">\n'
-        f"{escape_text(p.text.strip())}\n</source>"
+        f"{escape_text(without_footnote_markers(p.text.strip()))}\n</source>"
         for i, p in enumerate(passages, 1)
     ]
     body = "\n".join(blocks) if blocks else "(no sources were found)"

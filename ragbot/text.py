@@ -174,3 +174,13 @@ def split_sentences(text: str) -> list[str]:
         else:
             sentences.extend(s for s in _split_block(block) if s)
     return sentences
+
+
+# A footnote marker in running text ("all cased characters [4] in the string"): after a word, before the sentence
+# goes on in lower case. Plain-text pages keep them; shown to a reader or a model they look like citations.
+_FOOTNOTE = re.compile(r"(?<=\w) \[\d{1,2}\](?= [a-z])")
+
+
+def without_footnote_markers(text: str) -> str:
+    """The text without footnote markers inside its sentences."""
+    return _FOOTNOTE.sub("", text)

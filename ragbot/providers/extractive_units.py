@@ -8,7 +8,7 @@ import textwrap
 from dataclasses import dataclass
 
 from ragbot.domain import ScoredChunk
-from ragbot.text import is_table_row, split_sentences, table_cells, terms
+from ragbot.text import is_table_row, split_sentences, table_cells, terms, without_footnote_markers
 
 # Identifiers, calls, dotted names, options and prompts: the lines that hold a command, function or setting.
 CODE = re.compile(
@@ -55,8 +55,6 @@ _PY_LINE = re.compile(
 )
 # What the citation renumberer would take for a marker: "[2]", "[1, 3]" not glued to a name ("items[1]").
 _SOURCE_BRACKETS = re.compile(r"(?<![\w)\]`\"'])(\[\d{1,2}(?:\s*,\s*\d{1,2})*\])")
-# A footnote marker in running text: after a word, before the sentence goes on in lower case.
-_FOOTNOTE = re.compile(r"(?<=\w) \[\d{1,2}\](?= [a-z])")
 # A Markdown code fence line: ``` or ~~~, optionally with the block's language ("```bash").
 _FENCE = re.compile(r"^ {0,3}(?:```|~~~)[ \t]*([\w+#.-]*)[ \t]*$")
 
@@ -329,7 +327,7 @@ def _quoted_brackets(sentence: str) -> str:
     """A number in brackets from the document as inline code ("changed from [] to `[10]`"), so that it is never
     taken for one of the answer's citations (renumbered to another source, or dropped with the fact it held); a
     footnote marker inside a sentence ("all cased characters [4] in the string") is dropped."""
-    return _SOURCE_BRACKETS.sub(r"`\1`", _FOOTNOTE.sub("", sentence))
+    return _SOURCE_BRACKETS.sub(r"`\1`", without_footnote_markers(sentence))
 
 
 def _strip_marker(text: str) -> str:
