@@ -78,6 +78,12 @@ def test_a_grid_table_row_wrapped_over_lines_is_one_row() -> None:
     assert table_cells("Berlin | EUR 180 |") == ["Berlin", "EUR 180"]
 
 
+def test_an_ellipsis_before_a_lower_case_word_does_not_end_the_sentence() -> None:
+    text = '"a op1 b op2 c ... y opN z" is equivalent to "a op1 b and ... y opN z". It is evaluated once... Then.'
+    assert split_sentences(text) == ['"a op1 b op2 c ... y opN z" is equivalent to "a op1 b and ... y opN z".',
+                                     "It is evaluated once...", "Then."]
+
+
 def test_a_quoted_question_mark_before_a_lower_case_word_does_not_end_the_sentence() -> None:
     assert split_sentences("Adding ? after the quantifier makes it non-greedy. Is that all? Yes.") == [
         "Adding ? after the quantifier makes it non-greedy.",
