@@ -81,9 +81,10 @@ def _split_block(block: str) -> list[str]:
         last = before[-1].lower().rstrip(".") if before else ""
         if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
             continue
-        if block[m.end():m.end() + 1].islower() and (block[m.start()] in "?!"
+        if block[m.end():m.end() + 1].islower() and (block[m.start()] in "?!" or block[m.start() - 1] == " "
                                                      or block[m.start() - 2:m.start() + 1] == "..."):
-            # "Adding ? after the quantifier makes it ...", "a op1 b and ... y opN z": not the sentence's end
+            # A quoted mark ("Adding ? after the quantifier makes it ...", "files starting with . are hidden")
+            # or an ellipsis ("a op1 b and ... y opN z"): not the sentence's end.
             continue
         out.append(block[start : m.end()].strip())
         start = m.end()

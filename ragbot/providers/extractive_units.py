@@ -39,6 +39,8 @@ _SIGNATURE = re.compile(
 )
 # A line of prose right after an example ("The output string will not include ..."), not something it printed.
 _PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-]*){3,}.*[.:]$")
+# The first line of an interactive session: Python's prompt, or a shell's ("$ python -m json.tool").
+_PROMPT = re.compile(r"^(?:>>> |\$ [\w./~-])", re.MULTILINE)
 # A prompt line that holds Python: a call, an assignment, an import or a statement, or a bare name to show.
 _PYTHON_PROMPT = re.compile(r">>> (?:.*[(=\[]|(?:import|from|for|if|with|def|class|print)\b|[\w.]+\s*$)")
 # Header cells: short names without digits or grammar ("System", "Who grants access"), one per line.
@@ -192,12 +194,12 @@ def _segments(text: str, *, starts_inside: bool) -> list[tuple[str, str | None]]
 
 
 def _sessions(text: str, language: str | None) -> list[tuple[str, str | None]]:
-    """Prose with its interactive sessions (">>> call" and what it prints) cut out as code blocks.
+    """Prose with its interactive sessions (">>> call" or "$ command" and what it prints) cut out as code blocks.
 
     Pages put examples in <pre>, which reach us as plain lines; run into the prose by the sentence splitter they
     read as ">>> from datetime import date >>> date(2002, 12, 4).ctime() 'Wed Dec 4...' The output ...".
     """
-    if language is not None or ">>> " not in text:
+    if language is not None or not _PROMPT.search(text):
         return [(text, language)]
     out: list[tuple[str, str | None]] = []
     prose: list[str] = []
@@ -205,13 +207,18 @@ def _sessions(text: str, language: str | None) -> list[tuple[str, str | None]]:
 
     def flush() -> None:
         if exchange:
-            # ">>> " also starts the lines of a thrice-quoted e-mail; only Python stays a code block.
-            python = any(_PYTHON_PROMPT.match(line) for line in exchange)
-            out.append(("\n".join(exchange), "pycon" if python else None))
+            if exchange[0].startswith("$ "):
+                kind: str | None = "console"
+            else:
+                # ">>> " also starts the lines of a thrice-quoted e-mail; only Python stays a code block.
+                kind = "pycon" if any(_PYTHON_PROMPT.match(line) for line in exchange) else None
+            out.append(("\n".join(exchange), kind))
             exchange.clear()
 
     for line in text.split("\n"):
-        if line.startswith(">>> "):
+        if _PROMPT.match(line):
+            if exchange and exchange[0][:2] != line[:2]:
+                flush()  # a Python session right after a shell one, or the other way round
             if prose:
                 out.append(("\n".join(prose), None))
                 prose.clear()

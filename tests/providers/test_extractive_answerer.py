@@ -325,6 +325,15 @@ def test_a_block_s_alignment_spaces_do_not_spend_the_budget() -> None:
     assert [u.block for u in chosen] == [None, "python"]  # 190 characters to read, 310 with the spaces
 
 
+def test_a_shell_session_is_quoted_as_a_block() -> None:
+    passages = [chunk(1, "Using json.tool from the shell to validate and pretty-print:\n\n"
+                         "$ echo '{\"json\":\"obj\"}' | python -m json.tool\n{\n    \"json\": \"obj\"\n}\n\n"
+                         "The module reads standard input when no file is given.")]
+    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
+        "how do I pretty-print JSON from the shell?", passages, []))
+    assert "```console\n$ echo '{\"json\":\"obj\"}' | python -m json.tool\n{\n" in text, text
+
+
 def test_a_thrice_quoted_e_mail_is_not_taken_for_an_interactive_example() -> None:
     passages = [chunk(1, "Mail from the facilities team:\n\n>>> The parking garage closes at 22:00 on weekdays.\n"
                          ">>> Weekend access needs a badge from reception.\n\nThanks, Ola")]
