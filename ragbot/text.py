@@ -22,6 +22,8 @@ _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+")
 # Words that end in a period without ending a sentence.
 _ABBREVIATION_LIST = "e.g i.e etc vs mr mrs ms dr prof no fig approx dept inc ltd co st jr sr"
 _ABBREVIATIONS = frozenset(_ABBREVIATION_LIST.split())
+# Words that end in a period before a number in references ("BBR ch. 5", "3 kap. 6 §", "sec. 4.2", "p. 12").
+_BEFORE_NUMBER = frozenset("ch chap kap art sec para vol nr p pp eq ref tab cf".split())
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa\u2013]|\d{1,3}[.)])\s+")
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
 # A table row as the loaders write it ("Berlin | EUR 180", a Markdown "| Berlin | EUR 180 |") or a spreadsheet
@@ -80,6 +82,8 @@ def _split_block(block: str) -> list[str]:
         before = block[start : m.start()].rsplit(None, 1)
         last = before[-1].lower().rstrip(".") if before else ""
         if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
+            continue
+        if last in _BEFORE_NUMBER and block[m.end():m.end() + 1].isdigit():
             continue
         if block[m.end():m.end() + 1].islower() and (block[m.start()] in "?!" or block[m.start() - 1] == " "
                                                      or block[m.start() - 2:m.start() + 1] == "..."):

@@ -82,6 +82,9 @@ def test_an_ellipsis_before_a_lower_case_word_does_not_end_the_sentence() -> Non
     text = '"a op1 b op2 c ... y opN z" is equivalent to "a op1 b and ... y opN z". It is evaluated once... Then.'
     assert split_sentences(text) == ['"a op1 b op2 c ... y opN z" is equivalent to "a op1 b and ... y opN z".',
                                      "It is evaluated once...", "Then."]
+    # Nor is a reference's abbreviation before its number.
+    assert split_sentences("Under the Act 3 kap. 6 § the owner is responsible. It must comply with BBR ch. 5.") == [
+        "Under the Act 3 kap. 6 § the owner is responsible.", "It must comply with BBR ch. 5."]
     # A period quoted on its own is no sentence's end either.
     assert split_sentences("Files starting with . are not matched. Use a pattern.") == [
         "Files starting with . are not matched.", "Use a pattern."]
