@@ -23,7 +23,8 @@ _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+")
 _ABBREVIATION_LIST = "e.g i.e etc vs mr mrs ms dr prof no fig approx dept inc ltd co st jr sr"
 _ABBREVIATIONS = frozenset(_ABBREVIATION_LIST.split())
 # Words that end in a period before a number in references ("BBR ch. 5", "3 kap. 6 §", "sec. 4.2", "p. 12").
-_BEFORE_NUMBER = frozenset({"ch", "chap", "kap", "art", "sec", "para", "vol", "nr", "p", "pp", "eq", "ref", "tab", "cf"})
+_BEFORE_NUMBER = frozenset({"ch", "chap", "kap", "art", "sec", "para", "vol", "nr", "p", "pp", "eq", "ref", "tab",
+                            "cf"})
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa\u2013]|\d{1,3}[.)])\s+")
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
 # A table row as the loaders write it ("Berlin | EUR 180", a Markdown "| Berlin | EUR 180 |") or a spreadsheet
