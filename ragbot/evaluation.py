@@ -186,8 +186,7 @@ def run_case(rag: RagService, case: EvalCase, *, scope: Scope, mode: str, depth:
     if case.must_mention:
         # The passages the answer was (or, when refused, would have been) quoted from, widened as the answer's.
         plan = rag.plan(case.question, scope=scope, mode=mode)
-        floor = rag.gate.floor(plan.signals) or rag.gate.min_similarity
-        quoted = rag.context([p for p in plan.passages if (p.similarity or 0.0) >= floor])
+        quoted = rag.context(rag.quotable(case.question, plan))
         in_context = any(mentions_all(p.text, case.must_mention) for p in quoted)
     return CaseResult(
         case=case, sources=[p.source for p in docs], relevant=[is_relevant(p.source, p.title, case.gold) for p in docs],

@@ -18,6 +18,7 @@ from ragbot.observability import metrics
 from ragbot.ports import ChatModel, ChunkStore, Embedder, Reranker, SourceCatalog
 from ragbot.prompts import SYSTEM_CANARY
 from ragbot.safety import allowed_hosts, clean_answer
+from ragbot.text import codes
 
 _log = logging.getLogger(__name__)
 NO_ANSWER = "I couldn't find an answer to that in the documents I can search here."
@@ -123,6 +124,15 @@ class RagService:
         found = signals(passages, terms, asked=asked)
         return Plan(query, passages, found, allowed=self.gate.allows(found))
 
+    def quotable(self, question: str, plan: Plan) -> list[ScoredChunk]:
+        """The passages an allowed answer may be quoted from: those at or above the threshold that allowed it, and
+        those that hold every code the question names ("NWL-5190"), whose closeness in meaning says little (the
+        embedding model does not know codes) while the exact match says much."""
+        floor = self.gate.floor(plan.signals) or self.gate.min_similarity
+        named = [c.lower() for c in codes(question)]
+        return [p for p in plan.passages
+                if (p.similarity or 0.0) >= floor or (named and all(c in p.text.lower() for c in named))]
+
     def context(self, passages: Sequence[ScoredChunk]) -> list[ScoredChunk]:
         """The passages widened by their neighbours in the same section (small-to-big), deduplicated.
 
@@ -164,8 +174,7 @@ class RagService:
                 plan.signals) else []
             return self._no_answer(no_answer_hint, on_delta, plan.passages, unseen)
         # Only passages that clear the threshold that allowed the answer are shown to the model.
-        floor = self.gate.floor(plan.signals) or self.gate.min_similarity
-        passages = self.context([p for p in plan.passages if (p.similarity or 0.0) >= floor])
+        passages = self.context(self.quotable(question, plan))
         numbers = Renumberer(len(passages), [source_key(p) for p in passages])
         for piece in self.chat.stream_answer(question, passages, history):
             shown = numbers.feed(piece)

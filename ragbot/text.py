@@ -192,3 +192,14 @@ _FOOTNOTE = re.compile(r"(?<=\w) \[\d{1,2}\](?= [a-z])")
 def without_footnote_markers(text: str) -> str:
     """The text without footnote markers inside its sentences."""
     return _FOOTNOTE.sub("", text)
+
+
+# A code: a token that starts with a letter and holds a digit, maybe joined by - _ or . ("NWL-5190", "sha256",
+# "psycopg2", "utf-8"); "10am" and "2024-05-01" are not codes.
+_CODE = re.compile(r"(?<![\w.-])(?=[\w.-]*\d)[^\W\d_][\w.-]*[^\W_](?![\w-])")
+
+
+def codes(text: str) -> list[str]:
+    """The codes a question names: error codes, ticket and policy numbers, names with digits (at least 4
+    characters, so "v2" and "s3" are left to the rest of the search)."""
+    return list(dict.fromkeys(c for c in _CODE.findall(text) if len(c) >= 4))

@@ -260,6 +260,45 @@ def test_inline_code_brackets_are_not_markers_but_a_marker_after_code_is() -> No
     assert renumber('The literal "[2]" is a list [2].', 2) == ('The literal "[2]" is a list [1].', [2])
 
 
+RUNBOOK = """# On-call runbook
+
+## Error codes
+
+### NWL-4471: ledger replication lag
+
+Raised when the ledger database replica falls more than 30 seconds behind the primary. Check the lag with
+`nwctl ledger lag`. Never promote the replica during an NWL-4471 alert without a second engineer on the call.
+
+### NWL-2208: webhook signature mismatch
+
+Raised when more than 1% of incoming payment-provider webhooks fail signature checks in 5 minutes. The usual
+cause is a rotated signing secret.
+
+### NWL-5190: ingest disk nearly full
+
+Raised when disk usage on any ingest node is above 90%. Run `nwctl ingest prune --older-than 7d` and check again.
+"""
+
+
+def test_a_question_about_a_code_is_answered_from_that_code_s_section(clean_db, settings) -> None:
+    from ragbot.providers.extractive import ExtractiveAnswerer
+    from ragbot.providers.local_embedder import LocalEmbedder
+    from ragbot.wiring import build
+
+    # The real model: it does not know codes, so "NWL-5190" is close in meaning to every error code's section.
+    embedder = LocalEmbedder()
+    svc = build(settings, embedder=embedder, chat=ExtractiveAnswerer(embedder=embedder))
+    add(svc, "oncall-runbook.md", RUNBOOK)
+    add(svc, "travel.md", "# Insurance\n\nEvery business trip is covered by the company travel insurance, policy "
+                          "number NWL-TRV-2291.")
+    # Retrieval puts the section that holds the code first, though three others are as close in meaning.
+    assert svc.rag.retrieve("What is NWL-5190?", scope=LOCAL)[0].location.endswith("NWL-5190: ingest disk nearly full")
+    answer = svc.rag.answer("What is NWL-5190?", scope=LOCAL)
+    assert answer.grounded
+    assert answer.text.startswith("Raised when disk usage on any ingest node is above 90% [1]."), answer.text
+    assert "4471" not in answer.text and "2291" not in answer.text  # other codes of the family are other things
+
+
 def test_a_list_inside_a_code_block_is_not_taken_for_a_citation() -> None:
     from ragbot.citations import Renumberer
 

@@ -10,7 +10,7 @@ from ragbot.domain import ScoredChunk, Turn
 from ragbot.followups import topic_query
 from ragbot.ports import Embedder
 from ragbot.providers.extractive_units import CODE, Unit, identifiers, passage_units, salience
-from ragbot.text import STOP_WORDS, stem, terms, words
+from ragbot.text import STOP_WORDS, codes, stem, terms, words
 
 _ENDS_WITH_STOP = re.compile(r"([.!?:]+)([\"')\]]*)$")  # ":" too: "Run these from the bastion [1]:"
 # Questions that want a number (a count, an amount, a time, a limit or a default): lines with digits answer them.
@@ -34,9 +34,11 @@ class ExtractiveAnswerer:
 
     Each sentence of the passages is scored by how close it is to the question in meaning (the embedding model,
     when given), by the rare question words it holds, by whether it holds a command, function, option or setting
-    the passages keep naming, and by whether it defines the term a "what is" question asks about; the retriever's
-    order is a prior. The answer is the best sentences wherever they are (each at least second_ratio of the best
-    and about the question), up to max_sentences within max_chars, in reading order within each passage.
+    the passages keep naming, by whether it defines the term a "what is" question asks about, and by whether it
+    opens a section whose heading names what is distinctive in the question; the retriever's order is a prior. A
+    line about another code of the family the question names (NWL-4471 when it asks about NWL-5190) is left out.
+    The answer is the best sentences wherever they are (each at least second_ratio of the best and about the
+    question), up to max_sentences within max_chars, in reading order within each passage.
     """
 
     name = "extractive"
@@ -63,6 +65,7 @@ class ExtractiveAnswerer:
         length_penalty: float = 0.1,
         related_similarity: float = 0.4,
         definition_weight: float = 0.3,
+        lead_weight: float = 0.5,
     ) -> None:
         self.embedder = embedder
         self.max_sentences = max_sentences
@@ -83,6 +86,7 @@ class ExtractiveAnswerer:
         self.length_penalty = length_penalty
         self.related_similarity = related_similarity  # a unit sharing no word with the question needs this
         self.definition_weight = definition_weight  # a line that defines the acronym or term the question names
+        self.lead_weight = lead_weight  # the first line under a heading that names what is distinctive in the question
 
     def stream_answer(self, question: str, passages: Sequence[ScoredChunk], history: Sequence[Turn]) -> Iterator[str]:
         """Yield the chosen sentences one by one, each followed by its citation."""
@@ -122,6 +126,8 @@ class ExtractiveAnswerer:
         idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         total = sum(idf.values()) or 1.0
         headings = [terms(p.location.rsplit(">", 1)[-1]) & wanted for p in passages]
+        # How much of what is distinctive in the question each passage's heading names ("NWL-4471" more than "NWL").
+        heading_share = [sum(idf.get(t, 0.0) for t in h) / total for h in headings]
         question_words = {stem(w) for w in words(question)}
         wants_number = bool(_WANTS_NUMBER.match(question))
         defines = _definition_pattern(question)
@@ -136,7 +142,8 @@ class ExtractiveAnswerer:
             cheap.append(self.lexical_weight * lexical + self.code_weight * key
                          + self.heading_weight * bool(headings[u.passage])
                          + self.number_weight * (wants_number and bool(_DIGIT.search(u.text)))
-                         + self.definition_weight * bool(defines and defines.search(u.text)))
+                         + self.definition_weight * bool(defines and defines.search(u.text))
+                         + self.lead_weight * u.lead * heading_share[u.passage])
         # Within a widened passage, the matched chunk is what retrieval vouched for; its neighbours are context.
         focus = [" ".join(p.focus.split()) for p in passages]
         prior = [(1 + self.focus_bonus * _in_focus(u.text, focus[u.passage])) / (1 + self.rank_decay * u.passage)
@@ -153,7 +160,11 @@ class ExtractiveAnswerer:
             if u.text.endswith("?") and units[i + 1].passage == u.passage:
                 scores[i + 1] = max(scores[i + 1], scores[i] * self.answer_after_question)
                 scores[i] *= 0.5
-        related = [bool(u.terms & wanted) or semantic.get(i, 0.0) >= self.related_similarity
+        # A section's first line is about what its heading names, also when it does not repeat the words; a line
+        # about another code of the family the question names (NWL-4471 when it asks about NWL-5190) is not.
+        asked_codes = [c.lower() for c in codes(question)]
+        related = [(bool(u.terms & wanted) or semantic.get(i, 0.0) >= self.related_similarity
+                    or (u.lead and heading_share[u.passage] >= 0.5)) and not _other_code(u.text, asked_codes)
                    for i, u in enumerate(units)]
         return scores, related
 
@@ -232,6 +243,22 @@ def _definition_pattern(question: str) -> re.Pattern[str] | None:
 def _in_focus(sentence: str, focus: str) -> bool:
     """Whether a sentence belongs to the matched chunk (always, when the passage was not widened)."""
     return not focus or " ".join(sentence.split())[:80] in focus
+
+
+def _other_code(text: str, named: list[str]) -> bool:
+    """Whether a line names codes of a family the question names, but none of the question's own."""
+    if not named:
+        return False
+    found = [c.lower() for c in codes(text)]
+    if any(n in c or c in n for c in found for n in named):
+        return False  # its own code, or a name built on it ("base64.b64encode" for "base64")
+    families = {_family(c) for c in named}
+    return any(_family(c) in families for c in found)
+
+
+def _family(code: str) -> str:
+    """A code's leading letters: "nwl" for "nwl-5190"."""
+    return re.match(r"[^\W\d_]*", code).group()  # type: ignore[union-attr]
 
 
 def _size(unit: Unit) -> int:

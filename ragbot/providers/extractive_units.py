@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ragbot.domain import ScoredChunk
 from ragbot.text import is_table_row, split_sentences, table_cells, terms, without_footnote_markers
@@ -71,6 +71,7 @@ class Unit:
     terms: frozenset[str]
     code: bool
     block: str | None = None  # a fenced code block's language ("" for none): quoted whole, as a block
+    lead: bool = False  # the first unit under the section's heading: what the section is about
 
 
 def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
@@ -94,6 +95,8 @@ def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
             continue
         mid = k == 0 and passage.ordinal > 0
         out.extend(_sentence_units(index, segment, len(out), drop_overlap=mid, mid_section=mid and not at_heading))
+    if at_heading and out:
+        out[0] = replace(out[0], lead=True)
     return out
 
 

@@ -16,6 +16,7 @@ from ragbot.domain import Neighbour, QuestionTerms, ScoredChunk
 from ragbot.storage import context
 from ragbot.storage.fulltext import SCOPE as _SCOPE
 from ragbot.storage.fulltext import TERMS_CTE as _TERMS_CTE
+from ragbot.text import codes
 
 _VECTOR_CTE = """
 vec AS MATERIALIZED (
@@ -82,6 +83,18 @@ SELECT c.id AS chunk_id, c.document_id, c.ordinal, c.text, c.location, d.title, 
 FROM fused f JOIN chunks c ON c.id = f.id JOIN documents d ON d.id = c.document_id
 ORDER BY f.score DESC, c.id LIMIT :k"""
 
+# Hybrid: a passage that holds the codes the question names ("NWL-5190", "sha256", "psycopg2") moves up by
+# :identw for each of them (a share when there are several): meaning search does not know codes, and keyword search
+# counts for :lexw only, so "What is NWL-5190?" was answered from the sections of other error codes.
+_FINAL_IDENT = """
+SELECT c.id AS chunk_id, c.document_id, c.ordinal, c.text, c.location, d.title, d.source_uri,
+       f.score + :identw * (
+           SELECT count(*) FROM unnest(CAST(:idents AS text[])) x WHERE c.tsv @@ phraseto_tsquery('english', x)
+       ) / greatest(cardinality(CAST(:idents AS text[])), 1) AS score,
+       1 - (c.embedding::vector({dim}) <=> :qvec) AS similarity, f.lex_rank
+FROM fused f JOIN chunks c ON c.id = f.id JOIN documents d ON d.id = c.document_id
+ORDER BY score DESC, c.id LIMIT :k"""
+
 MODES = ("hybrid", "vector", "lexical")
 SIZE_TTL = 60.0  # seconds a scope's chunk count is reused by the answerability gate
 
@@ -141,7 +154,8 @@ def build_sql(mode: str, dim: int, *, config: str = "english", rank: str = "idf"
         fused = "fused AS (SELECT id, r AS lex_rank, 1.0 / (:rrf + r) AS score FROM lex)"
     else:
         raise ValueError(f"unknown retrieval mode {mode!r}: use hybrid, vector or lexical")
-    return "WITH " + ",".join([*ctes, fused]) + _FINAL.format(**parts)
+    final = _FINAL_IDENT if mode == "hybrid" and config == "english" else _FINAL
+    return "WITH " + ",".join([*ctes, fused]) + final.format(**parts)
 
 
 class PgChunkStore:
@@ -161,8 +175,10 @@ class PgChunkStore:
         config: str = "english",
         rank: str = "idf",
         fusion: str = "rrf",
+        identifier_weight: float = 0.2,
     ):
         self.engine = engine
+        self.identifier_weight = identifier_weight
         self.dim = dim
         self.candidates = candidates
         self.rrf_k = rrf_k
@@ -190,6 +206,7 @@ class PgChunkStore:
             "qvec": np.asarray(query_vector, dtype=np.float32), "qtext": query_text, "space": space,
             "channel": channel, "n": max(self.candidates, k), "k": k, "rrf": self.rrf_k,
             "lexbudget": self.lexical_budget, "lexcap": self.lexical_cap, "lexw": self.lexical_weight,
+            "idents": codes(query_text), "identw": self.identifier_weight,
         }
         with self.engine.begin() as conn:
             # Iterative scans keep filtered HNSW queries returning enough rows when the scope is a small slice.

@@ -96,3 +96,12 @@ def test_a_quoted_question_mark_before_a_lower_case_word_does_not_end_the_senten
         "Is that all?",
         "Yes.",
     ]
+
+
+def test_codes_are_tokens_that_start_with_a_letter_and_hold_a_digit() -> None:
+    from ragbot.text import codes
+
+    assert codes("What is NWL-5190? And nwl-5190 again, with sha256 and psycopg2 in python3.11") == [
+        "NWL-5190", "nwl-5190", "sha256", "psycopg2", "python3.11"]
+    # Times, dates, versions and short names are left to the rest of the search.
+    assert codes("Book 10am on 2024-05-01 for Python 3.12 on an s3 bucket or v2") == []
