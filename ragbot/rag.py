@@ -126,12 +126,14 @@ class RagService:
 
     def quotable(self, question: str, plan: Plan) -> list[ScoredChunk]:
         """The passages an allowed answer may be quoted from: those at or above the threshold that allowed it, and
-        those that hold every code the question names ("NWL-5190"), whose closeness in meaning says little (the
-        embedding model does not know codes) while the exact match says much."""
+        those of a section or document named after every code the question names ("Error codes > NWL-5190: ingest
+        disk nearly full"): closeness in meaning says little about a code (the embedding model does not know it),
+        the heading says what the section is about. A passage that only mentions the code in passing is not enough.
+        """
         floor = self.gate.floor(plan.signals) or self.gate.min_similarity
         named = [c.lower() for c in codes(question)]
-        return [p for p in plan.passages
-                if (p.similarity or 0.0) >= floor or (named and all(c in p.text.lower() for c in named))]
+        return [p for p in plan.passages if (p.similarity or 0.0) >= floor
+                or (named and all(c in f"{p.location} {p.title}".lower() for c in named))]
 
     def context(self, passages: Sequence[ScoredChunk]) -> list[ScoredChunk]:
         """The passages widened by their neighbours in the same section (small-to-big), deduplicated.

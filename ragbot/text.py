@@ -86,10 +86,10 @@ def _split_block(block: str) -> list[str]:
             continue
         if last in _BEFORE_NUMBER and block[m.end():m.end() + 1].isdigit():
             continue
-        if block[m.end():m.end() + 1].islower() and (block[m.start()] in "?!" or block[m.start() - 1] == " "
-                                                     or block[m.start() - 2:m.start() + 1] == "..."):
-            # A quoted mark ("Adding ? after the quantifier makes it ...", "files starting with . are hidden")
-            # or an ellipsis ("a op1 b and ... y opN z"): not the sentence's end.
+        if block[m.end():m.end() + 1].islower():
+            # A sentence starts with a capital: before a lower-case word a mark is quoted ("Adding ? after the
+            # quantifier", "files starting with . are hidden"), ends an ellipsis ("a op1 b and ... y opN z") or
+            # an abbreviation nobody listed ("org. number").
             continue
         out.append(block[start : m.end()].strip())
         start = m.end()

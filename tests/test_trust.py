@@ -299,6 +299,22 @@ def test_a_question_about_a_code_is_answered_from_that_code_s_section(clean_db, 
     assert "4471" not in answer.text and "2291" not in answer.text  # other codes of the family are other things
 
 
+def test_a_passage_below_the_threshold_is_quoted_only_from_a_section_named_after_the_code(svc) -> None:
+    from ragbot.rag import Plan
+
+    def passage(n: int, text: str, location: str, similarity: float) -> ScoredChunk:
+        return ScoredChunk(n, n, 0, text, location, "Runbook", f"docs/{n}.md", 1.0, similarity)
+
+    close = passage(1, "Never promote the replica during an alert.", "Error codes > NWL-4471: lag", 0.47)
+    named = passage(2, "Raised when disk usage is above 90%.", "Error codes > NWL-5190: disk nearly full", 0.35)
+    in_passing = passage(3, "Checklist: disk alerts such as NWL-5190, backups.", "Release checklist", 0.18)
+    plan = Plan("What is NWL-5190?", [close, named, in_passing],
+                Signals(top_similarity=0.47, coverage=1.0, unknown=0, agreement=True), allowed=True)
+    rag = rag_with(svc, ScriptedModel(["x [1]."]), gate=Gate(min_similarity=0.4))
+    assert [p.chunk_id for p in rag.quotable("What is NWL-5190?", plan)] == [1, 2]
+    assert [p.chunk_id for p in rag.quotable("What is the disk alert?", plan)] == [1]
+
+
 def test_a_list_inside_a_code_block_is_not_taken_for_a_citation() -> None:
     from ragbot.citations import Renumberer
 

@@ -85,6 +85,9 @@ def test_an_ellipsis_before_a_lower_case_word_does_not_end_the_sentence() -> Non
     # Nor is a reference's abbreviation before its number.
     assert split_sentences("Under the Act 3 kap. 6 § the owner is responsible. It must comply with BBR ch. 5.") == [
         "Under the Act 3 kap. 6 § the owner is responsible.", "It must comply with BBR ch. 5."]
+    # Nor an abbreviation nobody listed, before a lower-case word.
+    assert split_sentences("Check the org. number in allabolag. Then call.") == [
+        "Check the org. number in allabolag.", "Then call."]
     # A period quoted on its own is no sentence's end either.
     assert split_sentences("Files starting with . are not matched. Use a pattern.") == [
         "Files starting with . are not matched.", "Use a pattern."]
