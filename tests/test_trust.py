@@ -297,6 +297,9 @@ def test_a_question_about_a_code_is_answered_from_that_code_s_section(clean_db, 
     assert answer.grounded
     assert answer.text.startswith("Raised when disk usage on any ingest node is above 90% [1]."), answer.text
     assert "4471" not in answer.text and "2291" not in answer.text  # other codes of the family are other things
+    # Nor is a line of a section headed by another code, though it shares a word with the question ("checks").
+    command = svc.rag.answer("Which command checks the replica lag for NWL-4471?", scope=LOCAL).text
+    assert "`nwctl ledger lag`" in command and "webhook" not in command, command
 
 
 def test_a_passage_below_the_threshold_is_quoted_only_from_a_section_named_after_the_code(svc) -> None:
