@@ -86,10 +86,12 @@ def _split_block(block: str) -> list[str]:
             continue
         if last in _BEFORE_NUMBER and block[m.end():m.end() + 1].isdigit():
             continue
-        if block[m.end():m.end() + 1].islower():
-            # A sentence starts with a capital: before a lower-case word a mark is quoted ("Adding ? after the
-            # quantifier", "files starting with . are hidden"), ends an ellipsis ("a op1 b and ... y opN z") or
-            # an abbreviation nobody listed ("org. number").
+        if block[m.end():m.end() + 1].islower() and (
+                block[m.start()] in "?!" or block[m.start() - 1] == " " or block[m.start() - 2:m.start() + 1] == "..."
+                or (block[m.start()] == "." and last.isalpha() and last.islower() and len(last) <= 4)):
+            # Before a lower-case word a mark is quoted ("Adding ? after the quantifier", "files starting with .
+            # are hidden"), ends an ellipsis ("a op1 b and ... y opN z") or a short abbreviation nobody listed
+            # ("org. number"). (Reference pages do start sentences in lower case: "class.__bases__", "len(d)".)
             continue
         out.append(block[start : m.end()].strip())
         start = m.end()

@@ -88,6 +88,10 @@ def test_an_ellipsis_before_a_lower_case_word_does_not_end_the_sentence() -> Non
     # Nor an abbreviation nobody listed, before a lower-case word.
     assert split_sentences("Check the org. number in allabolag. Then call.") == [
         "Check the org. number in allabolag.", "Then call."]
+    # But a reference page's next entry does start in lower case.
+    entries = "The class to which a class instance belongs. class.__bases__ The tuple of base classes."
+    assert split_sentences(entries) == ["The class to which a class instance belongs.",
+                                        "class.__bases__ The tuple of base classes."]
     # A period quoted on its own is no sentence's end either.
     assert split_sentences("Files starting with . are not matched. Use a pattern.") == [
         "Files starting with . are not matched.", "Use a pattern."]
