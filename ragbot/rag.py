@@ -175,7 +175,8 @@ class RagService:
             unseen = unseen_words(question, plan.signals.unknown_words) if self.gate.refused_for_words(
                 plan.signals) else []
             return self._no_answer(no_answer_hint, on_delta, plan.passages, unseen)
-        # Only passages that clear the threshold that allowed the answer are shown to the model.
+        # Only passages that clear the threshold that allowed the answer (or whose section is named after the
+        # question's codes) are shown to the model.
         passages = self.context(self.quotable(question, plan))
         numbers = Renumberer(len(passages), [source_key(p) for p in passages])
         for piece in self.chat.stream_answer(question, passages, history):
