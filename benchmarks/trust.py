@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -176,6 +177,36 @@ def run_cases(rag: RagService, cases: Sequence[Case]) -> list[Outcome]:
     return out
 
 
+_WORDS = re.compile(r"[a-z0-9]+")
+_CITED = re.compile(r"([^\[\]]{15,}?)\s*\[(\d+)\]")
+
+
+def faithfulness(rag: RagService, cases: Sequence[Case]) -> tuple[int, int]:
+    """(cited sentences whose words are in the passage they cite, cited sentences), over the answerable questions
+    answered with the shipped gate. A sentence counts as found when 70% of its words are in a passage of the cited
+    source and section (quoting rewrites a little: table rows spelled out, signatures joined, footnotes dropped)."""
+    found = total = 0
+    for c in cases:
+        if c.case.unanswerable:
+            continue
+        answer = rag.answer(c.case.question, scope=SCOPE)
+        if not answer.grounded:
+            continue
+        plan = rag.plan(c.case.question, scope=SCOPE)
+        passages: dict[tuple[str, str], list[set[str]]] = {}
+        for p in rag.context(rag.quotable(c.case.question, plan)):
+            passages.setdefault((p.source, p.location), []).append(set(_WORDS.findall(p.text.lower())))
+        cited = {ci.n: (ci.source, ci.location) for ci in answer.citations}
+        prose = re.sub(r"```.*?```", "", answer.text, flags=re.S)
+        for m in _CITED.finditer(prose):
+            words = set(_WORDS.findall(m.group(1).lower()))
+            if len(words) < 3 or int(m.group(2)) not in cited:
+                continue
+            total += 1
+            found += any(len(words & seen) >= 0.7 * len(words) for seen in passages.get(cited[int(m.group(2))], []))
+    return found, total
+
+
 def summary(outcomes: Sequence[Outcome], gate: Gate | None = None) -> dict[str, float | int | None]:
     """hit@5, must-mention, refusal accuracy and answerable refused (re-deciding with `gate` when given)."""
     ans = [o for o in outcomes if not o.case.case.unanswerable]
@@ -324,6 +355,10 @@ def main() -> None:
                                 "unanswerable": o.case.case.unanswerable, "hit5": o.hit5, "mentioned": o.mentioned,
                                 "signals": o.signals.to_json(), "answer": o.answer[:300]}
                                for name, outs in per_set.items() for o in outs]
+        faithful = {name: faithfulness(bench.rag(name), sets[name][1]) for name in per_set}
+        print("\nCited sentences found in the passage they cite: "
+              + ", ".join(f"{name} {f} of {t}" for name, (f, t) in faithful.items()))
+        report["faithfulness"] = faithful
         if {"handbook", "pythondoc"} & set(names):
             conv = conversations(bench, names)
             print("\nMulti-turn:", json.dumps(conv))
