@@ -79,21 +79,16 @@ lex AS MATERIALIZED (
 
 _FINAL = """
 SELECT c.id AS chunk_id, c.document_id, c.ordinal, c.text, c.location, d.title, d.source_uri,
-       f.score, 1 - (c.embedding::vector({dim}) <=> :qvec) AS similarity, f.lex_rank
+       {score} AS score, 1 - (c.embedding::vector({dim}) <=> :qvec) AS similarity, f.lex_rank
 FROM fused f JOIN chunks c ON c.id = f.id JOIN documents d ON d.id = c.document_id
-ORDER BY f.score DESC, c.id LIMIT :k"""
+ORDER BY score DESC, c.id LIMIT :k"""
 
 # Hybrid: a passage that holds the codes the question names ("NWL-5190", "sha256", "psycopg2") moves up by
 # :identw for each of them (a share when there are several): meaning search does not know codes, and keyword search
 # counts for :lexw only, so "What is NWL-5190?" was answered from the sections of other error codes.
-_FINAL_IDENT = """
-SELECT c.id AS chunk_id, c.document_id, c.ordinal, c.text, c.location, d.title, d.source_uri,
-       f.score + :identw * (
+_CODE_SCORE = """f.score + :identw * (
            SELECT count(*) FROM unnest(CAST(:idents AS text[])) x WHERE c.tsv @@ phraseto_tsquery('english', x)
-       ) / greatest(cardinality(CAST(:idents AS text[])), 1) AS score,
-       1 - (c.embedding::vector({dim}) <=> :qvec) AS similarity, f.lex_rank
-FROM fused f JOIN chunks c ON c.id = f.id JOIN documents d ON d.id = c.document_id
-ORDER BY score DESC, c.id LIMIT :k"""
+       ) / greatest(cardinality(CAST(:idents AS text[])), 1)"""
 
 MODES = ("hybrid", "vector", "lexical")
 SIZE_TTL = 60.0  # seconds a scope's chunk count is reused by the answerability gate
@@ -154,8 +149,8 @@ def build_sql(mode: str, dim: int, *, config: str = "english", rank: str = "idf"
         fused = "fused AS (SELECT id, r AS lex_rank, 1.0 / (:rrf + r) AS score FROM lex)"
     else:
         raise ValueError(f"unknown retrieval mode {mode!r}: use hybrid, vector or lexical")
-    final = _FINAL_IDENT if mode == "hybrid" and config == "english" else _FINAL
-    return "WITH " + ",".join([*ctes, fused]) + final.format(**parts)
+    score = _CODE_SCORE if mode == "hybrid" and config == "english" else "f.score"
+    return "WITH " + ",".join([*ctes, fused]) + _FINAL.format(**parts, score=score)
 
 
 class PgChunkStore:
