@@ -166,7 +166,7 @@ class ExtractiveAnswerer:
         asked_codes = [c.lower() for c in codes(question)]
         related = [(bool(u.terms & wanted) or semantic.get(i, 0.0) >= self.related_similarity
                     or (u.lead and heading_share[u.passage] >= 0.5))
-                   and not _other_code(f"{passages[u.passage].location}\n{u.text}", asked_codes)
+                   and not (asked_codes and _other_code(f"{passages[u.passage].location}\n{u.text}", asked_codes))
                    for i, u in enumerate(units)]
         return scores, related
 
