@@ -172,7 +172,8 @@ def run_cases(rag: RagService, cases: Sequence[Case]) -> list[Outcome]:
         mentioned = grounded and mentions_all(said, c.case.must_mention)
         in_context = bool(c.case.must_mention) and any(
             mentions_all(p.text, c.case.must_mention)
-            for p in rag.context([p for p in plan.passages if (p.similarity or 0.0) >= rag.gate.min_similarity]))
+            for p in rag.context([p for p in [*plan.passages, *plan.more]
+                                 if (p.similarity or 0.0) >= rag.gate.min_similarity]))
         out.append(Outcome(c, hit5, grounded, mentioned, in_context, answer_ms, plan.signals, said))
     return out
 

@@ -186,13 +186,16 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-# A footnote marker in running text ("all cased characters [4] in the string"): after a word, before the sentence
-# goes on in lower case. Plain-text pages keep them; shown to a reader or a model they look like citations.
-_FOOTNOTE = re.compile(r"(?<=\w) \[\d{1,2}\](?= [a-z])")
+# A footnote marker in running text: after a word, before the sentence goes on in lower case ("all cased characters
+# [4] in the string"); after a sentence's full stop ("on the call stack.  [1]\n\nIf the evaluation"); or opening a
+# sentence, where the sentence splitter leaves the marker of the one before. Plain-text pages keep them; shown to a
+# reader or a model they look like citations.
+_FOOTNOTE = re.compile(r"(?<=\w) \[\d{1,2}\](?= [a-z])|(?:(?<=[.!?])|(?<=[.!?][\"”’)])) {0,2}\[\d{1,2}\](?=\s|$)"
+                       r"|^\[\d{1,2}\] +(?=[A-Z])")
 
 
 def without_footnote_markers(text: str) -> str:
-    """The text without footnote markers inside its sentences."""
+    """The text without footnote markers in or between its sentences."""
     return _FOOTNOTE.sub("", text)
 
 

@@ -328,3 +328,26 @@ def test_a_list_inside_a_code_block_is_not_taken_for_a_citation() -> None:
     numbers.finish()
     assert numbers.text == "Use this [1]:\n```py\nx = [1, 2]\nprint(x[1])\n```\nSee [2]."
     assert numbers.order == [2, 1]
+
+
+def test_the_answer_also_sees_more_of_the_pages_retrieval_chose(svc) -> None:
+    # The right page is usually among the first passages when the chunk that answers is not: that chunk (here the
+    # "Waiting" section, ranked third) is added from the next candidates; another page's chunk ranked there is not.
+    add(svc, "tasks.md", "# Running tasks\n\nRun coroutine tasks concurrently: tasks run concurrently as tasks.\n\n"
+                         "# Waiting\n\nTo wait for all of them, use gather.\n")
+    add(svc, "threads.md", "# Threads\n\nThreads run tasks concurrently as well.\n")
+    add(svc, "queues.md", "# Queues\n\nA queue hands coroutine tasks to workers.\n")
+    question = "run coroutine tasks concurrently and wait until they finish"
+    rag = rag_with(svc, ScriptedModel(["See [1]."]), top_k=2)
+    ranked = [(p.source, p.location) for p in rag.retrieve(question, scope=LOCAL, k=4)]
+    assert ranked[0] == ("handbook/tasks.md", "Running tasks") and ranked[1][0] == "handbook/threads.md"
+    assert set(ranked[2:]) == {("handbook/tasks.md", "Waiting"), ("handbook/queues.md", "Queues")}
+    chat = ScriptedModel(["See [1]."])
+    rag_with(svc, chat, top_k=2).answer(question, scope=LOCAL)
+    seen = [(p.source, p.location) for p in chat.seen[0]]
+    assert ("handbook/tasks.md", "Waiting") in seen and ("handbook/queues.md", "Queues") not in seen
+    plan = rag_with(svc, chat, top_k=2).plan(question, scope=LOCAL)
+    assert [(p.source, p.location) for p in plan.passages] == ranked[:2]  # the gate reads the first two alone
+    narrow = ScriptedModel(["See [1]."])
+    rag_with(svc, narrow, top_k=2, page_extra=0).answer(question, scope=LOCAL)
+    assert [(p.source, p.location) for p in narrow.seen[0]] == ranked[:2]

@@ -49,7 +49,7 @@ class ExtractiveAnswerer:
         embedder: Embedder | None = None,
         max_sentences: int = 8,
         max_chars: int = 600,
-        max_passages: int = 5,
+        max_passages: int = 8,
         semantic_weight: float = 1.0,
         lexical_weight: float = 0.3,
         code_weight: float = 0.15,

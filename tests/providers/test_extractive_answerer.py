@@ -123,6 +123,17 @@ def test_a_footnote_marker_inside_a_sentence_is_dropped() -> None:
     assert "all cased characters in the string are uppercase [1]." in text, text
 
 
+def test_a_footnote_marker_after_a_sentence_is_dropped_not_quoted_as_code() -> None:
+    # pydoc's text puts the marker after the full stop; the splitter left it opening the next sentence, quoted as
+    # "`[1]` If the evaluation ...".
+    doc = [chunk(1, 'If no "except" clause matches, the search continues on the call stack.  [1]\nIf the '
+                    'evaluation of an "except" clause raises an exception, the search for a handler is canceled.')]
+    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
+        "what if evaluating an except clause raises an exception?", doc, []))
+    assert "`[1]`" not in text and "[1] If" not in text, text
+    assert "If the evaluation of an" in text, text
+
+
 def test_is_deterministic() -> None:
     runs = {answer("How many vacation days do I get?") for _ in range(5)}
     assert len(runs) == 1

@@ -38,6 +38,8 @@ def test_a_footnote_marker_is_not_shown_to_the_model_as_a_source_number() -> Non
     # Copied into an answer, "[4]" would cite the model's fourth source.
     out = format_sources([chunk("Return True if all cased characters [4] in the string are uppercase.")])
     assert "all cased characters in the string are uppercase." in out and "[4]" not in out
+    after = format_sources([chunk("The search continues on the call stack.  [1]\n\nIf the evaluation fails, stop.")])
+    assert "on the call stack.\n\nIf the evaluation" in after and "[1]" not in after
 
 
 def test_closing_tag_injection_is_escaped() -> None:
