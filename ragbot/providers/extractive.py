@@ -269,13 +269,17 @@ def _size(unit: Unit) -> int:
 
 
 def _copies(a: Unit, b: Unit) -> bool:
-    """Whether two units say the same thing: nearly the same words and the same names.
+    """Whether two units say the same thing: nearly the same words and the same names, or one is part of the other.
 
     Reference entries of one family share their words and differ in the name ("definition.__name__ — The name of
     the class, function, ..." and "definition.__qualname__ — The qualified name of the class, function, ..."); the
     name is what the question asked for, so those are not copies.
     """
-    return _jaccard(a.terms, b.terms) >= 0.8 and identifiers(a.text) == identifiers(b.text)
+    if _jaccard(a.terms, b.terms) >= 0.8 and identifiers(a.text) == identifiers(b.text):
+        return True
+    # A piece of the other: the same example cut short by a chunk boundary, from the passage that ends there.
+    short, long = sorted((" ".join(a.text.split()), " ".join(b.text.split())), key=len)
+    return len(short) >= 40 and short in long
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -88,7 +88,7 @@ def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
     for k, (segment, language) in enumerate(segments):
         if language is not None:
             # A fenced block keeps its lines: commands run together on one line cannot be copied.
-            code = segment.strip("\n")
+            code = _whole_lines(segment.strip("\n")).strip("\n")
             ts = frozenset(terms(code))
             if ts and not _INSTRUCTION.search(code):
                 out.append(Unit(index, len(out), code, ts, True, language))
@@ -266,14 +266,18 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
             add(line, bool(_PY_LINE.match(line)) and not _SIGNATURE.match(line.strip()))
             continue
         run: list[tuple[str, bool]] = []
+        depth = 0  # brackets left open by the source lines so far
         for line, nxt in zip(lines, [*lines[1:], ""], strict=True):
             code = bool(_PY_LINE.match(line))
+            if depth > 0 and run and run[-1][1]:
+                code = True  # inside the brackets a statement opened: its items ('("C++", 1985),') are source
             # A lone statement-like line inside prose ("return value is ...") is prose.
-            if code and not (run and run[-1][1]) and not _PY_LINE.match(nxt):
+            elif code and not (run and run[-1][1]) and not _PY_LINE.match(nxt):
                 code = False
             # A reference entry's signature before its description ends the example above it.
-            if code and _SIGNATURE.match(line.strip()) and nxt[:1].isupper() and not _PY_LINE.match(nxt):
+            elif code and _SIGNATURE.match(line.strip()) and nxt[:1].isupper() and not _PY_LINE.match(nxt):
                 code = False
+            depth = max(0, depth + _bracket_change(line)) if code else 0
             if run and code != run[-1][1]:
                 add("\n".join(x for x, _ in run), run[-1][1])
                 run = []
@@ -281,6 +285,28 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
         if run:
             add("\n".join(x for x, _ in run), run[-1][1])
     return [(t, lang) for t, lang in out if t.strip()]
+
+
+_STRING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+
+
+def _bracket_change(line: str) -> int:
+    """Brackets a line of source opens minus those it closes, outside its string literals."""
+    bare = _STRING.sub("", line.split(" #", 1)[0])
+    return sum(bare.count(c) for c in "([{") - sum(bare.count(c) for c in ")]}")
+
+
+def _whole_lines(code: str) -> str:
+    """A block without the leading lines that close brackets it never opened: a chunk cut inside a statement
+    ('action="store_true")' before the next statement)."""
+    lines = code.split("\n")
+    depth = 0
+    for i, line in enumerate(lines):
+        depth += _bracket_change(line)
+        if depth >= 0:
+            return "\n".join(lines[i:]) if i else code
+        depth = 0  # restart after the broken line
+    return ""
 
 
 def _source_language(code: str) -> str:

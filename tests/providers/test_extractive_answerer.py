@@ -390,3 +390,35 @@ def test_a_spreadsheet_record_is_quoted_alone() -> None:
         "Who is the engineering manager of the Platform team?", [directory], []))
     # The row that answers comes first, whole, not the table from its first row on.
     assert text.startswith("Name: Priya Raman; Team: Platform; Role: Engineering Manager;")
+
+
+def test_the_items_of_a_bracket_stay_in_the_source_block() -> None:
+    # A list's items ('("C++", 1985),') look like no statement; they had split the example into two blocks and a
+    # line of "prose", and the second block started with "]".
+    from ragbot.providers.extractive_units import passage_units
+
+    source = ('con = sqlite3.connect(":memory:")\ndata = [\n("C++", 1985),\n("Objective-C", 1984),\n]\n'
+              'con.executemany("INSERT INTO lang(name, first_appeared) VALUES(?, ?)", data)')
+    units = passage_units(0, chunk(1, "Insert many rows with one call:\n\n" + source))
+    assert [(u.block, u.text) for u in units] == [(None, "Insert many rows with one call:"), ("python", source)]
+
+
+def test_a_block_cut_inside_a_statement_starts_at_its_next_whole_line() -> None:
+    from ragbot.providers.extractive_units import passage_units
+
+    # The chunk (not a section's first) starts inside a fenced example, after "parser.add_argument('--verbose',".
+    cut = ScoredChunk(1, 1, 3, 'action="store_true")\nargs = parser.parse_args()\nif args.verbose:\n'
+                               '    print("verbosity turned on")\n```\nThe flag is off unless given.', "", "Doc 1",
+                      "docs/1.md", 1.0)
+    (block, *_) = passage_units(0, cut)
+    assert block.text == 'args = parser.parse_args()\nif args.verbose:\n    print("verbosity turned on")'
+
+
+def test_a_piece_of_an_example_already_quoted_is_not_quoted_again() -> None:
+    # Two passages end where a chunk ended, one of them partway through the same example.
+    whole = ("Turn the flag on from the command line:\n\n```python\nargs = parser.parse_args()\nif args.verbose:\n"
+             "    print('verbosity turned on')\n```")
+    piece = "Turn the flag on from the command line:\n\n```python\nargs = parser.parse_args()\nif args.verbose:\n```"
+    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
+        "how do I turn on verbose output with a flag?", [chunk(1, whole), chunk(2, piece)], []))
+    assert text.count("args = parser.parse_args()") == 1, text
