@@ -271,11 +271,10 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
             code = bool(_PY_LINE.match(line))
             if depth > 0 and run and run[-1][1]:
                 code = True  # inside the brackets a statement opened: its items ('("C++", 1985),') are source
-            # A lone statement-like line inside prose ("return value is ...") is prose.
-            elif code and not (run and run[-1][1]) and not _PY_LINE.match(nxt):
-                code = False
-            # A reference entry's signature before its description ends the example above it.
-            elif code and _SIGNATURE.match(line.strip()) and nxt[:1].isupper() and not _PY_LINE.match(nxt):
+            elif code and not _PY_LINE.match(nxt) and (not (run and run[-1][1])
+                                                      or (_SIGNATURE.match(line.strip()) and nxt[:1].isupper())):
+                # A lone statement-like line inside prose ("return value is ...") is prose, and a reference entry's
+                # signature before its description ends the example above it.
                 code = False
             depth = max(0, depth + _bracket_change(line)) if code else 0
             if run and code != run[-1][1]:
