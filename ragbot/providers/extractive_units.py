@@ -57,6 +57,9 @@ _PY_LINE = re.compile(
 )
 # What the citation renumberer would take for a marker: "[2]", "[1, 3]" not glued to a name ("items[1]").
 _SOURCE_BRACKETS = re.compile(r"(?<![\w)\]`\"'])(\[\d{1,2}(?:\s*,\s*\d{1,2})*\])")
+# A production of a grammar in BNF ("slicing ::= primary "[" slice_list "]""), as the Python reference writes its
+# syntax: quoted as code, not run into the prose around it.
+_GRAMMAR = re.compile(r"^\s*[A-Za-z_][\w-]*\s+::=\s")
 # A Markdown code fence line: ``` or ~~~, optionally with the block's language ("```bash").
 _FENCE = re.compile(r"^ {0,3}(?:```|~~~)[ \t]*([\w+#.-]*)[ \t]*$")
 
@@ -244,7 +247,7 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
     ("import gzip with gzip.open(...) as f: file_content = f.read()"), which cannot be copied. Two or more
     statement lines in a row are source, and so is a paragraph of one statement unless it is a reference entry's
     signature, which stays prose to be joined to its description. Source paragraphs next to each other are one
-    block.
+    block. A grammar's productions ("name ::= ...", with their indented continuation lines) are code too.
     """
     if language is not None:
         return [(text, language)]
@@ -254,6 +257,7 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
         # Comments alone are not source: "# Time off" is a Markdown heading.
         code = code and any(not line.lstrip().startswith("#") for line in piece.split("\n"))
         kind = _source_language(piece) if code else None
+        piece = _aligned(piece) if code else piece
         if out and out[-1][1] == kind:
             out[-1] = (out[-1][0] + "\n\n" + piece, kind)
         else:
@@ -263,20 +267,25 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
         lines = [line for line in para.split("\n") if line.strip()]
         if len(lines) == 1:
             line = lines[0]
-            add(line, bool(_PY_LINE.match(line)) and not _SIGNATURE.match(line.strip()))
+            add(line, bool(_PY_LINE.match(line)) and not _SIGNATURE.match(line.strip()) or bool(_GRAMMAR.match(line)))
             continue
         run: list[tuple[str, bool]] = []
         depth = 0  # brackets left open by the source lines so far
+        grammar = False  # the source run is a grammar's productions
         for line, nxt in zip(lines, [*lines[1:], ""], strict=True):
             code = bool(_PY_LINE.match(line))
-            if depth > 0 and run and run[-1][1]:
+            in_run = bool(run and run[-1][1])
+            if _GRAMMAR.match(line) or (grammar and in_run and line[:1].isspace()):
+                code = grammar = True  # a production, or the indented rest of one
+            elif depth > 0 and in_run:
                 code = True  # inside the brackets a statement opened: its items ('("C++", 1985),') are source
             elif code and not _PY_LINE.match(nxt) and (not (run and run[-1][1])
                                                       or (_SIGNATURE.match(line.strip()) and nxt[:1].isupper())):
                 # A lone statement-like line inside prose ("return value is ...") is prose, and a reference entry's
                 # signature before its description ends the example above it.
                 code = False
-            depth = max(0, depth + _bracket_change(line)) if code else 0
+            depth = max(0, depth + _bracket_change(line)) if code and not grammar else 0
+            grammar = grammar and code
             if run and code != run[-1][1]:
                 add("\n".join(x for x, _ in run), run[-1][1])
                 run = []
@@ -284,6 +293,17 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
         if run:
             add("\n".join(x for x, _ in run), run[-1][1])
     return [(t, lang) for t, lang in out if t.strip()]
+
+
+def _aligned(code: str) -> str:
+    """A grammar block whose first production lost its indentation (it followed prose on the page) with the other
+    productions moved back under it."""
+    lines = code.split("\n")
+    rest = [line for line in lines[1:] if _GRAMMAR.match(line)]
+    if not rest or not _GRAMMAR.match(lines[0]) or lines[0][:1].isspace():
+        return code
+    k = min(len(line) - len(line.lstrip(" ")) for line in rest)
+    return "\n".join([lines[0], *(line[k:] if line[:k].isspace() else line.lstrip(" ") for line in lines[1:])])
 
 
 _STRING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")

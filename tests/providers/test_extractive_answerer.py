@@ -422,3 +422,21 @@ def test_a_piece_of_an_example_already_quoted_is_not_quoted_again() -> None:
     text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
         "how do I turn on verbose output with a flag?", [chunk(1, whole), chunk(2, piece)], []))
     assert text.count("args = parser.parse_args()") == 1, text
+
+
+def test_a_grammar_is_quoted_as_a_block_with_its_productions_aligned() -> None:
+    # The Python reference gives syntax as BNF; run into the prose it read "The syntax for a slicing: slicing ::=
+    # primary "[" slice_list "]" slice_list ::= ...". The loader dropped the first production's indentation.
+    from ragbot.providers.extractive_units import passage_units
+
+    doc = chunk(1, 'A slicing selects a range of items. The syntax for a slicing:\nslicing      ::= primary "[" '
+                   'slice_list "]"\n   slice_list   ::= slice_item ("," slice_item)* [","]\n   slice_item   ::= '
+                   'expression | proper_slice\n\nThere is ambiguity in the formal syntax here.')
+    units = passage_units(0, doc)
+    assert [u.block for u in units] == [None, None, "", None]
+    assert units[2].text == ('slicing      ::= primary "[" slice_list "]"\nslice_list   ::= slice_item ("," '
+                             'slice_item)* [","]\nslice_item   ::= expression | proper_slice')
+    # A production's continuation line stays with it.
+    (_, block, _) = passage_units(0, chunk(2, 'The syntax of an annotation:\nannotated ::= augtarget ":" expression\n'
+                                               '              ["=" expression]\nOnly one target is allowed.'))
+    assert block.text == 'annotated ::= augtarget ":" expression\n              ["=" expression]'
