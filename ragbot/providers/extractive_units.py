@@ -57,6 +57,9 @@ _PY_LINE = re.compile(
 )
 # What the citation renumberer would take for a marker: "[2]", "[1, 3]" not glued to a name ("items[1]").
 _SOURCE_BRACKETS = re.compile(r"(?<![\w)\]`\"'])(\[\d{1,2}(?:\s*,\s*\d{1,2})*\])")
+# A reply that opens an answer ("Yes, ...", "No. ...", "Not necessarily —"); "No building permit is needed" is none.
+REPLY = re.compile(r"^(?:yes|no|yep|nope|correct|exactly|absolutely|not\s+(?:necessarily|always|really|quite))"
+                   r"\s*[,.;:!\u2014\u2013]+\s*(?=\S)", re.IGNORECASE)
 # A production of a grammar in BNF ("slicing ::= primary "[" slice_list "]""), as the Python reference writes its
 # syntax: quoted as code, not run into the prose around it.
 _GRAMMAR = re.compile(r"^\s*[A-Za-z_][\w-]*\s+::=\s")
@@ -101,6 +104,19 @@ def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
     if at_heading and out:
         out[0] = replace(out[0], lead=True)
     return out
+
+
+def without_reply(unit: Unit) -> Unit:
+    """The unit without the reply that opens it ("Yes, extensions over 15 m² need a permit." → "Extensions over 15 m²
+    need a permit."), when there is one and something is left."""
+    m = REPLY.match(unit.text) if unit.block is None else None
+    if m is None:
+        return unit
+    rest = unit.text[m.end():]
+    if len(terms(rest)) < 2:
+        return unit
+    text = rest[:1].upper() + rest[1:]
+    return replace(unit, text=text, terms=frozenset(terms(text)))
 
 
 def _sentence_units(index: int, text: str, start: int, *, drop_overlap: bool, mid_section: bool) -> list[Unit]:

@@ -440,3 +440,22 @@ def test_a_grammar_is_quoted_as_a_block_with_its_productions_aligned() -> None:
     (_, block, _) = passage_units(0, chunk(2, 'The syntax of an annotation:\nannotated ::= augtarget ":" expression\n'
                                                '              ["=" expression]\nOnly one target is allowed.'))
     assert block.text == 'annotated ::= augtarget ":" expression\n              ["=" expression]'
+
+
+def test_a_reply_to_another_question_is_not_quoted_as_a_reply_to_this_one() -> None:
+    # FAQ answers open with "Yes," to their own question, which the quote does not show.
+    permits = chunk(1, "Yes, extensions over 15 square metres always require a building permit.")
+    appeals = chunk(2, "Yes, a neighbour can appeal a granted building permit within three weeks.")
+
+    def said(question: str, passages: list[ScoredChunk]) -> str:
+        return "".join(ExtractiveAnswerer(embedder=local()).stream_answer(question, passages, []))
+
+    # Asked "how", a "Yes" answers nothing the user asked.
+    assert said("How long do neighbours have to appeal a building permit?", [appeals]).startswith(
+        "A neighbour can appeal a granted building permit within three weeks [1].")
+    # A yes/no question answered from its best passage keeps the reply ...
+    text = said("Can a neighbour appeal my building permit?", [appeals, permits])
+    assert text.startswith("Yes, a neighbour can appeal"), text
+    # ... but not from a lesser one, whose "Yes" replied to a question about extensions.
+    assert "Yes, extensions" not in text
+    assert "Extensions over 15 square metres always require a building permit [2]." in text, text
