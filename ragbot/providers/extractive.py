@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from ragbot.domain import ScoredChunk, Turn
 from ragbot.followups import topic_query
@@ -117,7 +118,7 @@ class ExtractiveAnswerer:
         if not units:
             return ["I could not find anything about that in the documents."]
         scores, related = self._scores(question, top, units)
-        chosen = _replies_in_context(question, units, self._choose(units, scores, related))
+        chosen = _closed_introductions(_replies_in_context(question, self._choose(units, scores, related)))
         return [_render(u, u.passage + 1, self.max_chars if len(chosen) == 1 else None) for u in chosen]
 
     def _scores(self, question: str, passages: list[ScoredChunk],
@@ -236,7 +237,25 @@ class ExtractiveAnswerer:
         return [units[i] for i in sorted(chosen, key=lambda i: (first[units[i].passage], i))]
 
 
-def _replies_in_context(question: str, units: list[Unit], chosen: list[Unit]) -> list[Unit]:
+def _follows(a: Unit, b: Unit) -> bool:
+    """Whether b comes right after a in their passage."""
+    return a.passage == b.passage and b.position == a.position + 1
+
+
+def _closed_introductions(chosen: list[Unit]) -> list[Unit]:
+    """The chosen units, a line that introduces what follows ("Using the comma as a thousands separator:") ending in
+    a full stop when what it introduces did not fit: a colon before the next source's line, or at the end, reads
+    as if that line were what it announced."""
+    out = []
+    for k, u in enumerate(chosen):
+        text = u.text.rstrip()
+        if u.block is None and text.endswith(":") and not (k + 1 < len(chosen) and _follows(u, chosen[k + 1])):
+            u = replace(u, text=text[:-1].rstrip() + ".")
+        out.append(u)
+    return out
+
+
+def _replies_in_context(question: str, chosen: list[Unit]) -> list[Unit]:
     """The chosen units, with a reply that opens one ("Yes, ...") dropped unless it replies to the user's question.
 
     FAQ answers open with "Yes," or "No," to their own question, which the quote does not show; under the user's
@@ -249,8 +268,7 @@ def _replies_in_context(question: str, units: list[Unit], chosen: list[Unit]) ->
     out = []
     for k, u in enumerate(chosen):
         before = chosen[k - 1] if k else None
-        own_question = (before is not None and before.passage == u.passage and before.position == u.position - 1
-                        and before.text.endswith("?"))
+        own_question = before is not None and _follows(before, u) and before.text.endswith("?")
         keep = own_question or (yes_no and u.passage == 0)
         out.append(u if keep or not REPLY.match(u.text) else without_reply(u))
     return out

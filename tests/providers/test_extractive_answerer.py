@@ -459,3 +459,15 @@ def test_a_reply_to_another_question_is_not_quoted_as_a_reply_to_this_one() -> N
     # ... but not from a lesser one, whose "Yes" replied to a question about extensions.
     assert "Yes, extensions" not in text
     assert "Extensions over 15 square metres always require a building permit [2]." in text, text
+
+
+def test_a_line_that_introduces_what_did_not_fit_ends_in_a_full_stop() -> None:
+    example = "```python\n" + "total = compute(values)\n" * 12 + "```"
+    doc = [chunk(1, "Using the comma as a thousands separator:\n\n" + example + "\n\nThe comma works for floats too.")]
+    text = "".join(ExtractiveAnswerer(embedder=local(), max_chars=150).stream_answer(
+        "how do I print a number with a thousands separator?", doc, []))
+    assert "Using the comma as a thousands separator [1]." in text and "separator [1]:" not in text, text
+    # With room for the example, the colon announces it.
+    text = "".join(ExtractiveAnswerer(embedder=local(), max_chars=600).stream_answer(
+        "how do I print a number with a thousands separator?", doc, []))
+    assert "Using the comma as a thousands separator [1]:\n```python" in text, text
