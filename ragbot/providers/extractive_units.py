@@ -295,7 +295,7 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
                 code = grammar = True  # a production, or the indented rest of one
             elif depth > 0 and in_run:
                 code = True  # inside the brackets a statement opened: its items ('("C++", 1985),') are source
-            elif code and not _PY_LINE.match(nxt) and (not (run and run[-1][1])
+            elif code and not _PY_LINE.match(nxt) and (not in_run
                                                       or (_SIGNATURE.match(line.strip()) and nxt[:1].isupper())):
                 # A lone statement-like line inside prose ("return value is ...") is prose, and a reference entry's
                 # signature before its description ends the example above it.
@@ -327,7 +327,7 @@ _STRING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
 
 def _bracket_change(line: str) -> int:
     """Brackets a line of source opens minus those it closes, outside its string literals."""
-    bare = _STRING.sub("", line.split(" #", 1)[0])
+    bare = _STRING.sub("", line).split("#", 1)[0]
     return sum(bare.count(c) for c in "([{") - sum(bare.count(c) for c in ")]}")
 
 
