@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # Retrieval.
     default_space: str = "local"
     top_k: int = 5
+    # Up to this many more chunks of the pages among the top_k, from the next top_k candidates, for the answer to
+    # quote (the gate reads the top_k alone): the right page is found more often than its right chunk.
+    page_extra: int = Field(default=3, ge=0, le=20)
     # Tuned with `ragbot eval` on two public sets (docs/quality.md): a small RRF k trusts the top of each list,
     # and 20 candidates per retriever rank as well as 40 while halving the cost of channel-filtered HNSW scans.
     candidates: int = 20

@@ -81,8 +81,8 @@ def make_chat_model(settings: Settings, embedder: Embedder | None = None) -> Cha
         )
     from ragbot.providers.extractive import ExtractiveAnswerer
 
-    # The embedder lets it pick sentences by meaning, not only by shared words.
-    return ExtractiveAnswerer(embedder=embedder)
+    # The embedder lets it pick sentences by meaning, not only by shared words; it reads every passage it is given.
+    return ExtractiveAnswerer(embedder=embedder, max_passages=settings.top_k + settings.page_extra)
 
 
 def make_reranker(settings: Settings) -> Reranker | None:
@@ -154,7 +154,7 @@ class Services:
         """The question-answering service."""
         s = self.settings
         return RagService(store=self.store, embedder=self.embedder, chat=self.chat, top_k=s.top_k,
-                          min_similarity=s.min_similarity, reranker=self.reranker,
+                          page_extra=s.page_extra, min_similarity=s.min_similarity, reranker=self.reranker,
                           rerank_candidates=s.rerank_candidates, sources=PgSourceCatalog(self.engine),
                           stale_days=s.stale_days)
 

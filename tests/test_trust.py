@@ -351,3 +351,14 @@ def test_the_answer_also_sees_more_of_the_pages_retrieval_chose(svc) -> None:
     narrow = ScriptedModel(["See [1]."])
     rag_with(svc, narrow, top_k=2, page_extra=0).answer(question, scope=LOCAL)
     assert [(p.source, p.location) for p in narrow.seen[0]] == ranked[:2]
+
+
+def test_the_page_extra_setting_reaches_the_answer_path(clean_db, settings, fake_embedder) -> None:
+    from ragbot.providers.extractive import ExtractiveAnswerer
+    from ragbot.wiring import build
+
+    for extra, read in ((0, 4), (3, 7)):
+        services = build(settings.model_copy(update={"top_k": 4, "page_extra": extra}), embedder=fake_embedder)
+        assert services.rag.page_extra == extra and services.rag.top_k == 4
+        assert isinstance(services.rag.chat, ExtractiveAnswerer) and services.rag.chat.max_passages == read
+        services.engine.dispose()
