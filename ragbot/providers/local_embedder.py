@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Sequence
@@ -43,6 +44,7 @@ class LocalEmbedder:
         self.max_tokens = max_tokens
         self.threads = threads or min(os.cpu_count() or 1, 4)
         self._lock = threading.Lock()
+        self._query_vector = functools.lru_cache(maxsize=64)(self._query_vector_uncached)
         self._session: Any = None
         self._tokenizer: Any = None
 
@@ -83,8 +85,12 @@ class LocalEmbedder:
         return self._embed(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        """The vector for a search query."""
-        return self._embed([text])[0].tolist()
+        """The vector for a search query; the last few are kept, since one answer embeds its question twice
+        (to retrieve, and to pick the answer's lines by meaning)."""
+        return list(self._query_vector(text))
+
+    def _query_vector_uncached(self, text: str) -> tuple[float, ...]:
+        return tuple(self._embed([text])[0].tolist())
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Unit vectors for texts, in input order."""

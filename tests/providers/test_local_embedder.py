@@ -89,3 +89,15 @@ def test_the_onnx_session_gives_memory_back_between_batches() -> None:
     # Batches change shape all the time: an arena or memory patterns would keep every shape's peak for good.
     assert options.enable_cpu_mem_arena is False and options.enable_mem_pattern is False
     assert embedder.batch_tokens == 1024  # 4 texts of 256 tokens: attention tensors of ~12 MB, not 100 MB
+
+
+def test_a_question_embedded_again_is_not_run_through_the_model_again(embedder: LocalEmbedder) -> None:
+    # An answer embeds its question to retrieve and again to pick its lines by meaning.
+    first = embedder.embed_query("How many vacation days carry over?")
+    before = embedder._query_vector.cache_info()
+    again = embedder.embed_query("How many vacation days carry over?")
+    after = embedder._query_vector.cache_info()
+    assert again == first and again is not first  # a fresh list: a caller may change it
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+    embedder.embed_query("How many parental leave weeks?")  # another question is embedded
+    assert embedder._query_vector.cache_info().misses == before.misses + 1
