@@ -182,11 +182,27 @@ _WORDS = re.compile(r"[a-z0-9]+")
 _CITED = re.compile(r"([^\[\]]{15,}?)\s*\[(\d+)\]")
 
 
-def faithfulness(rag: RagService, cases: Sequence[Case]) -> tuple[int, int]:
-    """(cited sentences whose words are in the passage they cite, cited sentences), over the answerable questions
-    answered with the shipped gate. A sentence counts as found when 70% of its words are in a passage of the cited
-    source and section (quoting rewrites a little: table rows spelled out, signatures joined, footnotes dropped)."""
-    found = total = 0
+@dataclass
+class Faithfulness:
+    """What the cited sentences of the allowed answers say, checked against their sources."""
+
+    found: int = 0  # cited sentences whose words are in the passage they cite
+    total: int = 0  # cited sentences
+    replies_own: int = 0  # sentences opening with "Yes,"/"No," whose cited document is the question's gold one
+    replies_other: int = 0  # ... whose cited document is another: a reply to a question the user did not ask
+
+
+_REPLY_SENTENCE = re.compile(r"(?:Yes|No|Yep|Nope|Correct|Exactly|Absolutely|Not necessarily|Not always)"
+                             r"\s*[,.;:!\u2014\u2013]")
+
+
+def faithfulness(rag: RagService, cases: Sequence[Case]) -> Faithfulness:
+    """Over the answerable questions answered with the shipped gate: how many cited sentences are found in the
+    passage they cite, and how many open with a reply ("Yes, ...") to the question or to another one (by the
+    cited document: the gold one or not). A sentence counts as found when 70% of its words are in a passage of the
+    cited source and section (quoting rewrites a little: table rows spelled out, signatures joined, footnotes
+    dropped)."""
+    out = Faithfulness()
     for c in cases:
         if c.case.unanswerable:
             continue
@@ -198,14 +214,20 @@ def faithfulness(rag: RagService, cases: Sequence[Case]) -> tuple[int, int]:
         for p in rag.context(rag.quotable(c.case.question, plan)):
             passages.setdefault((p.source, p.location), []).append(set(_WORDS.findall(p.text.lower())))
         cited = {ci.n: (ci.source, ci.location) for ci in answer.citations}
+        gold = {ci.n: is_relevant(ci.source, ci.title, c.case.gold) for ci in answer.citations}
         prose = re.sub(r"```.*?```", "", answer.text, flags=re.S)
         for m in _CITED.finditer(prose):
             words = set(_WORDS.findall(m.group(1).lower()))
-            if len(words) < 3 or int(m.group(2)) not in cited:
+            n = int(m.group(2))
+            if len(words) < 3 or n not in cited:
                 continue
-            total += 1
-            found += any(len(words & seen) >= 0.7 * len(words) for seen in passages.get(cited[int(m.group(2))], []))
-    return found, total
+            out.total += 1
+            out.found += any(len(words & seen) >= 0.7 * len(words) for seen in passages.get(cited[n], []))
+            # The text since the previous marker starts with that sentence's full stop.
+            if c.case.gold and _REPLY_SENTENCE.match(m.group(1).lstrip(" .!?:;\n")):
+                out.replies_own += gold[n]
+                out.replies_other += not gold[n]
+    return out
 
 
 def summary(outcomes: Sequence[Outcome], gate: Gate | None = None) -> dict[str, float | int | None]:
@@ -358,8 +380,10 @@ def main() -> None:
                                for name, outs in per_set.items() for o in outs]
         faithful = {name: faithfulness(bench.rag(name), sets[name][1]) for name in per_set}
         print("\nCited sentences found in the passage they cite: "
-              + ", ".join(f"{name} {f} of {t}" for name, (f, t) in faithful.items()))
-        report["faithfulness"] = faithful
+              + ", ".join(f"{name} {f.found} of {f.total}" for name, f in faithful.items()))
+        print("Cited sentences opening with a reply (Yes, No, ...) to the question / to another question: "
+              + ", ".join(f"{name} {f.replies_own} / {f.replies_other}" for name, f in faithful.items()))
+        report["faithfulness"] = {name: vars(f) for name, f in faithful.items()}
         if {"handbook", "pythondoc"} & set(names):
             conv = conversations(bench, names)
             print("\nMulti-turn:", json.dumps(conv))
