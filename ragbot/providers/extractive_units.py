@@ -40,7 +40,7 @@ _SIGNATURE = re.compile(
 # A line of prose right after an example ("The output string will not include ..."), not something it printed.
 _PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-]*){3,}.*[.:]$")
 # The first line of an interactive session: Python's prompt, or a shell's ("$ python -m json.tool").
-_PROMPT = re.compile(r"^(?:>>> |\$ [\w./~-])", re.MULTILINE)
+_PROMPT = re.compile(r"^[ \t]*(?:>>> |\$ [\w./~-])", re.MULTILINE)  # plain-text pages indent their examples
 # A prompt line that holds Python: a call, an assignment, an import or a statement, or a bare name to show.
 _PYTHON_PROMPT = re.compile(r">>> (?:.*[(=\[]|(?:import|from|for|if|with|def|class|print)\b|[\w.]+\s*$)")
 # Header cells: short names without digits or grammar ("System", "Who grants access"), one per line.
@@ -229,23 +229,24 @@ def _sessions(text: str, language: str | None) -> list[tuple[str, str | None]]:
 
     def flush() -> None:
         if exchange:
-            if exchange[0].startswith("$ "):
+            if exchange[0].lstrip().startswith("$ "):
                 kind: str | None = "console"
             else:
                 # ">>> " also starts the lines of a thrice-quoted e-mail; only Python stays a code block.
-                kind = "pycon" if any(_PYTHON_PROMPT.match(line) for line in exchange) else None
-            out.append(("\n".join(exchange), kind))
+                kind = "pycon" if any(_PYTHON_PROMPT.match(line.lstrip()) for line in exchange) else None
+            session = "\n".join(exchange)
+            out.append((textwrap.dedent(session) if kind else session, kind))
             exchange.clear()
 
     for line in text.split("\n"):
         if _PROMPT.match(line):
-            if exchange and exchange[0][:2] != line[:2]:
+            if exchange and exchange[0].lstrip()[:2] != line.lstrip()[:2]:
                 flush()  # a Python session right after a shell one, or the other way round
             if prose:
                 out.append(("\n".join(prose), None))
                 prose.clear()
             exchange.append(line)
-        elif exchange and line.strip() and not _PROSE_LINE.match(line):
+        elif exchange and line.strip() and not _PROSE_LINE.match(line.lstrip()):
             exchange.append(line)  # a continuation ("... "), the printed result or the next call
         else:
             flush()

@@ -471,3 +471,15 @@ def test_a_line_that_introduces_what_did_not_fit_ends_in_a_full_stop() -> None:
     text = "".join(ExtractiveAnswerer(embedder=local(), max_chars=600).stream_answer(
         "how do I print a number with a thousands separator?", doc, []))
     assert "Using the comma as a thousands separator [1]:\n```python" in text, text
+
+
+def test_an_indented_interactive_example_is_quoted_as_a_block() -> None:
+    # Plain-text pages (pydoc's) indent their examples; they had run into the prose as ">>> 'hello'.isidentifier(),
+    # iskeyword('hello') (True, False) >>> ...".
+    from ragbot.providers.extractive_units import passage_units
+
+    doc = chunk(1, "Call keyword.iskeyword() to test whether a string is a reserved word:\n\n"
+                   "   >>> 'def'.isidentifier(), iskeyword('def')\n   (True, True)\n\nThe next paragraph is prose.")
+    units = passage_units(0, doc)
+    assert [u.block for u in units] == [None, "pycon", None]
+    assert units[1].text == ">>> 'def'.isidentifier(), iskeyword('def')\n(True, True)"
