@@ -162,8 +162,11 @@ class ExtractiveAnswerer:
                  for u in units]
         pool = sorted(range(n), key=lambda i: -(cheap[i] + 0.3) * prior[i])[: self.semantic_pool]
         semantic = dict(zip(pool, self._semantic(question, [units[i] for i in pool]), strict=True))
-        # Units outside the pool get the pool's lowest similarity: they were judged less likely already.
-        floor = min(semantic.values(), default=0.0)
+        # Units outside the pool get a similarity of the pool's weaker members (its lower quartile): they were
+        # judged less likely already. Not its lowest: a code fragment in the pool (0.02) would set that, and a good
+        # sentence just outside the pool (one without the question's rare words) would count as unrelated in meaning.
+        ranked_sims = sorted(semantic.values())
+        floor = ranked_sims[len(ranked_sims) // 4] if ranked_sims else 0.0
         salient = salience(units)
         scores = [(self.semantic_weight * semantic.get(i, floor) + cheap[i]
                    + self.salience_weight * salient[i]) * prior[i] for i in range(n)]

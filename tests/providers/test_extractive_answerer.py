@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+import pytest
+
 from ragbot.domain import ScoredChunk, Turn
 from ragbot.providers.extractive import ExtractiveAnswerer
 from ragbot.providers.local_embedder import LocalEmbedder
@@ -483,3 +485,23 @@ def test_an_indented_interactive_example_is_quoted_as_a_block() -> None:
     units = passage_units(0, doc)
     assert [u.block for u in units] == [None, "pycon", None]
     assert units[1].text == ">>> 'def'.isidentifier(), iskeyword('def')\n(True, True)"
+
+
+def test_a_line_outside_the_semantic_pool_is_not_judged_by_the_pool_s_worst_line() -> None:
+    # Only the pool's lines are embedded; the rest get a similarity typical of the pool's weaker lines (the lower
+    # quartile), not the lowest, which a code fragment sets near zero.
+    from ragbot.providers.extractive_units import passage_units
+
+    doc = chunk(1, "Unhandled exceptions stop the program with a traceback.\n\n```python\nx = compute(1, 2)\n```\n\n"
+                   "Handlers run in order.\n\nA bare except catches everything.\n\n"
+                   "The interpreter prints the stack.\n\nIt then exits with status 1.")
+    flat = ExtractiveAnswerer(embedder=local(), semantic_pool=4, lexical_weight=0, code_weight=0, heading_weight=0,
+                              number_weight=0, definition_weight=0, lead_weight=0, salience_weight=0, focus_bonus=0,
+                              rank_decay=0)
+    units = passage_units(0, doc)
+    assert len(units) == 6 and units[1].block == "python"
+    question = "What happens when an exception is not handled?"
+    scores, _ = flat._scores(question, [doc], units)
+    pooled = sorted(flat._semantic(question, units[:4]))  # no cheap signal: the first four form the pool
+    assert pooled[0] < pooled[1]
+    assert scores[4] == scores[5] == pytest.approx(pooled[1])
