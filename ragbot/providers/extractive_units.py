@@ -37,6 +37,9 @@ _SIGNATURE = re.compile(
     r"^(?:(?:class|exception|coroutine|awaitable|async|classmethod|staticmethod|abstractmethod|method|attribute"
     r"|property|function|data)\s+)*[A-Za-z_]\w*(?:(?:\.\w+)*\(.*\)(?:\s*->\s*[\w.\[\], ]+)?|(?:\.\w+)+)$"
 )
+# An attribute's or setting's name on a line of its own ("st_file_attributes", "funny_files"): a reference entry
+# too. Only names with an underscore: "Note" or "Example" on their own line are labels, not entries.
+_BARE_NAME = re.compile(r"^[A-Za-z]\w*_\w+$")
 # A line of prose right after an example ("The output string will not include ..."), not something it printed.
 _PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-]*){3,}.*[.:]$")
 # The first line of an interactive session: Python's prompt, or a shell's ("$ python -m json.tool").
@@ -149,7 +152,7 @@ def _with_descriptions(sentences: list[str]) -> list[str]:
     while i < len(sentences):
         s = sentences[i]
         nxt = sentences[i + 1] if i + 1 < len(sentences) else ""
-        if _SIGNATURE.match(s) and nxt[:1].isupper() and not _SIGNATURE.match(nxt):
+        if (_SIGNATURE.match(s) or _BARE_NAME.match(s)) and nxt[:1].isupper() and not _SIGNATURE.match(nxt):
             out.append(f"{s} \u2014 {nxt}")
             i += 2
         else:

@@ -505,3 +505,15 @@ def test_a_line_outside_the_semantic_pool_is_not_judged_by_the_pool_s_worst_line
     pooled = sorted(flat._semantic(question, units[:4]))  # no cheap signal: the first four form the pool
     assert pooled[0] < pooled[1]
     assert scores[4] == scores[5] == pytest.approx(pooled[1])
+
+
+def test_an_attribute_name_on_its_own_line_is_quoted_with_its_description() -> None:
+    # Quoted alone, "st_file_attributes [1]." says nothing, and its description does not say what it describes.
+    from ragbot.providers.extractive_units import passage_units
+
+    doc = chunk(1, "st_file_attributes\n\nWindows file attributes of the file.\n\nNote\n\n"
+                   "These attributes exist on Windows systems only.")
+    # A label without an underscore ("Note") is no entry: it is not joined (and is too short to quote alone).
+    assert [u.text for u in passage_units(0, doc)] == [
+        "st_file_attributes \u2014 Windows file attributes of the file.",
+        "These attributes exist on Windows systems only."]
