@@ -277,7 +277,7 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
         # Comments alone are not source: "# Time off" is a Markdown heading.
         code = code and any(not line.lstrip().startswith("#") for line in piece.split("\n"))
         kind = _source_language(piece) if code else None
-        piece = _aligned(piece) if code else piece
+        piece = textwrap.dedent(_aligned(piece)) if code else piece  # plain-text pages indent their source
         if out and out[-1][1] == kind:
             out[-1] = (out[-1][0] + "\n\n" + piece, kind)
         else:

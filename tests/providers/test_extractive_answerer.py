@@ -517,3 +517,15 @@ def test_an_attribute_name_on_its_own_line_is_quoted_with_its_description() -> N
     assert [u.text for u in passage_units(0, doc)] == [
         "st_file_attributes \u2014 Windows file attributes of the file.",
         "These attributes exist on Windows systems only."]
+
+
+def test_indented_source_and_grammar_are_quoted_without_the_page_s_indentation() -> None:
+    from ragbot.providers.extractive_units import passage_units
+
+    doc = chunk(1, 'The syntax of a pass statement is short:\n\n   pass_stmt ::= "pass"\n\n'
+                   'It does nothing, for example:\n\n   def f(arg): pass    # a function that does nothing (yet)\n'
+                   '       # (still nothing)')
+    units = passage_units(0, doc)
+    assert [(u.block, u.text) for u in units if u.block is not None] == [
+        ("", 'pass_stmt ::= "pass"'),
+        ("python", "def f(arg): pass    # a function that does nothing (yet)\n    # (still nothing)")]
