@@ -60,8 +60,10 @@ _PY_LINE = re.compile(
 )
 # What the citation renumberer would take for a marker: "[2]", "[1, 3]" not glued to a name ("items[1]").
 _SOURCE_BRACKETS = re.compile(r"(?<![\w)\]`\"'])(\[\d{1,2}(?:\s*,\s*\d{1,2})*\])")
-# A reply that opens an answer ("Yes, ...", "No. ...", "Not necessarily —"); "No building permit is needed" is none.
-REPLY = re.compile(r"^(?:yes|no|yep|nope|correct|exactly|absolutely|not\s+(?:necessarily|always|really|quite))"
+# A reply that opens an answer ("Yes, ...", "No. ...", "Not necessarily —"); "No building permit is needed" is none,
+# and neither is "No. 5 bus" (the number).
+REPLY = re.compile(r"^(?!no\.\s*\d)(?:yes|no|yep|nope|correct|exactly|absolutely"
+                   r"|not\s+(?:necessarily|always|really|quite))"
                    r"\s*[,.;:!\u2014\u2013]+\s*(?=\S)", re.IGNORECASE)
 # A production of a grammar in BNF ("slicing ::= primary "[" slice_list "]""), as the Python reference writes its
 # syntax: quoted as code, not run into the prose around it.

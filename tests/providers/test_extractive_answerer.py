@@ -461,6 +461,9 @@ def test_a_reply_to_another_question_is_not_quoted_as_a_reply_to_this_one() -> N
     # ... but not from a lesser one, whose "Yes" replied to a question about extensions.
     assert "Yes, extensions" not in text
     assert "Extensions over 15 square metres always require a building permit [2]." in text, text
+    # "No." before a number is the number's abbreviation, not a reply.
+    bus = chunk(1, "No. 5 bus stops at the office every ten minutes on weekdays.")
+    assert said("How often does the bus stop at the office?", [bus]).startswith("No. 5 bus stops at the office")
 
 
 def test_a_line_that_introduces_what_did_not_fit_ends_in_a_full_stop() -> None:
