@@ -33,8 +33,13 @@ def answer(question: str, passages: list[ScoredChunk] = PASSAGES, **kwargs: int)
     return "".join(ExtractiveAnswerer(**kwargs).stream_answer(question, passages, []))
 
 
+def quoted(question: str, passages: list[ScoredChunk], **kwargs: int) -> str:
+    """The answer the offline answerer gives with the real embedding model."""
+    return "".join(ExtractiveAnswerer(embedder=local(), **kwargs).stream_answer(question, passages, []))
+
+
 def test_picks_the_relevant_sentences_and_cites_their_passage() -> None:
-    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer("How many vacation days do I get?", PASSAGES, []))
+    text = quoted("How many vacation days do I get?", PASSAGES)
     assert text.startswith("Employees receive 25 days of paid annual leave [2].")
     assert "cafeteria" not in text and "[3]" not in text
 
@@ -113,15 +118,14 @@ def test_entries_that_differ_only_in_their_name_are_not_taken_for_copies() -> No
     entries = [chunk(1, "definition.__name__\nThe name of the class, function, method, descriptor, or generator "
                         "instance.\n\ndefinition.__qualname__\nThe *qualified name* of the class, function, method, "
                         "descriptor, or generator instance.")]
-    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
-        "How do I get the qualified name of a class or function?", entries, []))
+    text = quoted("How do I get the qualified name of a class or function?", entries)
     assert "__qualname__" in text and "__name__" in text
 
 
 def test_a_footnote_marker_inside_a_sentence_is_dropped() -> None:
     # Plain-text pages keep their footnote markers; quoted, "[4]" would read as the answer's fourth source.
     doc = [chunk(1, 'str.isupper()\n\nReturn "True" if all cased characters [4] in the string are uppercase.')]
-    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer("is the string all uppercase?", doc, []))
+    text = quoted("is the string all uppercase?", doc)
     assert "all cased characters in the string are uppercase [1]." in text, text
 
 
@@ -130,8 +134,7 @@ def test_a_footnote_marker_after_a_sentence_is_dropped_not_quoted_as_code() -> N
     # "`[1]` If the evaluation ...".
     doc = [chunk(1, 'If no "except" clause matches, the search continues on the call stack.  [1]\nIf the '
                     'evaluation of an "except" clause raises an exception, the search for a handler is canceled.')]
-    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
-        "what if evaluating an except clause raises an exception?", doc, []))
+    text = quoted("what if evaluating an except clause raises an exception?", doc)
     assert "`[1]`" not in text and "[1] If" not in text, text
     assert "If the evaluation of an" in text, text
 
@@ -181,8 +184,7 @@ def test_the_key_line_of_a_later_passage_joins_the_answer() -> None:
                  "time of last modification of path. The return value is a number giving the seconds since the epoch."),
         chunk(3, "stat.ST_MTIME Time of last modification."),
     ]
-    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
-        "how do I get the last-modified time of a file?", passages, []))
+    text = quoted("how do I get the last-modified time of a file?", passages)
     assert "getmtime" in text and len(text) <= 650
 
 
@@ -194,8 +196,7 @@ def test_underlined_headings_are_not_quoted_and_a_line_ending_in_a_colon_brings_
                  "* zero of any numeric type: 0, 0.0, 0j\n\nOperations and built-in functions that have a Boolean "
                  "result always return 0 or False for false and 1 or True for true."),
     ]
-    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
-        "Which built-in objects are considered false?", passages, []))
+    text = quoted("Which built-in objects are considered false?", passages)
     assert "***" not in text and "Truth Value Testing" not in text
     assert "considered false [1]:" in text and "None and False" in text  # the marker goes before the colon
 
@@ -207,8 +208,7 @@ def test_a_what_is_question_gets_the_line_that_defines_its_term() -> None:
         chunk(2, "The global interpreter lock (GIL) is often seen as a hindrance on multiprocessor machines. "
                  "Adam Olsen recently did a similar experiment in his python-safethread project."),
     ]
-    text = "".join(ExtractiveAnswerer(embedder=local(), max_chars=300).stream_answer(
-        "what is the GIL and does it stop threads from running in parallel?", passages, []))
+    text = quoted("what is the GIL and does it stop threads from running in parallel?", passages, max_chars=300)
     assert "The global interpreter lock (GIL) is" in text
 
 
@@ -217,8 +217,7 @@ def test_pieces_of_a_code_example_cut_by_the_sentence_splitter_are_not_quoted() 
         chunk(1, "The from clause is used for exception chaining. raise ExceptionGroup(\"eg\", [ValueError(1). "
                  "Then print(f'caught {type(e)}') follows. The exception is attached as the __cause__ attribute."),
     ]
-    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
-        "How do I chain one exception to another with from?", passages, []))
+    text = quoted("How do I chain one exception to another with from?", passages)
     assert "__cause__" in text and "ExceptionGroup" not in text
 
 
@@ -278,8 +277,7 @@ def test_a_reference_entry_s_signature_is_quoted_with_the_sentence_that_describe
                  "Return the time of last modification of path. The return value is a number giving the number of "
                  "seconds since the epoch.\n\nos.path.getsize(path)\n\nReturn the size, in bytes, of path."),
     ]
-    text = "".join(ExtractiveAnswerer(embedder=local(), max_sentences=2).stream_answer(
-        "when was my file last modified?", passages, []))
+    text = quoted("when was my file last modified?", passages, max_sentences=2)
     assert "os.path.getmtime(path) \u2014 Return the time of last modification of path [1]." in text
     assert not re.search(r"\)\s*\[1\]", text)  # no signature quoted on its own ("os.path.getsize(path) [1].")
 
@@ -291,7 +289,7 @@ def test_an_interactive_example_is_quoted_as_a_block_with_its_lines() -> None:
                  "datetime.date(2026, 12, 6)\nThe result is a naive date object without a time zone.\n\n"
                  "Dates compare by their calendar position."),
     ]
-    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer("how do I get today's date?", passages, []))
+    text = quoted("how do I get today's date?", passages)
     block = "```pycon\n>>> from datetime import date\n>>> date.today()\ndatetime.date(2026, 12, 6)\n``` [1]"
     assert block in text
     assert "date.today() datetime.date" not in text  # the call and what it prints stay on their own lines
@@ -304,7 +302,7 @@ def test_python_source_lines_are_quoted_as_a_block() -> None:
                  "with gzip.open('/home/joe/file.txt.gz', 'rb') as f:\nfile_content = f.read()\n\n"
                  "The gzip module reads and writes gzip-format files."),
     ]
-    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer("how do I read a .gz file?", passages, []))
+    text = quoted("how do I read a .gz file?", passages)
     block = ("```python\nimport gzip\nwith gzip.open('/home/joe/file.txt.gz', 'rb') as f:\nfile_content = f.read()"
              "\n``` [1]")
     assert block in text, text
@@ -342,16 +340,15 @@ def test_a_shell_session_is_quoted_as_a_block() -> None:
     passages = [chunk(1, "Using json.tool from the shell to validate and pretty-print:\n\n"
                          "$ echo '{\"json\":\"obj\"}' | python -m json.tool\n{\n    \"json\": \"obj\"\n}\n\n"
                          "The module reads standard input when no file is given.")]
-    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
-        "how do I pretty-print JSON from the shell?", passages, []))
+    text = quoted("how do I pretty-print JSON from the shell?", passages)
     assert "```console\n$ echo '{\"json\":\"obj\"}' | python -m json.tool\n{\n" in text, text
 
 
 def test_a_thrice_quoted_e_mail_is_not_taken_for_an_interactive_example() -> None:
     passages = [chunk(1, "Mail from the facilities team:\n\n>>> The parking garage closes at 22:00 on weekdays.\n"
                          ">>> Weekend access needs a badge from reception.\n\nThanks, Ola")]
-    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer("when does the parking garage close?",
-                                                                     passages, []))
+    text = quoted("when does the parking garage close?",
+                                                                     passages)
     assert "```" not in text and "22:00" in text
 
 
@@ -360,8 +357,7 @@ def test_a_piece_that_starts_in_the_middle_of_a_statement_is_not_quoted() -> Non
     passages = [chunk(1, "= infile self.outfile = outfile def run(self): print('Finished background zip') "
                          "starts the thread.\n\nThe start() method runs the thread in the background while the main "
                          "program keeps going.")]
-    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
-        "how do I run a function in the background while the main program keeps going?", passages, []))
+    text = quoted("how do I run a function in the background while the main program keeps going?", passages)
     assert "start() method" in text and "= infile" not in text
 
 
@@ -372,8 +368,7 @@ def test_a_table_row_is_quoted_alone_and_spelled_out_by_its_header() -> None:
                                   "PagerDuty | Platform team | Before your first on-call shift\n"
                                   "Production (read-only) | Security Lead | After the security training",
                          "Accounts you will get", "Onboarding", "onboarding.docx", 0.6)
-    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
-        "Who grants access to PagerDuty?", [access], []))
+    text = quoted("Who grants access to PagerDuty?", [access])
     assert "System: PagerDuty; Who grants access: Platform team; When: Before your first on-call shift [1]" in text
     assert "Google Workspace" not in text and "System | Who grants access" not in text
 
@@ -388,8 +383,7 @@ def test_a_spreadsheet_record_is_quoted_alone() -> None:
                                ("Daniel Kim", "Payments", "Engineering Manager", "Toronto"),
                                ("Mei Lin", "Web", "Engineering Manager", "Toronto")]]
     directory = ScoredChunk(1, 1, 0, "\n".join(rows), "", "Team directory", "team-directory.csv", 0.4)
-    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
-        "Who is the engineering manager of the Platform team?", [directory], []))
+    text = quoted("Who is the engineering manager of the Platform team?", [directory])
     # The row that answers comes first, whole, not the table from its first row on.
     assert text.startswith("Name: Priya Raman; Team: Platform; Role: Engineering Manager;")
 
@@ -421,8 +415,7 @@ def test_a_piece_of_an_example_already_quoted_is_not_quoted_again() -> None:
     whole = ("Turn the flag on from the command line:\n\n```python\nargs = parser.parse_args()\nif args.verbose:\n"
              "    print('verbosity turned on')\n```")
     piece = "Turn the flag on from the command line:\n\n```python\nargs = parser.parse_args()\nif args.verbose:\n```"
-    text = "".join(ExtractiveAnswerer(embedder=local()).stream_answer(
-        "how do I turn on verbose output with a flag?", [chunk(1, whole), chunk(2, piece)], []))
+    text = quoted("how do I turn on verbose output with a flag?", [chunk(1, whole), chunk(2, piece)])
     assert text.count("args = parser.parse_args()") == 1, text
 
 
@@ -449,32 +442,27 @@ def test_a_reply_to_another_question_is_not_quoted_as_a_reply_to_this_one() -> N
     permits = chunk(1, "Yes, extensions over 15 square metres always require a building permit.")
     appeals = chunk(2, "Yes, a neighbour can appeal a granted building permit within three weeks.")
 
-    def said(question: str, passages: list[ScoredChunk]) -> str:
-        return "".join(ExtractiveAnswerer(embedder=local()).stream_answer(question, passages, []))
-
     # Asked "how", a "Yes" answers nothing the user asked.
-    assert said("How long do neighbours have to appeal a building permit?", [appeals]).startswith(
+    assert quoted("How long do neighbours have to appeal a building permit?", [appeals]).startswith(
         "A neighbour can appeal a granted building permit within three weeks [1].")
     # A yes/no question answered from its best passage keeps the reply ...
-    text = said("Can a neighbour appeal my building permit?", [appeals, permits])
+    text = quoted("Can a neighbour appeal my building permit?", [appeals, permits])
     assert text.startswith("Yes, a neighbour can appeal"), text
     # ... but not from a lesser one, whose "Yes" replied to a question about extensions.
     assert "Yes, extensions" not in text
     assert "Extensions over 15 square metres always require a building permit [2]." in text, text
     # "No." before a number is the number's abbreviation, not a reply.
     bus = chunk(1, "No. 5 bus stops at the office every ten minutes on weekdays.")
-    assert said("How often does the bus stop at the office?", [bus]).startswith("No. 5 bus stops at the office")
+    assert quoted("How often does the bus stop at the office?", [bus]).startswith("No. 5 bus stops at the office")
 
 
 def test_a_line_that_introduces_what_did_not_fit_ends_in_a_full_stop() -> None:
     example = "```python\n" + "total = compute(values)\n" * 12 + "```"
     doc = [chunk(1, "Using the comma as a thousands separator:\n\n" + example + "\n\nThe comma works for floats too.")]
-    text = "".join(ExtractiveAnswerer(embedder=local(), max_chars=150).stream_answer(
-        "how do I print a number with a thousands separator?", doc, []))
+    text = quoted("how do I print a number with a thousands separator?", doc, max_chars=150)
     assert "Using the comma as a thousands separator [1]." in text and "separator [1]:" not in text, text
     # With room for the example, the colon announces it.
-    text = "".join(ExtractiveAnswerer(embedder=local(), max_chars=600).stream_answer(
-        "how do I print a number with a thousands separator?", doc, []))
+    text = quoted("how do I print a number with a thousands separator?", doc, max_chars=600)
     assert "Using the comma as a thousands separator [1]:\n```python" in text, text
 
 
