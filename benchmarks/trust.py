@@ -40,6 +40,7 @@ from ragbot.evaluation import EvalCase, distinct_sources, is_relevant, mentions_
 from ragbot.ingestion import intake  # noqa: E402
 from ragbot.ingestion.pipeline import IngestContext, LoggingNotifier, ingest_document  # noqa: E402
 from ragbot.providers.extractive import ExtractiveAnswerer  # noqa: E402
+from ragbot.providers.extractive_units import REPLY  # noqa: E402
 from ragbot.providers.local_embedder import LocalEmbedder  # noqa: E402
 from ragbot.rag import RagService  # noqa: E402
 from ragbot.storage import db  # noqa: E402
@@ -192,10 +193,6 @@ class Faithfulness:
     replies_other: int = 0  # ... whose cited document is another: a reply to a question the user did not ask
 
 
-_REPLY_SENTENCE = re.compile(r"(?:Yes|No|Yep|Nope|Correct|Exactly|Absolutely|Not necessarily|Not always)"
-                             r"\s*[,.;:!\u2014\u2013]")
-
-
 def faithfulness(rag: RagService, cases: Sequence[Case]) -> Faithfulness:
     """Over the answerable questions answered with the shipped gate: how many cited sentences are found in the
     passage they cite, and how many open with a reply ("Yes, ...") to the question or to another one (by the
@@ -224,7 +221,7 @@ def faithfulness(rag: RagService, cases: Sequence[Case]) -> Faithfulness:
             out.total += 1
             out.found += any(len(words & seen) >= 0.7 * len(words) for seen in passages.get(cited[n], []))
             # The text since the previous marker starts with that sentence's full stop.
-            if c.case.gold and _REPLY_SENTENCE.match(m.group(1).lstrip(" .!?:;\n")):
+            if c.case.gold and REPLY.match(m.group(1).lstrip(" .!?:;\n")):
                 out.replies_own += gold[n]
                 out.replies_other += not gold[n]
     return out
