@@ -96,6 +96,9 @@ def test_a_broken_file_gets_a_cross_and_one_reply_and_an_image_is_skipped(servic
             broken = fake.user_message(thread_id, "", attachments=[fake.add_file("report.pdf", b"not a pdf\n")])
             photo = fake.user_message(thread_id, "", attachments=[fake.add_file("team.png", b"\x89PNG" + bytes(9))])
             await fake.wait_for(lambda: fake.reactions.get(int(broken["id"])) == ["❌"], what="❌")
+            # The reply is a separate request after the reaction: wait for it too, not only for the ❌.
+            await fake.wait_for(lambda: [m for m in fake.channel_log(thread_id) if m["author"]["id"] == str(BOT_ID)],
+                                what="the reply about the broken file")
             return thread_id, int(photo["id"])
 
     thread_id, photo = run(scenario())
