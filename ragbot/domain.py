@@ -31,6 +31,8 @@ class Section:
 
     text: str
     location: str = ""
+    # The text keeps code's indentation (an HTML <pre>), which chunk boundaries do not count: see splitter.
+    indented: bool = False
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,10 @@ _SEPARATORS = tuple(
 )
 
 
+_SPACE_RUN = re.compile(r"[^\S\n]+")
+_GAPS = re.compile(r"(\s+)")
+
+
 def split_sections(sections: Iterable[Section], *, size: int = 400, overlap: int = 40) -> list[ChunkDraft]:
     """Split sections into chunks of at most size characters, each carrying its section's location."""
     return list(iter_chunks(sections, size=size, overlap=overlap))
@@ -33,10 +37,43 @@ def iter_chunks(sections: Iterable[Section], *, size: int = 400, overlap: int = 
         raise ValueError(f"need size > 0 and 0 <= overlap < size, got size={size}, overlap={overlap}")
     ordinal = 0
     for section in sections:
+        # Code's indentation is cut along, not counted: a section cuts where it would without it, so that keeping
+        # it moves no chunk boundary (and no retrieval figure), while answers can quote code that runs.
+        text = _flat(section.text) if section.indented else section.text
         # Pieces leave room for the overlap, so every chunk can start with the previous one's last words.
-        for text in _merge(_pieces(section.text, size - overlap, 0), size, overlap):
+        chunks = _merge(_pieces(text, size - overlap, 0), size, overlap)
+        for text in _reindented(chunks, section.text) if section.indented else chunks:
             yield ChunkDraft(ordinal, text, section.location)
             ordinal += 1
+
+
+def _flat(text: str) -> str:
+    """The text without indentation or alignment: each line stripped, runs of spaces made one."""
+    return "\n".join(_SPACE_RUN.sub(" ", line).strip(" ") for line in text.split("\n"))
+
+
+def _reindented(chunks: Iterable[str], text: str) -> Iterator[str]:
+    """Chunks cut from _flat(text), given back the spaces that text has where they have one.
+
+    Only spaces differ between the two, so each chunk's words are a run of text's words with whitespace in the same
+    places: each gap takes text's spaces when it holds the same line breaks, and a chunk that starts a line takes
+    its indentation. Chunks come in order, so each is looked for from where the one before started.
+    """
+    cursor = 0
+    for chunk in chunks:
+        words = chunk.split()
+        found = re.compile(r"\s+".join(map(re.escape, words))).search(text, cursor) if words else None
+        if found is None:
+            yield chunk
+            continue
+        cursor = found.start()
+        out = []
+        for mine, theirs in zip(_GAPS.split(chunk), _GAPS.split(found.group()), strict=True):
+            same_breaks = mine[:1].isspace() and theirs.replace(" ", "") == mine.replace(" ", "")
+            out.append(theirs if same_breaks else mine)
+        line_start = text.rfind("\n", 0, cursor) + 1
+        indent = text[line_start:cursor]
+        yield (indent if not indent.strip() else "") + "".join(out)
 
 
 def _pieces(text: str, limit: int, level: int) -> Iterator[str]:

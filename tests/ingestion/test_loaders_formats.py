@@ -268,3 +268,16 @@ def test_html_declared_charset_is_used() -> None:
 def test_html_wrong_declared_charset_falls_back() -> None:
     html = '<meta charset="utf-8"><p>café</p>'.encode("latin-1")
     assert text_of(html, "wrong.html") == "café"
+
+
+def test_html_pre_keeps_the_indentation_of_its_code() -> None:
+    # A loop body without its indentation is another program (or none): quoted, it could not be run as shown.
+    html = (b"<h1>Loops</h1><p>Print   the even\n numbers:</p><pre><span class='k'>for</span> n <span>in</span> "
+            b"range(10):\n    <span class='k'>if</span> n % 2 == 0:\n        print(n)  # even\n"
+            b"&gt;&gt;&gt; for a in b:\n...     print(a)\n</pre><p>Done.</p>")
+    (section,) = load(html, "loops.html").sections
+    assert ("for n in range(10):\n    if n % 2 == 0:\n        print(n)  # even\n>>> for a in b:\n...     print(a)"
+            in section.text)
+    assert "Print the even numbers:" in section.text  # prose is folded as before
+    assert section.indented
+    assert not load(b"<p>no   code</p><pre>x = 1</pre>", "p.html").sections[0].indented

@@ -161,3 +161,34 @@ def test_words_carried_over_a_line_break_end_in_that_line_break() -> None:
     chunks = [c.text for c in split_sections([Section(text, "")], size=60, overlap=20)]
     assert chunks[1] == "by this call:\n>>> date.today()\ndatetime.date(2026, 12, 6)"
     assert not any(": >>>" in c for c in chunks)
+
+
+def _flat(text: str) -> str:
+    return "\n".join(" ".join(line.split()) for line in text.split("\n"))
+
+
+def test_code_indentation_is_kept_and_moves_no_chunk_boundary() -> None:
+    # Retrieval was tuned on chunks cut without indentation; keeping it must not move where they are cut.
+    code = "\n".join(f"def f{i}(x):\n    if x > {i}:\n        return x * {i}\n    return 0" for i in range(30))
+    text = "Helpers for the examples.\n\n" + code + "\n\nThat is all."
+    kept = split_sections([Section(text, "loc", indented=True)], size=120, overlap=20)
+    cut = split_sections([Section(_flat(text), "loc")], size=120, overlap=20)
+    assert [" ".join(c.text.split()) for c in kept] == [" ".join(c.text.split()) for c in cut]
+    assert any("def f7(x):\n    if x > 7:\n        return x * 7\n    return 0" in c.text for c in kept)
+    assert not any("\n    if" in c.text for c in cut)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from("ab .:;\n\t#"), max_size=1500),
+    size=st.integers(min_value=5, max_value=300),
+    data=st.data(),
+)
+def test_indented_sections_cut_like_their_flat_text(text: str, size: int, data: st.DataObject) -> None:
+    overlap = data.draw(st.integers(min_value=0, max_value=size - 1))
+    text = text.expandtabs(4)
+    kept = split_sections([Section(text, "loc", indented=True)], size=size, overlap=overlap)
+    cut = split_sections([Section(_flat(text), "loc")], size=size, overlap=overlap)
+    assert [" ".join(c.text.split()) for c in kept] == [" ".join(c.text.split()) for c in cut]
+    # Only spaces were given back: the line breaks are the cut chunk's.
+    assert [c.text.replace(" ", "") for c in kept] == [c.text.replace(" ", "") for c in cut]

@@ -309,6 +309,24 @@ def test_python_source_lines_are_quoted_as_a_block() -> None:
     assert "import gzip with" not in text
 
 
+def test_code_from_an_html_page_is_quoted_with_its_indentation() -> None:
+    # Through the real loader and splitter: a <pre> example quoted without its indentation would not run.
+    from ragbot.ingestion.loaders import load_bytes
+    from ragbot.ingestion.splitter import split_sections
+
+    page = (b"<title>Files</title><h2>Reading lines</h2><p>To print the lines that mention an error:</p>"
+            b"<pre><span class='k'>with</span> open('app.log') <span class='k'>as</span> f:\n"
+            b"    <span class='k'>for</span> line <span class='k'>in</span> f:\n"
+            b"        <span class='k'>if</span> 'error' <span class='k'>in</span> line:\n"
+            b"            print(line, end='')\n</pre><p>The file is closed when the block ends.</p>")
+    sections = load_bytes(page, "files.html", max_bytes=10**6).sections
+    passages = [chunk(1, c.text) for c in split_sections(sections, size=400, overlap=40)]
+    text = quoted("how do I print the lines of a log file that mention an error?", passages)
+    block = ("```python\nwith open('app.log') as f:\n    for line in f:\n        if 'error' in line:\n"
+             "            print(line, end='')\n```")
+    assert block in text, text
+
+
 def test_what_looks_like_source_in_prose_stays_prose() -> None:
     from ragbot.providers.extractive_units import passage_units
 

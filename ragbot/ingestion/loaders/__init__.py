@@ -124,7 +124,7 @@ def _cleaned(sections: Iterator[Section], sniffed: Sniffed, name: str) -> Iterat
     """Clean each section, drop empty ones and refuse a document with no text left."""
     found = False
     for section in sections:
-        text, location = section.text, section.location
+        text, location, indented = section.text, section.location, section.indented
         # One section can be the whole file. Loaders keep no reference to it, nor do we, so each step below frees
         # the text it started from: never more than two copies at once.
         del section
@@ -133,7 +133,7 @@ def _cleaned(sections: Iterator[Section], sniffed: Sniffed, name: str) -> Iterat
         text = text.strip()
         if text:
             found = True
-            yield Section(text, one_line(location, 120))
+            yield Section(text, one_line(location, 120), indented)
     if not found:
         raise EmptyDocument(_empty_message(sniffed, name))
 

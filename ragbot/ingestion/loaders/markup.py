@@ -46,6 +46,10 @@ _CHROME_CLASSES = {"headerlink", "sphinxsidebar", "related", "toctree-wrapper", 
 _CHROME_TAGS = {"nav", "footer"}
 _NOTE_REF_CLASSES = {"footnote-reference", "footnote-ref"}
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
+# In a <pre>, indentation and alignment are meaning (a loop body, a continuation line). They are carried through
+# the page's whitespace folding as a character that is no whitespace, and made spaces again at the end.
+_KEPT_SPACE = "\ue000"
+_CODE_SPACES = re.compile(r"(?m)^[ \t]+(?=\S)|[ \t]{2,}(?=\S)")
 
 
 @dataclass(frozen=True)
@@ -76,8 +80,14 @@ def load_html(data: bytes, name: str) -> LoadedDocument:
             builder.heading(outline.enter(piece.level, piece.text), piece.text)
         else:
             builder.add(piece)
-    sections = [Section(_tidy(s.text), s.location) for s in builder.sections()]
+    sections = [_section(s) for s in builder.sections()]
     return LoadedDocument(one_line(title) or PurePath(name).stem, sections)
+
+
+def _section(raw: Section) -> Section:
+    """A section's text tidied, with the indentation kept in its code."""
+    text = _tidy(raw.text)
+    return Section(text.replace(_KEPT_SPACE, " "), raw.location, indented=_KEPT_SPACE in text)
 
 
 def _decode(data: bytes) -> str:
@@ -96,14 +106,13 @@ def _title_tag(soup: BeautifulSoup) -> str:
     return tag.get_text(" ", strip=True) if isinstance(tag, Tag) else ""
 
 
-def _walk(root: Tag, *, headings: bool = True) -> Iterator[str | _Heading]:
+def _walk(root: Tag, *, headings: bool = True, pre: int = 0) -> Iterator[str | _Heading]:
     """Visible text in document order, with line breaks for blocks and markers for h1-h3.
 
     An explicit stack instead of recursion (deeply nested pages cannot overflow it) and no tree
     edits (bs4 edits cost time proportional to depth, which makes deep pages quadratic).
     """
     stack = [_Frame(iter(root.contents))]
-    pre = 0
     while stack:
         child = next(stack[-1].children, None)
         if child is None:
@@ -114,7 +123,11 @@ def _walk(root: Tag, *, headings: bool = True) -> Iterator[str | _Heading]:
             if child.name in _INVISIBLE_TAGS or _is_hidden(child) or _is_chrome(child):
                 continue
             if headings and child.name in _HEADINGS:
-                yield _Heading(int(child.name[1]), " ".join(_text(child).split()))
+                yield _Heading(int(child.name[1]), " ".join(_text(child).replace(_KEPT_SPACE, " ").split()))
+            elif child.name == "pre" and not pre:
+                # Whole, so that its indentation is seen line by line (highlighting splits lines into spans).
+                code = "".join(piece for piece in _walk(child, headings=False, pre=1) if isinstance(piece, str))
+                yield "\n" + _CODE_SPACES.sub(lambda m: _KEPT_SPACE * len(m.group().expandtabs(4)), code) + "\n"
             elif child.name == "br":
                 yield "\n"
             else:
