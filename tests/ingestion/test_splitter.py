@@ -178,7 +178,7 @@ def test_code_indentation_is_kept_and_moves_no_chunk_boundary() -> None:
     assert not any("\n    if" in c.text for c in cut)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(
     text=st.text(alphabet=st.sampled_from("ab .:;\n\t#"), max_size=1500),
     size=st.integers(min_value=5, max_value=300),
