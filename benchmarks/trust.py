@@ -51,6 +51,7 @@ from ragbot.wiring import ingest_limits  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCOPE = Scope("local")
+HANDBOOK_MORE = ROOT / "samples" / "eval" / "handbook_more_questions.jsonl"
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,12 @@ def load_sets(names: Sequence[str], corpus_dir: Path) -> dict[str, tuple[dict[st
         docs = {f"handbook/{p.name}": p.read_bytes() for p in sorted(hb.iterdir())}
         rows = [json.loads(line) for line in (ROOT / "samples" / "handbook_questions.jsonl").read_text().splitlines()
                 if line.strip()]
+        # The sample file's 17 questions, then 45 more written later with their split (samples/eval).
+        more = [json.loads(line) for line in HANDBOOK_MORE.read_text().splitlines() if line.strip()]
+        splits = [_split_of(i) for i in range(len(rows))] + [r["split"] for r in more]
         out["handbook"] = (docs, [Case(EvalCase(r["question"], tuple(r.get("gold", [])),
                                                 tuple(r.get("must_mention", [])), r.get("unanswerable", False)),
-                                       _split_of(i)) for i, r in enumerate(rows)])
+                                       split) for r, split in zip(rows + more, splits, strict=True)])
     return out
 
 
