@@ -78,6 +78,7 @@ class ExtractiveAnswerer:
         related_similarity: float = 0.4,
         definition_weight: float = 0.3,
         lead_weight: float = 0.5,
+        fill_gaps: bool = True,
     ) -> None:
         self.embedder = embedder
         self.max_sentences = max_sentences
@@ -99,6 +100,7 @@ class ExtractiveAnswerer:
         self.related_similarity = related_similarity  # a unit sharing no word with the question needs this
         self.definition_weight = definition_weight  # a line that defines the acronym or term the question names
         self.lead_weight = lead_weight  # the first line under a heading that names what is distinctive in the question
+        self.fill_gaps = fill_gaps  # the one line between two chosen lines of a passage joins them
 
     def stream_answer(self, question: str, passages: Sequence[ScoredChunk], history: Sequence[Turn]) -> Iterator[str]:
         """Yield the chosen sentences one by one, each followed by its citation."""
@@ -234,6 +236,16 @@ class ExtractiveAnswerer:
                     and prev not in chosen and fits(prev)):
                 chosen.append(prev)
                 used += _size(units[prev]) + 1
+            # The one line between two chosen lines of a passage joins them: the quote then reads as the page does
+            # ("The default value is evaluated only once. This makes a difference when the default is a mutable
+            # object ... For example, ..."), not as two sentences with the one that links them cut out.
+            for gap in (i - 1, i + 1) if self.fill_gaps else ():
+                if (0 < gap < len(units) - 1 and gap not in chosen and units[gap].block is None
+                        and units[gap - 1].passage == units[gap + 1].passage == units[i].passage
+                        and {gap - 1, gap + 1} <= set(chosen) and related[gap] and fits(gap)
+                        and not any(_copies(units[gap], units[c]) for c in chosen)):
+                    chosen.append(gap)
+                    used += _size(units[gap]) + 1
         first: dict[int, int] = {}
         for rank, i in enumerate(chosen):
             first.setdefault(units[i].passage, rank)

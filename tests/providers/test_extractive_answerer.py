@@ -538,3 +538,24 @@ def test_indented_source_and_grammar_are_quoted_without_the_page_s_indentation()
     assert [(u.block, u.text) for u in units if u.block is not None] == [
         ("", 'pass_stmt ::= "pass"'),
         ("python", "def f(arg): pass    # a function that does nothing (yet)\n    # (still nothing)")]
+
+
+WEBHOOK = [
+    chunk(1, "NWL-2208: webhook signature mismatch\nRaised when more than 1% of incoming payment-provider webhooks "
+             "fail signature checks in 5 minutes. The usual cause is a rotated signing secret. Compare the secret "
+             "version in Vault (`secret/payments/webhook`) with the provider dashboard and redeploy "
+             "payments-gateway if they differ."),
+    chunk(2, "NWL-5190: ingest disk nearly full\nRaised when the ingest volume is more than 90% full. Delete "
+             "replays older than 7 days."),
+]
+
+
+@pytest.mark.parametrize("fill", [True, False])
+def test_the_one_line_between_two_quoted_lines_of_a_passage_is_quoted_too(fill: bool) -> None:
+    # The line that links the two best ones ("The usual cause is ...") shares fewer of the question's words than
+    # either; without it the quote skips the answer and reads as two unrelated sentences.
+    text = "".join(ExtractiveAnswerer(embedder=local(), fill_gaps=fill).stream_answer(
+        "Payment webhooks suddenly fail their signature check, what is the usual cause?", WEBHOOK, []))
+    assert ("Raised when" in text and "Compare the secret version" in text) is True
+    assert ("The usual cause is a rotated signing secret [1]." in text) is fill
+    assert "NWL-5190" not in text and "[2]" not in text
