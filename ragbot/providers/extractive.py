@@ -343,7 +343,8 @@ def _copies(a: Unit, b: Unit) -> bool:
         return True
     # A piece of the other: the same example cut short by a chunk boundary, from the passage that ends there.
     short, long = sorted((" ".join(a.text.split()), " ".join(b.text.split())), key=len)
-    return len(short) >= 40 and short in long
+    # Or its start: a signature alone ("os.path.getmtime(path)") where another passage has it with its description.
+    return (len(short) >= 40 and short in long) or (len(short) >= 10 and long.startswith(short))
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

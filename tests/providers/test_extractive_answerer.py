@@ -559,3 +559,14 @@ def test_the_one_line_between_two_quoted_lines_of_a_passage_is_quoted_too(fill: 
     assert ("Raised when" in text and "Compare the secret version" in text) is True
     assert ("The usual cause is a rotated signing secret [1]." in text) is fill
     assert "NWL-5190" not in text and "[2]" not in text
+
+
+def test_a_signature_alone_is_not_quoted_again_after_its_entry() -> None:
+    # The second passage ends where the entry's description was cut off into the next chunk.
+    passages = [
+        chunk(1, "os.path.getmtime(path) Return the time of last modification of path. The return value is a "
+                 "number giving the number of seconds since the epoch."),
+        chunk(2, "Return the time of last access of path, as seconds since the epoch.\n\nos.path.getmtime(path)"),
+    ]
+    text = quoted("how do I get the last-modified time of a file?", passages)
+    assert text.count("getmtime") == 1
