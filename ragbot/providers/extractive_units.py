@@ -301,10 +301,10 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
                 code = grammar = True  # a production, or the indented rest of one
             elif depth > 0 and in_run:
                 code = True  # inside the brackets a statement opened: its items ('("C++", 1985),') are source
-            elif code and not _PY_LINE.match(nxt) and (not in_run
-                                                      or (_SIGNATURE.match(line.strip()) and nxt[:1].isupper())):
+            elif code and not _PY_LINE.match(nxt) and (not in_run or (_SIGNATURE.match(line) and nxt[:1].isupper())):
                 # A lone statement-like line inside prose ("return value is ...") is prose, and a reference entry's
-                # signature before its description ends the example above it.
+                # signature before its description ends the example above it. An indented call is the last line
+                # of a block ("    print(line)" before "After the statement is executed, ..."), not a signature.
                 code = False
             depth = max(0, depth + _bracket_change(line)) if code and not grammar else 0
             grammar = grammar and code

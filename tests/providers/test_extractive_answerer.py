@@ -570,3 +570,21 @@ def test_a_signature_alone_is_not_quoted_again_after_its_entry() -> None:
     ]
     text = quoted("how do I get the last-modified time of a file?", passages)
     assert text.count("getmtime") == 1
+
+
+def test_an_indented_call_ending_an_example_is_code_not_a_signature_before_prose() -> None:
+    # Where a chunk boundary fell, one line break is all that parts the example from the paragraph after it; the
+    # example's last line looks like a reference entry's signature ("print(line, end='')") but is indented.
+    passages = [chunk(1, "The with statement makes sure files are cleaned up promptly.\n\n"
+                         "with open('myfile.txt') as f:\n    for line in f:\n        print(line, end='')\n"
+                         "After the statement is executed, the file f is always closed, even if a problem was "
+                         "encountered while processing the lines.")]
+    from ragbot.providers.extractive_units import passage_units
+
+    units = passage_units(0, passages[0])
+    assert [(u.block, u.text[:20]) for u in units] == [
+        (None, "The with statement m"), ("python", "with open('myfile.tx"), (None, "After the statement ")]
+    assert units[1].text.endswith("\n        print(line, end='')")
+    text = quoted("is the file closed after a with statement even if there is an error?", passages)
+    assert "After the statement is executed, the file f is always closed" in text
+    assert "print(line, end='') After" not in text
