@@ -27,6 +27,8 @@ _BEFORE_NUMBER = frozenset({"ch", "chap", "kap", "art", "sec", "para", "vol", "n
                             "cf"})
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa\u2013]|\d{1,3}[.)])\s+")
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
+# A plain-text title over its paragraph ("Laptops", "Passwords and accounts"): a few words, no punctuation or digits.
+_TITLE = re.compile(r"^[A-Z][A-Za-z'’&/ -]{0,40}$")
 # A table row as the loaders write it ("Berlin | EUR 180", a Markdown "| Berlin | EUR 180 |") or a spreadsheet
 # record ("Name: Ada; Team: Web"): one line, one fact.
 _ROW = re.compile(r"\S \| \S|^\s*\|.*\S.*\|\s*$|^[^;:\n]{1,40}: [^;\n]+(?:; [^;:\n]{1,40}: [^;\n]*)+$")
@@ -161,8 +163,14 @@ def split_sentences(text: str) -> list[str]:
             current.clear()
 
     for para in re.split(r"\n\s*\n", text):
-        for line in _grid_rows(para.splitlines()):
-            if _HEADING.match(line):
+        lines = _grid_rows(para.splitlines())
+        for k, line in enumerate(lines):
+            if _is_title(line, lines[k - 1] if k else "", lines[k + 1] if k + 1 < len(lines) else ""):
+                # Plain-text files head a paragraph with its title on the line above it; run into the paragraph it
+                # read "Laptops Every employee gets a laptop ...". A heading, as in Markdown.
+                flush()
+                blocks.append(("# " + line.strip(), False))
+            elif _HEADING.match(line):
                 flush()
                 blocks.append((line.strip(), False))
             elif _RULE_ROW.match(line) or _GRID_HEADER_RULE.match(line):
@@ -184,6 +192,14 @@ def split_sentences(text: str) -> list[str]:
         else:
             sentences.extend(s for s in _split_block(block) if s)
     return sentences
+
+
+def _is_title(line: str, before: str, after: str) -> bool:
+    """Whether a line is a paragraph's title: a few words without punctuation, after a finished sentence (or none:
+    a chunk boundary keeps only one line break of the blank line) and before a line that starts one."""
+    after = after.lstrip()
+    return (bool(_TITLE.match(line.strip())) and len(line.split()) <= 6 and after[:1].isupper()
+            and not _ROW.search(after) and (not before.strip() or before.rstrip().endswith((".", "!", "?", ":"))))
 
 
 # A footnote marker in running text: after a word, before the sentence goes on in lower case ("all cased characters

@@ -112,3 +112,20 @@ def test_codes_are_tokens_that_start_with_a_letter_and_hold_a_digit() -> None:
         "NWL-5190", "nwl-5190", "sha256", "psycopg2", "python3.11"]
     # Times, dates, versions and short names are left to the rest of the search.
     assert codes("Book 10am on 2024-05-01 for Python 3.12 on an s3 bucket or v2") == []
+
+
+def test_a_plain_text_title_over_its_paragraph_is_a_heading_not_part_of_the_first_sentence() -> None:
+    text = ("Laptops\nEvery employee gets a laptop on their first day. Do not repair\na company laptop yourself.\n\n"
+            # A chunk boundary leaves one line break of the blank line before the next title.
+            "Bring it to the helpdesk.\nLeaving the company\nReturn your laptop on your last day.")
+    assert split_sentences(text) == [
+        "# Laptops", "Every employee gets a laptop on their first day.", "Do not repair a company laptop yourself.",
+        "Bring it to the helpdesk.", "# Leaving the company", "Return your laptop on your last day."]
+
+
+def test_short_wrapped_lines_and_lines_before_a_table_are_not_titles() -> None:
+    # A hard-wrapped line ends in no punctuation but follows a line that does not end a sentence either.
+    assert split_sentences("We moved to the new office of the\nPython Software\nFoundation last year.") == [
+        "We moved to the new office of the Python Software Foundation last year."]
+    assert split_sentences("Accounts you will get\nSystem | Who grants access\nGitHub | Platform team")[0] == (
+        "Accounts you will get")
