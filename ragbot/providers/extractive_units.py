@@ -30,6 +30,8 @@ _INSTRUCTION = re.compile(
 )
 
 
+# A grid table row's continuation lines without their first line: the first cell is empty.
+_ROW_REST = re.compile(r"^\|[ \t]+\|")
 # What a whole sentence or statement never starts with.
 _MID_STATEMENT = frozenset("=)]},;")
 # A reference entry's signature on a line of its own: "class collections.deque([iterable[, maxlen]])", "re.IGNORECASE".
@@ -363,9 +365,12 @@ def _source_language(code: str) -> str:
 
 def _broken(sentence: str) -> bool:
     """A piece of a code example cut by the sentence splitter or the chunker: brackets that do not close, an
-    opening "...", or a start in the middle of a statement ("= infile self.outfile = outfile")."""
+    opening "...", or a start in the middle of a statement ("= infile self.outfile = outfile"); or the rest of a
+    table row wrapped over lines whose start is in the chunk before (its first cell is empty: "|      | the
+    number is |")."""
     return (sentence.startswith("...") or sentence.count("(") != sentence.count(")")
-            or sentence.count("[") != sentence.count("]") or sentence[:1] in _MID_STATEMENT)
+            or sentence.count("[") != sentence.count("]") or sentence[:1] in _MID_STATEMENT
+            or bool(_ROW_REST.match(sentence)))
 
 
 def identifiers(text: str) -> set[str]:

@@ -588,3 +588,14 @@ def test_an_indented_call_ending_an_example_is_code_not_a_signature_before_prose
     text = quoted("is the file closed after a with statement even if there is an error?", passages)
     assert "After the statement is executed, the file f is always closed" in text
     assert "print(line, end='') After" not in text
+
+
+def test_the_rest_of_a_wrapped_table_row_cut_off_from_its_start_is_not_quoted() -> None:
+    from ragbot.providers.extractive_units import passage_units
+
+    # The chunk starts inside a grid table row wrapped over three lines; its first line is in the chunk before.
+    passage = ScoredChunk(7, 7, 3, "|           | \"'f'\" and precision \"p-1-exp\".  Otherwise, the number is   |\n\n"
+                                   "An imaginary literal yields a complex number with a real part of 0.0.",
+                          "", "Doc", "docs/floats.txt", 0.5)
+    assert [u.text for u in passage_units(0, passage)] == [
+        "An imaginary literal yields a complex number with a real part of 0.0."]
