@@ -381,4 +381,7 @@ def _cite(sentence: str, n: int) -> str:
     m = _ENDS_WITH_STOP.search(sentence)
     if m:
         return f"{sentence[: m.start()].rstrip()} [{n}]{m.group(1)}{m.group(2)}"
-    return f"{sentence} [{n}]" if sentence.endswith("…") else f"{sentence.rstrip()} [{n}]."
+    if sentence.endswith("…"):
+        return f"{sentence} [{n}]"
+    # A list item ends in the comma or semicolon that joined it to the next one: "(if any), [1]." reads as a slip.
+    return f"{sentence.rstrip().rstrip(',;').rstrip()} [{n}]."

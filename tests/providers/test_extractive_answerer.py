@@ -599,3 +599,11 @@ def test_the_rest_of_a_wrapped_table_row_cut_off_from_its_start_is_not_quoted() 
                           "", "Doc", "docs/floats.txt", 0.5)
     assert [u.text for u in passage_units(0, passage)] == [
         "An imaginary literal yields a complex number with a real part of 0.0."]
+
+
+def test_a_list_item_quoted_alone_ends_in_its_marker_and_a_full_stop_not_its_comma() -> None:
+    passages = [chunk(1, "The only lines that can appear before a future statement are:\n\n"
+                         "* the module docstring (if any),\n\n* comments,\n\n* blank lines, and\n\n"
+                         "* other future statements.")]
+    text = quoted("what can come before a future statement?", passages)
+    assert "the module docstring (if any) [1]." in text and ", [1]" not in text
