@@ -51,9 +51,10 @@ _PYTHON_PROMPT = re.compile(r">>> (?:.*[(=\[]|(?:import|from|for|if|with|def|cla
 # Header cells: short names without digits or grammar ("System", "Who grants access"), one per line.
 _HEADER_CELL = re.compile(r"^(?:[^\d\n:=|]{1,40}\n)*[^\d\n:=|]{1,40}$")
 # A line of Python source: a statement that starts with its keyword, a decorator, a comment, an assignment, a bare
-# call or closing brackets. Prose never looks like this: its keywords are capitalised or end in no colon.
+# call or closing brackets. Prose never looks like this: its keywords are capitalised or end in no colon. A line
+# that ends in a full stop is prose, unless the full stop is in its comment ("    # Create an Event object.").
 _PY_LINE = re.compile(
-    r"^(?!.*[^.]\.\s*$)\s*(?:import\s+[\w.]+|from\s+[\w.]+\s+import\b|(?:async\s+)?def\s+\w+\s*\(|class\s+\w+\s*[(:]"
+    r"^(?![^#]*[^.]\.\s*$)\s*(?:import\s+[\w.]+|from\s+[\w.]+\s+import\b|(?:async\s+)?def\s+\w+\s*\(|class\s+\w+\s*[(:]"
     r"|(?:if|elif|while|with|for|except|async\s+with|async\s+for)\b.*:\s*(?:#.*)?$|(?:else|try|finally)\s*:"
     r"|(?:return|yield|raise|await|assert|del|global|nonlocal)\b|(?:pass|break|continue)\s*(?:#.*)?$"
     r"|@[\w.]+|#"
