@@ -56,8 +56,8 @@ def _reindented(chunks: Iterable[str], text: str) -> Iterator[str]:
     """Chunks cut from _flat(text), given back the spaces that text has where they have one.
 
     Only spaces differ between the two, so each chunk's words are a run of text's words with whitespace in the same
-    places: each gap takes text's spaces when it holds the same line breaks, and a chunk that starts a line takes
-    its indentation. Chunks come in order, so each is looked for from where the one before started.
+    places: each gap takes text's spaces when it holds the same line breaks (and the indentation after its last
+    line break when it holds fewer), and a chunk that starts a line takes its indentation. Chunks come in order, so each is looked for from where the one before started.
     """
     cursor = 0
     for chunk in chunks:
@@ -70,7 +70,14 @@ def _reindented(chunks: Iterable[str], text: str) -> Iterator[str]:
         out = []
         for mine, theirs in zip(_GAPS.split(chunk), _GAPS.split(found.group()), strict=True):
             same_breaks = mine[:1].isspace() and theirs.replace(" ", "") == mine.replace(" ", "")
-            out.append(theirs if same_breaks else mine)
+            if same_breaks:
+                out.append(theirs)
+            elif "\n" in mine and "\n" in theirs and not theirs[theirs.rfind("\n") + 1:].strip(" "):
+                # Fewer line breaks than the page (the words carried over from the chunk before end in one line
+                # break where the page has a blank line): the chunk's own breaks, the page's indentation after them.
+                out.append(mine.rstrip(" ") + theirs[theirs.rfind("\n") + 1:])
+            else:
+                out.append(mine)
         line_start = text.rfind("\n", 0, cursor) + 1
         indent = text[line_start:cursor]
         yield (indent if not indent.strip() else "") + "".join(out)

@@ -192,3 +192,15 @@ def test_indented_sections_cut_like_their_flat_text(text: str, size: int, data: 
     assert [" ".join(c.text.split()) for c in kept] == [" ".join(c.text.split()) for c in cut]
     # Only spaces were given back: the line breaks are the cut chunk's.
     assert [c.text.replace(" ", "") for c in kept] == [c.text.replace(" ", "") for c in cut]
+
+
+def test_a_line_after_a_blank_line_in_code_keeps_its_indentation_after_the_carried_over_words() -> None:
+    # The words carried over from the chunk before end in one line break where the page has a blank line; the
+    # line after it is still indented as on the page.
+    code = ("def dst(self, dt):\n    # Code to set dston and dstoff to the time zone's DST transition times,\n"
+            "    # expressed in standard local time.\n\n    if dston <= dt.replace(tzinfo=None) < dstoff:\n"
+            "        return timedelta(hours=1)\n    else:\n        return timedelta(0)")
+    chunks = [c.text for c in split_sections([Section(code, "loc", indented=True)], size=120, overlap=40)]
+    starts = [c for c in chunks if c.split("\n", 1)[-1].lstrip().startswith("if dston")]
+    assert starts, chunks
+    assert "local time.\n    if dston <= dt.replace(tzinfo=None) < dstoff:\n        return timedelta(hours=1)" in starts[0]
