@@ -57,7 +57,8 @@ def _reindented(chunks: Iterable[str], text: str) -> Iterator[str]:
 
     Only spaces differ between the two, so each chunk's words are a run of text's words with whitespace in the same
     places: each gap takes text's spaces when it holds the same line breaks (and the indentation after its last
-    line break when it holds fewer), and a chunk that starts a line takes its indentation. Chunks come in order, so each is looked for from where the one before started.
+    line break when it holds fewer), and a chunk that starts a line takes its indentation. Chunks come in order, so
+    each is looked for from where the one before started.
     """
     cursor = 0
     for chunk in chunks:

@@ -203,4 +203,5 @@ def test_a_line_after_a_blank_line_in_code_keeps_its_indentation_after_the_carri
     chunks = [c.text for c in split_sections([Section(code, "loc", indented=True)], size=120, overlap=40)]
     starts = [c for c in chunks if c.split("\n", 1)[-1].lstrip().startswith("if dston")]
     assert starts, chunks
-    assert "local time.\n    if dston <= dt.replace(tzinfo=None) < dstoff:\n        return timedelta(hours=1)" in starts[0]
+    assert ("local time.\n    if dston <= dt.replace(tzinfo=None) < dstoff:\n        return timedelta(hours=1)"
+            in starts[0])

@@ -615,7 +615,8 @@ def test_a_comment_that_ends_in_a_full_stop_stays_in_its_code_block() -> None:
     # A full stop makes a line prose, except in a comment: the block was cut at "# Create an Event object." and
     # its first line quoted as a sentence ("async def main() [2]: event = asyncio.Event() [2].").
     passage = chunk(1, "Example:\n\nasync def main():\n    # Create an Event object.\n    event = asyncio.Event()\n\n"
-                       "    # Spawn a Task to wait until 'event' is set.\n    waiter_task = asyncio.create_task(waiter(event))")
+                       "    # Spawn a Task to wait until 'event' is set.\n"
+                       "    waiter_task = asyncio.create_task(waiter(event))")
     units = passage_units(0, passage)
     assert [u.block for u in units] == ["python"]  # ("Example:" alone is no answer)
     assert units[0].text.startswith("async def main():\n    # Create an Event object.\n    event = asyncio.Event()")
