@@ -120,7 +120,7 @@ class ExtractiveAnswerer:
         if not units:
             return ["I could not find anything about that in the documents."]
         scores, related = self._scores(question, top, units)
-        chosen = _closed_introductions(_replies_in_context(question, self._choose(units, scores, related)))
+        chosen = _closed_introductions(_replies_in_context(question, _answered(self._choose(units, scores, related))))
         return [_render(u, u.passage + 1, self.max_chars if len(chosen) == 1 else None) for u in chosen]
 
     def _scores(self, question: str, passages: list[ScoredChunk],
@@ -255,6 +255,15 @@ class ExtractiveAnswerer:
 def _follows(a: Unit, b: Unit) -> bool:
     """Whether b comes right after a in their passage."""
     return a.passage == b.passage and b.position == a.position + 1
+
+
+def _answered(chosen: list[Unit]) -> list[Unit]:
+    """The chosen units without a document's own question ("How do I check if an object is an instance of a given
+    class?") whose answer, the line after it, is not quoted: asked back at the user, it answers nothing."""
+    kept = [u for k, u in enumerate(chosen)
+            if u.block is not None or not u.text.rstrip().endswith("?")
+            or (k + 1 < len(chosen) and _follows(u, chosen[k + 1]))]
+    return kept or chosen
 
 
 def _closed_introductions(chosen: list[Unit]) -> list[Unit]:

@@ -43,7 +43,10 @@ _SIGNATURE = re.compile(
 # too. Only names with an underscore: "Note" or "Example" on their own line are labels, not entries.
 _BARE_NAME = re.compile(r"^[A-Za-z]\w*_\w+$")
 # A line of prose right after an example ("The output string will not include ..."), not something it printed.
-_PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-]*){3,}.*[.:]$")
+_PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-]*){3,}.*[.:]$"
+                         # or a sentence that goes on from the prose before the example and introduces the next one
+                         # ("results in an UnboundLocalError:"): words only, ending in a colon.
+                         r"|^[a-z]+(?: [A-Za-z][\w’']*){3,}:$")
 # The first line of an interactive session: Python's prompt, or a shell's ("$ python -m json.tool").
 _PROMPT = re.compile(r"^[ \t]*(?:>>> |\$ [\w./~-])", re.MULTILINE)  # plain-text pages indent their examples
 # A prompt line that holds Python: a call, an assignment, an import or a statement, or a bare name to show.

@@ -621,3 +621,28 @@ def test_a_comment_that_ends_in_a_full_stop_stays_in_its_code_block() -> None:
     assert [u.block for u in units] == ["python"]  # ("Example:" alone is no answer)
     assert units[0].text.startswith("async def main():\n    # Create an Event object.\n    event = asyncio.Event()")
     assert units[0].text.endswith("waiter_task = asyncio.create_task(waiter(event))")
+
+
+def test_a_lower_case_sentence_that_introduces_the_next_example_is_not_part_of_the_one_before() -> None:
+    from ragbot.providers.extractive_units import passage_units
+
+    passage = chunk(1, "This method is useful for finding rational approximations to a given floating-point number:\n"
+                       ">>> from fractions import Fraction\n"
+                       ">>> Fraction('3.1415926535897932').limit_denominator(1000)\n"
+                       "Fraction(355, 113)\nor for recovering a rational number that's represented as a float:\n"
+                       ">>> from math import pi, cos\n>>> Fraction(cos(pi/3)).limit_denominator()\nFraction(1, 2)")
+    units = passage_units(0, passage)
+    assert [u.block for u in units] == [None, "pycon", None, "pycon"]
+    assert units[1].text.endswith("Fraction(355, 113)")
+    assert units[2].text == "or for recovering a rational number that's represented as a float:"
+
+
+def test_a_document_s_own_question_is_not_quoted_without_its_answer() -> None:
+    passages = [
+        chunk(1, "Use isinstance() to check an instance's type: isinstance(obj, int) will be True only if "
+                 "obj.__class__ is int or some class derived from int."),
+        chunk(2, "Note that isinstance() also checks for virtual inheritance from an abstract base class.\n\n"
+                 "How do I check if an object is an instance of a given class or of a subclass of it?"),
+    ]
+    text = quoted("how do I check whether an object is a particular type or a subclass of it?", passages)
+    assert "isinstance(obj, int)" in text and "?" not in text
