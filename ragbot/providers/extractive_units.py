@@ -246,7 +246,7 @@ def _sessions(text: str, language: str | None) -> list[tuple[str, str | None]]:
                 # ">>> " also starts the lines of a thrice-quoted e-mail; only Python stays a code block.
                 kind = "pycon" if any(_PYTHON_PROMPT.match(line.lstrip()) for line in exchange) else None
             session = "\n".join(exchange)
-            out.append((textwrap.dedent(session) if kind else session, kind))
+            out.append((textwrap.dedent(_first_line_indented(session)) if kind else session, kind))
             exchange.clear()
 
     for line in text.split("\n"):
@@ -285,7 +285,8 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
         # Comments alone are not source: "# Time off" is a Markdown heading.
         code = code and any(not line.lstrip().startswith("#") for line in piece.split("\n"))
         kind = _source_language(piece) if code else None
-        piece = textwrap.dedent(_aligned(piece)) if code else piece  # plain-text pages indent their source
+        # Plain-text pages indent their source.
+        piece = textwrap.dedent(_first_line_indented(_aligned(piece))) if code else piece
         if out and out[-1][1] == kind:
             out[-1] = (out[-1][0] + "\n\n" + piece, kind)
         else:
@@ -321,6 +322,29 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
         if run:
             add("\n".join(x for x, _ in run), run[-1][1])
     return [(t, lang) for t, lang in out if t.strip()]
+
+
+def _first_line_indented(code: str) -> str:
+    """An example whose first line lost the page's indentation (a chunk or a sentence starts there) with it given
+    back, so that taking the common indentation off leaves the lines where they were relative to each other.
+
+    The others tell how deep it was: as deep as the session's other prompts, one level (4 spaces) above its body
+    when it opens one (it ends in ":"), else as deep as the shallowest of them.
+    """
+    lines = code.split("\n")
+    rest = [line for line in lines[1:] if line.strip()]
+    if (not rest or lines[0][:1].isspace() or not all(line[:1].isspace() for line in rest)
+            or _GRAMMAR.match(lines[0])):
+        return code  # (a production's continuation lines are indented under it on purpose)
+    depth = [len(line) - len(line.lstrip(" ")) for line in rest]
+    prompts = [d for d, line in zip(depth, rest, strict=True) if line.lstrip().startswith((">>>", "..."))]
+    if lines[0].startswith(">>>") and prompts:
+        indent = min(prompts)
+    elif lines[0].split("#", 1)[0].rstrip().endswith(":"):
+        indent = max(0, min(depth) - 4)
+    else:
+        indent = min(depth)
+    return " " * indent + code
 
 
 def _aligned(code: str) -> str:

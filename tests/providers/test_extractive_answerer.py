@@ -646,3 +646,18 @@ def test_a_document_s_own_question_is_not_quoted_without_its_answer() -> None:
     ]
     text = quoted("how do I check whether an object is a particular type or a subclass of it?", passages)
     assert "isinstance(obj, int)" in text and "?" not in text
+
+
+def test_an_indented_example_whose_first_line_lost_its_indentation_keeps_its_shape() -> None:
+    from ragbot.providers.extractive_units import passage_units
+
+    # Plain-text pages indent examples by three spaces; a chunk that starts at the example's first line has lost
+    # them, so taking the common indentation off left the rest three spaces too deep.
+    session = chunk(2, ">>> def foo():\n   ...     try:\n   ...         return 'try'\n   ...     finally:\n"
+                       "   ...         return 'finally'\n   ...\n   >>> foo()\n   'finally'")
+    assert [u.text for u in passage_units(0, session) if u.block] == [
+        ">>> def foo():\n...     try:\n...         return 'try'\n...     finally:\n...         return 'finally'\n"
+        "...\n>>> foo()\n'finally'"]
+    source = chunk(2, "for i in range(10):\n       print(i)\n       i = 5             # this will not affect the loop")
+    assert [u.text for u in passage_units(0, source) if u.block] == [
+        "for i in range(10):\n    print(i)\n    i = 5             # this will not affect the loop"]
