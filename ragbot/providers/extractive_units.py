@@ -193,7 +193,12 @@ def _labelled_rows(sentences: list[str], *, header_unknown: bool) -> list[str]:
             out.extend("; ".join(f"{h}: {v}" for h, v in zip(header, table_cells(row), strict=True) if v)
                        for row in run[1:])
         else:
-            out.extend(run)
+            # Without a header the cells still read better apart than walled in: '"s.insert(i, x)" — inserts x
+            # into s at the index given by i' rather than '| "s.insert(i, x)" | inserts x into s ... |  |'.
+            # The rest of a row wrapped over lines whose first line is in the chunk before (its first cell is
+            # empty) is left as it is, for the sentence filter to drop.
+            out.extend(row if _ROW_REST.match(row) else " \u2014 ".join(c for c in table_cells(row) if c) or row
+                       for row in run)
         i = j
     return out
 

@@ -661,3 +661,15 @@ def test_an_indented_example_whose_first_line_lost_its_indentation_keeps_its_sha
     source = chunk(2, "for i in range(10):\n       print(i)\n       i = 5             # this will not affect the loop")
     assert [u.text for u in passage_units(0, source) if u.block] == [
         "for i in range(10):\n    print(i)\n    i = 5             # this will not affect the loop"]
+
+
+def test_a_table_row_without_its_header_is_quoted_as_its_cells_not_walled_in() -> None:
+    from ragbot.providers.extractive_units import passage_units
+
+    # The chunk starts inside the table (ordinal > 0), so its first row may be data and no header labels them.
+    passage = ScoredChunk(4, 4, 3, '| "s.append(x)" | appends *x* to the end of the sequence |  |\n'
+                                   '| "s.insert(i, x)" | inserts *x* into *s* at the index given by *i* |  |',
+                          "", "Doc", "docs/seq.txt", 0.5)
+    assert [u.text for u in passage_units(0, passage)] == [
+        '"s.append(x)" \u2014 appends *x* to the end of the sequence',
+        '"s.insert(i, x)" \u2014 inserts *x* into *s* at the index given by *i*']
