@@ -290,8 +290,7 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
         # Comments alone are not source: "# Time off" is a Markdown heading.
         code = code and any(not line.lstrip().startswith("#") for line in piece.split("\n"))
         kind = _source_language(piece) if code else None
-        # Plain-text pages indent their source.
-        piece = textwrap.dedent(_first_line_indented(_aligned(piece))) if code else piece
+        piece = _aligned(piece) if code else piece
         if out and out[-1][1] == kind:
             out[-1] = (out[-1][0] + "\n\n" + piece, kind)
         else:
@@ -326,7 +325,10 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
             run.append((line, code))
         if run:
             add("\n".join(x for x, _ in run), run[-1][1])
-    return [(t, lang) for t, lang in out if t.strip()]
+    # Plain-text pages indent their source; a block is dedented whole, so that its paragraphs (a blank line inside
+    # a function) keep their depth relative to each other.
+    return [(textwrap.dedent(_first_line_indented(t)) if lang is not None else t, lang) for t, lang in out
+            if t.strip()]
 
 
 def _first_line_indented(code: str) -> str:

@@ -673,3 +673,12 @@ def test_a_table_row_without_its_header_is_quoted_as_its_cells_not_walled_in() -
     assert [u.text for u in passage_units(0, passage)] == [
         '"s.append(x)" \u2014 appends *x* to the end of the sequence',
         '"s.insert(i, x)" \u2014 inserts *x* into *s* at the index given by *i*']
+
+
+def test_a_blank_line_inside_a_function_does_not_move_the_lines_after_it() -> None:
+    from ragbot.providers.extractive_units import passage_units
+
+    code = ("async def example_barrier():\n   # barrier with 3 parties\n   b = asyncio.Barrier(3)\n\n"
+            "   # create 2 new waiting tasks\n   asyncio.create_task(b.wait())\n\n"
+            "   await asyncio.sleep(0)\n   print(b)")
+    assert [u.text for u in passage_units(0, chunk(1, code)) if u.block] == [code]
