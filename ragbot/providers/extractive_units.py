@@ -39,6 +39,8 @@ _SIGNATURE = re.compile(
     r"^(?:(?:class|exception|coroutine|awaitable|async|classmethod|staticmethod|abstractmethod|method|attribute"
     r"|property|function|data)\s+)*[A-Za-z_]\w*(?:(?:\.\w+)*\(.*\)(?:\s*->\s*[\w.\[\], ]+)?|(?:\.\w+)+)$"
 )
+# A call inside a call's arguments: "asyncio.run(main())".
+_NESTED_CALL = re.compile(r"\w\([^)]*\w\(")
 # An attribute's or setting's name on a line of its own ("st_file_attributes", "funny_files"): a reference entry
 # too. Only names with an underscore: "Note" or "Example" on their own line are labels, not entries.
 _BARE_NAME = re.compile(r"^[A-Za-z]\w*_\w+$")
@@ -300,7 +302,11 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
         lines = [line for line in para.split("\n") if line.strip()]
         if len(lines) == 1:
             line = lines[0]
-            add(line, bool(_PY_LINE.match(line)) and not _SIGNATURE.match(line.strip()) or bool(_GRAMMAR.match(line)))
+            # A call that passes a call ("asyncio.run(main())") after source is the example's last line, not a
+            # reference entry's signature: signatures name their parameters.
+            runs = bool(out and out[-1][1] is not None and _NESTED_CALL.search(line))
+            add(line, bool(_PY_LINE.match(line)) and (runs or not _SIGNATURE.match(line.strip()))
+                or bool(_GRAMMAR.match(line)))
             continue
         run: list[tuple[str, bool]] = []
         depth = 0  # brackets left open by the source lines so far

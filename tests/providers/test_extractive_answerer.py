@@ -682,3 +682,13 @@ def test_a_blank_line_inside_a_function_does_not_move_the_lines_after_it() -> No
             "   # create 2 new waiting tasks\n   asyncio.create_task(b.wait())\n\n"
             "   await asyncio.sleep(0)\n   print(b)")
     assert [u.text for u in passage_units(0, chunk(1, code)) if u.block] == [code]
+
+
+def test_an_example_s_last_call_after_a_blank_line_stays_in_the_example() -> None:
+    from ragbot.providers.extractive_units import passage_units
+
+    # "asyncio.run(main())" alone on its line looks like a reference entry's signature, but it passes a call.
+    code = "async def main():\n    print('hello')\n    await asyncio.sleep(1)\n\nasyncio.run(main())"
+    units = passage_units(0, chunk(1, code + "\n\nThe output is printed after one second."))
+    assert [(u.block, u.text) for u in units] == [
+        ("python", code), (None, "The output is printed after one second.")]
