@@ -9,6 +9,7 @@ import pytest
 
 from ragbot.domain import ScoredChunk, Turn
 from ragbot.providers.extractive import ExtractiveAnswerer
+from ragbot.providers.extractive_units import passage_units
 from ragbot.providers.local_embedder import LocalEmbedder
 
 
@@ -257,8 +258,6 @@ def test_a_line_that_introduces_a_block_is_cited_before_its_colon() -> None:
 
 
 def test_halves_of_a_block_cut_by_the_chunker_are_still_code() -> None:
-    from ragbot.providers.extractive_units import passage_units
-
     # A later chunk that starts inside a block: its first fence closes it.
     tail = ScoredChunk(2, 1, 3, "--timeout=120s --watch\nkubectl get pods -n billing\n```\n\nThen post in #incidents.",
                        "", "Doc", "docs/1.md", 0.5)
@@ -328,8 +327,6 @@ def test_code_from_an_html_page_is_quoted_with_its_indentation() -> None:
 
 
 def test_what_looks_like_source_in_prose_stays_prose() -> None:
-    from ragbot.providers.extractive_units import passage_units
-
     def kinds(body: str) -> list[str | None]:
         return [u.block for u in passage_units(0, chunk(1, body))]
 
@@ -344,8 +341,6 @@ def test_what_looks_like_source_in_prose_stays_prose() -> None:
 
 def test_a_block_s_alignment_spaces_do_not_spend_the_budget() -> None:
     from ragbot.providers.extractive import ExtractiveAnswerer as Answerer
-    from ragbot.providers.extractive_units import passage_units
-
     aligned = "x = 5" + " " * 60 + "# this will not affect the loop\ny = 6" + " " * 60 + "# nor this"
     doc = chunk(1, "The loop variable is reassigned on each pass of the loop, as this shows:\n\n```python\n"
                    + aligned + "\n```")
@@ -409,8 +404,6 @@ def test_a_spreadsheet_record_is_quoted_alone() -> None:
 def test_the_items_of_a_bracket_stay_in_the_source_block() -> None:
     # A list's items ('("C++", 1985),') look like no statement; they had split the example into two blocks and a
     # line of "prose", and the second block started with "]".
-    from ragbot.providers.extractive_units import passage_units
-
     source = ('con = sqlite3.connect(":memory:")\ndata = [\n("C++", 1985),\n("Objective-C", 1984),\n]\n'
               'con.executemany("INSERT INTO lang(name, first_appeared) VALUES(?, ?)", data)')
     units = passage_units(0, chunk(1, "Insert many rows with one call:\n\n" + source))
@@ -418,8 +411,6 @@ def test_the_items_of_a_bracket_stay_in_the_source_block() -> None:
 
 
 def test_a_block_cut_inside_a_statement_starts_at_its_next_whole_line() -> None:
-    from ragbot.providers.extractive_units import passage_units
-
     # The chunk (not a section's first) starts inside a fenced example, after "parser.add_argument('--verbose',".
     cut = ScoredChunk(1, 1, 3, 'action="store_true")\nargs = parser.parse_args()\nif args.verbose:\n'
                                '    print("verbosity turned on")\n```\nThe flag is off unless given.', "", "Doc 1",
@@ -440,8 +431,6 @@ def test_a_piece_of_an_example_already_quoted_is_not_quoted_again() -> None:
 def test_a_grammar_is_quoted_as_a_block_with_its_productions_aligned() -> None:
     # The Python reference gives syntax as BNF; run into the prose it read "The syntax for a slicing: slicing ::=
     # primary "[" slice_list "]" slice_list ::= ...". The loader dropped the first production's indentation.
-    from ragbot.providers.extractive_units import passage_units
-
     doc = chunk(1, 'A slicing selects a range of items. The syntax for a slicing:\nslicing      ::= primary "[" '
                    'slice_list "]"\n   slice_list   ::= slice_item ("," slice_item)* [","]\n   slice_item   ::= '
                    'expression | proper_slice\n\nThere is ambiguity in the formal syntax here.')
@@ -487,8 +476,6 @@ def test_a_line_that_introduces_what_did_not_fit_ends_in_a_full_stop() -> None:
 def test_an_indented_interactive_example_is_quoted_as_a_block() -> None:
     # Plain-text pages (pydoc's) indent their examples; they had run into the prose as ">>> 'hello'.isidentifier(),
     # iskeyword('hello') (True, False) >>> ...".
-    from ragbot.providers.extractive_units import passage_units
-
     doc = chunk(1, "Call keyword.iskeyword() to test whether a string is a reserved word:\n\n"
                    "   >>> 'def'.isidentifier(), iskeyword('def')\n   (True, True)\n\nThe next paragraph is prose.")
     units = passage_units(0, doc)
@@ -499,8 +486,6 @@ def test_an_indented_interactive_example_is_quoted_as_a_block() -> None:
 def test_a_line_outside_the_semantic_pool_is_not_judged_by_the_pool_s_worst_line() -> None:
     # Only the pool's lines are embedded; the rest get a similarity typical of the pool's weaker lines (the lower
     # quartile), not the lowest, which a code fragment sets near zero.
-    from ragbot.providers.extractive_units import passage_units
-
     doc = chunk(1, "Unhandled exceptions stop the program with a traceback.\n\n```python\nx = compute(1, 2)\n```\n\n"
                    "Handlers run in order.\n\nA bare except catches everything.\n\n"
                    "The interpreter prints the stack.\n\nIt then exits with status 1.")
@@ -518,8 +503,6 @@ def test_a_line_outside_the_semantic_pool_is_not_judged_by_the_pool_s_worst_line
 
 def test_an_attribute_name_on_its_own_line_is_quoted_with_its_description() -> None:
     # Quoted alone, "st_file_attributes [1]." says nothing, and its description does not say what it describes.
-    from ragbot.providers.extractive_units import passage_units
-
     doc = chunk(1, "st_file_attributes\n\nWindows file attributes of the file.\n\nNote\n\n"
                    "These attributes exist on Windows systems only.")
     # A label without an underscore ("Note") is no entry: it is not joined (and is too short to quote alone).
@@ -529,8 +512,6 @@ def test_an_attribute_name_on_its_own_line_is_quoted_with_its_description() -> N
 
 
 def test_indented_source_and_grammar_are_quoted_without_the_page_s_indentation() -> None:
-    from ragbot.providers.extractive_units import passage_units
-
     doc = chunk(1, 'The syntax of a pass statement is short:\n\n   pass_stmt ::= "pass"\n\n'
                    'It does nothing, for example:\n\n   def f(arg): pass    # a function that does nothing (yet)\n'
                    '       # (still nothing)')
@@ -579,8 +560,6 @@ def test_an_indented_call_ending_an_example_is_code_not_a_signature_before_prose
                          "with open('myfile.txt') as f:\n    for line in f:\n        print(line, end='')\n"
                          "After the statement is executed, the file f is always closed, even if a problem was "
                          "encountered while processing the lines.")]
-    from ragbot.providers.extractive_units import passage_units
-
     units = passage_units(0, passages[0])
     assert [(u.block, u.text[:20]) for u in units] == [
         (None, "The with statement m"), ("python", "with open('myfile.tx"), (None, "After the statement ")]
@@ -591,8 +570,6 @@ def test_an_indented_call_ending_an_example_is_code_not_a_signature_before_prose
 
 
 def test_the_rest_of_a_wrapped_table_row_cut_off_from_its_start_is_not_quoted() -> None:
-    from ragbot.providers.extractive_units import passage_units
-
     # The chunk starts inside a grid table row wrapped over three lines; its first line is in the chunk before.
     passage = ScoredChunk(7, 7, 3, "|           | \"'f'\" and precision \"p-1-exp\".  Otherwise, the number is   |\n\n"
                                    "An imaginary literal yields a complex number with a real part of 0.0.",
@@ -610,8 +587,6 @@ def test_a_list_item_quoted_alone_ends_in_its_marker_and_a_full_stop_not_its_com
 
 
 def test_a_comment_that_ends_in_a_full_stop_stays_in_its_code_block() -> None:
-    from ragbot.providers.extractive_units import passage_units
-
     # A full stop makes a line prose, except in a comment: the block was cut at "# Create an Event object." and
     # its first line quoted as a sentence ("async def main() [2]: event = asyncio.Event() [2].").
     passage = chunk(1, "Example:\n\nasync def main():\n    # Create an Event object.\n    event = asyncio.Event()\n\n"
@@ -624,8 +599,6 @@ def test_a_comment_that_ends_in_a_full_stop_stays_in_its_code_block() -> None:
 
 
 def test_a_lower_case_sentence_that_introduces_the_next_example_is_not_part_of_the_one_before() -> None:
-    from ragbot.providers.extractive_units import passage_units
-
     passage = chunk(1, "This method is useful for finding rational approximations to a given floating-point number:\n"
                        ">>> from fractions import Fraction\n"
                        ">>> Fraction('3.1415926535897932').limit_denominator(1000)\n"
@@ -649,8 +622,6 @@ def test_a_document_s_own_question_is_not_quoted_without_its_answer() -> None:
 
 
 def test_an_indented_example_whose_first_line_lost_its_indentation_keeps_its_shape() -> None:
-    from ragbot.providers.extractive_units import passage_units
-
     # Plain-text pages indent examples by three spaces; a chunk that starts at the example's first line has lost
     # them, so taking the common indentation off left the rest three spaces too deep.
     session = chunk(2, ">>> def foo():\n   ...     try:\n   ...         return 'try'\n   ...     finally:\n"
@@ -664,8 +635,6 @@ def test_an_indented_example_whose_first_line_lost_its_indentation_keeps_its_sha
 
 
 def test_a_table_row_without_its_header_is_quoted_as_its_cells_not_walled_in() -> None:
-    from ragbot.providers.extractive_units import passage_units
-
     # The chunk starts inside the table (ordinal > 0), so its first row may be data and no header labels them.
     passage = ScoredChunk(4, 4, 3, '| "s.append(x)" | appends *x* to the end of the sequence |  |\n'
                                    '| "s.insert(i, x)" | inserts *x* into *s* at the index given by *i* |  |',
@@ -676,8 +645,6 @@ def test_a_table_row_without_its_header_is_quoted_as_its_cells_not_walled_in() -
 
 
 def test_a_blank_line_inside_a_function_does_not_move_the_lines_after_it() -> None:
-    from ragbot.providers.extractive_units import passage_units
-
     code = ("async def example_barrier():\n   # barrier with 3 parties\n   b = asyncio.Barrier(3)\n\n"
             "   # create 2 new waiting tasks\n   asyncio.create_task(b.wait())\n\n"
             "   await asyncio.sleep(0)\n   print(b)")
@@ -685,8 +652,6 @@ def test_a_blank_line_inside_a_function_does_not_move_the_lines_after_it() -> No
 
 
 def test_an_example_s_last_call_after_a_blank_line_stays_in_the_example() -> None:
-    from ragbot.providers.extractive_units import passage_units
-
     # "asyncio.run(main())" alone on its line looks like a reference entry's signature, but it passes a call.
     code = "async def main():\n    print('hello')\n    await asyncio.sleep(1)\n\nasyncio.run(main())"
     units = passage_units(0, chunk(1, code + "\n\nThe output is printed after one second."))
