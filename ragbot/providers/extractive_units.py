@@ -264,8 +264,10 @@ def _sessions(text: str, language: str | None) -> list[tuple[str, str | None]]:
                 out.append(("\n".join(prose), None))
                 prose.clear()
             exchange.append(line)
-        elif exchange and line.strip() and not _PROSE_LINE.match(line.lstrip()):
-            exchange.append(line)  # a continuation ("... "), the printed result or the next call
+        elif exchange and line.strip() and (not _PROSE_LINE.match(line.lstrip()) or _prints(exchange)):
+            # A continuation ("... "), the printed result or the next call; a sentence right after a call that
+            # prints ("This is the first line of the file.") is what it printed.
+            exchange.append(line)
         else:
             flush()
             prose.append(line)
@@ -273,6 +275,16 @@ def _sessions(text: str, language: str | None) -> list[tuple[str, str | None]]:
     if prose:
         out.append(("\n".join(prose), None))
     return [(t, lang) for t, lang in out if t.strip()]
+
+
+def _prints(exchange: list[str]) -> bool:
+    """Whether the next line is the first thing a print shows: right after ">>> print(...)", or after the "..."
+    that runs a block holding a print. Only that first line: a sentence after the output is prose again (where a
+    chunk starts, one line break may be all that parts them)."""
+    last = exchange[-1].strip()
+    if last.startswith(">>> "):
+        return last[4:].startswith("print(")
+    return last == "..." and any("print(" in line for line in exchange)
 
 
 def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | None]]:

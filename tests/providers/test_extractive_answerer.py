@@ -657,3 +657,17 @@ def test_an_example_s_last_call_after_a_blank_line_stays_in_the_example() -> Non
     units = passage_units(0, chunk(1, code + "\n\nThe output is printed after one second."))
     assert [(u.block, u.text) for u in units] == [
         ("python", code), (None, "The output is printed after one second.")]
+
+
+def test_what_a_print_shows_stays_in_the_example_and_the_sentence_after_it_does_not() -> None:
+    printed = chunk(1, ">>> for line in f:\n...     print(line, end='')\n...\nThis is the first line of the file.\n"
+                       "Second line of the file\n\nIf you want to read all the lines of a file in a list you can use "
+                       "list(f).")
+    assert [(u.block, u.text.split("\n")[-1]) for u in passage_units(0, printed)] == [
+        ("pycon", "Second line of the file"),
+        (None, "If you want to read all the lines of a file in a list you can use list(f).")]
+    # Where a chunk starts after the output, one line break parts it from the next sentence: that is prose.
+    looped = chunk(2, ">>> for k, v in knights.items():\n...     print(k, v)\n...\ngallahad the pure\n"
+                      "robin the brave\nWhen looping through a sequence, the position index and corresponding value "
+                      "can be retrieved at the same time using the enumerate() function.")
+    assert [u.block for u in passage_units(0, looped)] == ["pycon", None]
