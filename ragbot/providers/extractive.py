@@ -221,8 +221,12 @@ class ExtractiveAnswerer:
                 continue  # (the order weighs length, so a weak unit does not end the search)
             if chosen and not related[i]:
                 continue
-            if any(_copies(units[i], units[c]) for c in chosen):
+            copied = [c for c in chosen if _copies(units[i], units[c])]
+            if copied and not _completes(units[i], units[copied[0]]):
                 continue  # chunks overlap, so the same sentence can come from two passages
+            for c in copied:  # a signature alone, where another passage has its description too: the entry replaces it
+                chosen.remove(c)
+                used -= _size(units[c]) + 1
             chosen.append(i)
             used += _size(units[i]) + 1
             nxt, prev = i + 1, i - 1
@@ -316,8 +320,14 @@ def _definition_pattern(question: str) -> re.Pattern[str] | None:
 
 
 def _in_focus(sentence: str, focus: str) -> bool:
-    """Whether a sentence belongs to the matched chunk (always, when the passage was not widened)."""
-    return not focus or " ".join(sentence.split())[:80] in focus
+    """Whether a sentence belongs to the matched chunk (always, when the passage was not widened).
+
+    A reference entry's signature and description, or a table row's cells, are quoted joined by " — ", which the
+    chunk does not hold: their longest part (the description) is what is looked for. (The signature may be in the
+    words carried over from the chunk before, which the matched chunk holds too.)
+    """
+    part = max(sentence.split(" \u2014 "), key=len)
+    return not focus or " ".join(part.split())[:80] in focus
 
 
 def _other_code(text: str, named: list[str]) -> bool:
@@ -354,6 +364,13 @@ def _copies(a: Unit, b: Unit) -> bool:
     short, long = sorted((" ".join(a.text.split()), " ".join(b.text.split())), key=len)
     # Or its start: a signature alone ("os.path.getmtime(path)") where another passage has it with its description.
     return (len(short) >= 40 and short in long) or (len(short) >= 10 and long.startswith(short))
+
+
+def _completes(unit: Unit, other: Unit) -> bool:
+    """Whether a unit is a line already chosen with more after it: "os.path.getmtime(path) — Return the time ..." for
+    "os.path.getmtime(path)", where the chunk boundary fell between a signature and its description."""
+    return (unit.block is None and other.block is None and len(unit.text) > len(other.text)
+            and unit.text.startswith(other.text.rstrip(".")))
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -107,10 +107,10 @@ def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
     for k, (segment, language) in enumerate(segments):
         if language is not None:
             # A fenced block keeps its lines: commands run together on one line cannot be copied.
-            code = _whole_lines(segment.strip("\n")).strip("\n")
-            ts = frozenset(terms(code))
-            if ts and not _INSTRUCTION.search(code):
-                out.append(Unit(index, len(out), code, ts, True, language))
+            for code in _definitions(_whole_lines(segment.strip("\n")).strip("\n"), language):
+                ts = frozenset(terms(code))
+                if ts and not _INSTRUCTION.search(code):
+                    out.append(Unit(index, len(out), code, ts, True, language))
             continue
         mid = k == 0 and passage.ordinal > 0
         out.extend(_sentence_units(index, segment, len(out), drop_overlap=mid, mid_section=mid and not at_heading))
@@ -136,9 +136,11 @@ def _sentence_units(index: int, text: str, start: int, *, drop_overlap: bool, mi
     """The whole sentences and code lines of prose (no fenced blocks)."""
     # Plain-text headings underlined with ==== or **** (reStructuredText, pydoc) and table borders are not prose.
     text = _UNDERLINED.sub("\n\n", text)
-    sentences = split_sentences(text)
+    sentences = split_sentences(_entries_apart(text))
     # A chunk after the first starts with overlap carried from its predecessor, usually mid-sentence.
-    if sentences and drop_overlap and sentences[0][:1].islower():
+    # A signature there is whole ("unicodedata.name(chr[, default])" before its description): a piece cut from one
+    # would not close its brackets.
+    if sentences and drop_overlap and sentences[0][:1].islower() and not _SIGNATURE.match(sentences[0]):
         sentences = sentences[1:]
     out: list[Unit] = []
     for raw in _with_descriptions(_labelled_rows(sentences, header_unknown=mid_section)):
@@ -149,6 +151,45 @@ def _sentence_units(index: int, text: str, start: int, *, drop_overlap: bool, mi
         code = any(tok.lower().rstrip(".") not in _NOT_CODE for tok in CODE.findall(sentence))
         out.append(Unit(index, start + len(out), sentence, ts, code))
     return out
+
+
+# Where a module's source starts its next top-level definition: a blank line, then "def", "class" or a decorator.
+_NEXT_DEFINITION = re.compile(r"\n[ \t]*\n(?=(?:async[ \t]+)?def[ \t]|class[ \t]|@)")
+# A block longer than this cannot be quoted whole in an answer (600 characters): it is quoted definition by definition.
+_LONG_BLOCK = 500
+
+
+def _definitions(code: str, language: str) -> list[str]:
+    """A long Python block as its top-level definitions, each quotable on its own; any other block whole.
+
+    A page of recipes (itertools' "def grouper(...)", "def batched(...)", ...) reaches us as one block; quoted whole
+    it is clipped after its first definitions, and the one a question names never makes it into the answer.
+    """
+    if language != "python" or len(code) <= _LONG_BLOCK:
+        return [code]
+    return [piece.strip("\n") for piece in _NEXT_DEFINITION.split(code) if piece.strip()]
+
+
+def _entries_apart(text: str) -> str:
+    """Prose with each reference entry's signature on a line of its own made a paragraph of its own.
+
+    Sphinx pages put the signature and its description in separate paragraphs, but where a chunk starts (the words
+    carried over end in one line break) or in plain-text references one line break is all that parts them; the
+    sentence splitter then ran them into one sentence: "str.strip([chars]) Return a copy of the string ...", or
+    "It defines the following functions: unicodedata.lookup(name)". Apart, they are joined as entries are.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    for k, line in enumerate(lines):
+        before = lines[k - 1].rstrip() if k else ""
+        after = lines[k + 1] if k + 1 < len(lines) else ""
+        entry = not line[:1].isspace() and bool(_SIGNATURE.match(line.rstrip()) or _BARE_NAME.match(line.rstrip()))
+        if entry and before.endswith((".", ":", "!", "?")):
+            out.append("")  # (a wrapped line of prose that happens to be a name goes on from an unfinished one)
+        out.append(line)
+        if entry and after[:1].isupper() and not _SIGNATURE.match(after.rstrip()):
+            out.append("")
+    return "\n".join(out)
 
 
 def _with_descriptions(sentences: list[str]) -> list[str]:
@@ -323,6 +364,7 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
         run: list[tuple[str, bool]] = []
         depth = 0  # brackets left open by the source lines so far
         grammar = False  # the source run is a grammar's productions
+        opener: int | None = None  # the indentation of the run's last line that opens a body ("def f(x):")
         for line, nxt in zip(lines, [*lines[1:], ""], strict=True):
             code = bool(_PY_LINE.match(line))
             in_run = bool(run and run[-1][1])
@@ -330,6 +372,10 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
                 code = grammar = True  # a production, or the indented rest of one
             elif depth > 0 and in_run:
                 code = True  # inside the brackets a statement opened: its items ('("C++", 1985),') are source
+            elif in_run and opener is not None and _indent(line) > opener:
+                code = True  # the body of the "def" or "for" above: its docstring ('    "Collect data ..."') too
+            elif code and _opens_body(line, nxt):
+                pass  # "def grouper(iterable, n):" over its indented body is source, whatever the body's first line
             elif code and not _PY_LINE.match(nxt) and (not in_run or (_SIGNATURE.match(line) and nxt[:1].isupper())):
                 # A lone statement-like line inside prose ("return value is ...") is prose, and a reference entry's
                 # signature before its description ends the example above it. An indented call is the last line
@@ -337,6 +383,10 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
                 code = False
             depth = max(0, depth + _bracket_change(line)) if code and not grammar else 0
             grammar = grammar and code
+            if not code:
+                opener = None
+            elif _opens_body(line, nxt):
+                opener = _indent(line)
             if run and code != run[-1][1]:
                 add("\n".join(x for x, _ in run), run[-1][1])
                 run = []
@@ -347,6 +397,16 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
     # a function) keep their depth relative to each other.
     return [(textwrap.dedent(_first_line_indented(t)) if lang is not None else t, lang) for t, lang in out
             if t.strip()]
+
+
+def _indent(line: str) -> int:
+    """How many spaces a line is indented by."""
+    return len(line) - len(line.lstrip(" "))
+
+
+def _opens_body(line: str, nxt: str) -> bool:
+    """Whether a source line opens a body ("def f(x):", "for k in d:") that the next line, indented deeper, starts."""
+    return line.split("#", 1)[0].rstrip().endswith(":") and bool(nxt.strip()) and _indent(nxt) > _indent(line)
 
 
 def _first_line_indented(code: str) -> str:

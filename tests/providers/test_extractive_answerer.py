@@ -671,3 +671,70 @@ def test_what_a_print_shows_stays_in_the_example_and_the_sentence_after_it_does_
                       "robin the brave\nWhen looping through a sequence, the position index and corresponding value "
                       "can be retrieved at the same time using the enumerate() function.")
     assert [u.block for u in passage_units(0, looped)] == ["pycon", None]
+
+
+def test_a_signature_parted_from_its_description_by_one_line_break_is_quoted_with_it() -> None:
+    # Where a chunk starts, or in plain-text references, one line break is all that parts an entry's signature from
+    # its description, and from the sentence that introduces the entries.
+    units = passage_units(0, chunk(1, "at that position.\n\nstr.strip([chars])\nReturn a copy of the string with the "
+                                      "leading and trailing characters removed. The chars argument is a string."))
+    assert [u.text for u in units][:1] == [
+        "str.strip([chars]) \u2014 Return a copy of the string with the leading and trailing characters removed."]
+    units = passage_units(0, chunk(1, "It defines the following functions:\nunicodedata.lookup(name)\n\nLook up "
+                                      "character by name. If not found, KeyError is raised."))
+    assert [u.text for u in units][:2] == ["It defines the following functions:",
+                                            "unicodedata.lookup(name) \u2014 Look up character by name."]
+    # A wrapped line of prose that happens to be a call goes on from its sentence.
+    assert [u.text for u in passage_units(0, chunk(1, "To find it, call\nos.getcwd()\nfrom the main thread."))] == [
+        "To find it, call os.getcwd() from the main thread."]
+
+
+def test_a_signature_at_a_chunk_start_is_kept_and_replaces_the_same_signature_quoted_alone() -> None:
+    # The chunk boundary fell between "unicodedata.name(chr[, default])" and its description: the first passage ends
+    # in the signature alone, the next starts with it (the words carried over) and goes on with the description.
+    passages = [
+        chunk(1, "unicodedata.lookup(name)\n\nLook up character by name.\n\nunicodedata.name(chr[, default])"),
+        ScoredChunk(2, 1, 3, "unicodedata.name(chr[, default])\nReturns the name assigned to the character chr as a "
+                             "string. If no name is defined, default is returned.", "", "Doc 1", "docs/1.md", 0.5),
+    ]
+    text = quoted("how do I find the official Unicode name of a character?", passages)
+    assert "unicodedata.name(chr[, default]) \u2014 Returns the name assigned to the character chr" in text, text
+    assert not re.search(r"default\]\) \[\d\]", text)  # not also alone
+
+
+def test_a_definition_over_its_indented_body_is_source_even_when_the_body_opens_with_a_string() -> None:
+    code = ("def grouper(iterable, n, *, fillvalue=None):\n    \"Collect data into non-overlapping fixed-length "
+            "chunks or blocks\"\n    args = [iter(iterable)] * n\n    return zip_longest(*args, fillvalue=fillvalue)")
+    units = passage_units(0, chunk(1, "Recipes:\n\n" + code))
+    assert [(u.block, u.text) for u in units][-1] == ("python", code)
+
+
+def test_a_long_block_of_definitions_is_quoted_definition_by_definition() -> None:
+    # A page of recipes is one block; quoted whole it is clipped long before the definition the question names.
+    recipes = [f"def {name}(iterable):\n    \"{doc}\"\n    return {body}" for name, doc, body in [
+        ("first_true", "Return the first true value of the iterable, or None", "next(filter(None, iterable), None)"),
+        ("all_equal", "Return True if all the elements are equal to each other", "len(set(iterable)) <= 1"),
+        ("quantify", "Count how many times the predicate is true", "sum(map(bool, iterable))"),
+        ("ncycles", "Return the sequence elements twice over", "chain.from_iterable(repeat(tuple(iterable), 2))"),
+        ("unique", "List unique elements, preserving their order", "list(dict.fromkeys(iterable))"),
+        ("pairwise_sum", "Add every element to the one after it", "[a + b for a, b in pairwise(iterable)]")]]
+    grouper = ("def grouper(iterable, n, *, fillvalue=None):\n    \"Collect data into non-overlapping fixed-length "
+               "chunks or blocks\"\n    args = [iter(iterable)] * n\n"
+               "    return zip_longest(*args, fillvalue=fillvalue)")
+    units = passage_units(0, chunk(1, "\n\n".join([*recipes, grouper])))
+    assert [u.text for u in units] == [*recipes, grouper]
+    text = quoted("how can I split a long list into groups of n items?", [chunk(1, "\n\n".join([*recipes, grouper]))])
+    assert f"```python\n{grouper}\n```" in text, text
+    # A short example stays one block, however many functions it holds.
+    short = "def a():\n    return 1\n\ndef b():\n    return a()"
+    assert [u.text for u in passage_units(0, chunk(1, short))] == [short]
+
+
+def test_a_joined_entry_in_the_matched_chunk_counts_as_in_it() -> None:
+    # Two entries say the same; only the second is in the chunk that retrieval matched (the first is a neighbour
+    # widened in). The quote joins signature and description with a dash the chunk does not hold.
+    first = "pathlib.first_time(path)\nGive the time at which the file was last modified, in seconds."
+    second = "pathlib.second_time(path)\nReturn the time at which the file was last modified, in seconds."
+    widened = ScoredChunk(1, 1, 1, f"{first}\n\n{second}", "", "Doc 1", "docs/1.md", 1.0, focus=second)
+    text = answer("when was the file last modified?", [widened], max_sentences=1)
+    assert text.startswith("pathlib.second_time(path) \u2014 Return the time"), text
