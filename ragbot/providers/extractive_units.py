@@ -52,7 +52,9 @@ _PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-
 # The first line of an interactive session: Python's prompt, or a shell's ("$ python -m json.tool").
 _PROMPT = re.compile(r"^[ \t]*(?:>>> |\$ [\w./~-])", re.MULTILINE)  # plain-text pages indent their examples
 # A prompt line that holds Python: a call, an assignment, an import or a statement, or a bare name to show.
-_PYTHON_PROMPT = re.compile(r">>> (?:.*[(=\[]|(?:import|from|for|if|with|def|class|print)\b|[\w.]+\s*$)")
+# A literal to show ('spam eggs', 2 ** 8, -1) too.
+_PYTHON_PROMPT = re.compile(r">>> (?:.*[(=\[]|(?:import|from|for|if|with|def|class|print)\b|[\w.]+\s*$"
+                            r"|(?:[rbfu]?['\"]|-?\d).*(?:['\"\d]|#.*)$)")
 # Header cells: short names without digits or grammar ("System", "Who grants access"), one per line.
 _HEADER_CELL = re.compile(r"^(?:[^\d\n:=|]{1,40}\n)*[^\d\n:=|]{1,40}$")
 # A line of Python source: a statement that starts with its keyword, a decorator, a comment, an assignment, a bare
@@ -136,7 +138,7 @@ def _sentence_units(index: int, text: str, start: int, *, drop_overlap: bool, mi
     """The whole sentences and code lines of prose (no fenced blocks)."""
     # Plain-text headings underlined with ==== or **** (reStructuredText, pydoc) and table borders are not prose.
     text = _UNDERLINED.sub("\n\n", text)
-    sentences = split_sentences(_entries_apart(text))
+    sentences = split_sentences(_entries_apart(_options_apart(text)))
     # A chunk after the first starts with overlap carried from its predecessor, usually mid-sentence.
     # A signature there is whole ("unicodedata.name(chr[, default])" before its description): a piece cut from one
     # would not close its brackets.
@@ -168,6 +170,41 @@ def _definitions(code: str, language: str) -> list[str]:
     if language != "python" or len(code) <= _LONG_BLOCK:
         return [code]
     return [piece.strip("\n") for piece in _NEXT_DEFINITION.split(code) if piece.strip()]
+
+
+# A command's option in its help text: "  --clear               Delete the contents of ...", "  -h, --help  show this
+# help message", "  --prompt PROMPT  Provides ..." (the description may start on the next line instead).
+_OPTION = re.compile(r"^([ \t]*)(-{1,2}[A-Za-z0-9][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?"
+                     r"(?:,[ \t]*-{1,2}[A-Za-z0-9][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?)*)(?:[ \t]{2,}(\S.*))?$")
+
+
+def _options_apart(text: str) -> str:
+    """Prose with a command's option list (its --help text) as one paragraph per option: "--clear — Delete the
+    contents of the environment directory if it already exists, before environment creation."
+
+    Help texts align the descriptions in a column and wrap them under it; the sentence splitter ran the whole list
+    into one sentence ("--without-pip Skips installing ... --prompt PROMPT Provides ...").
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    k = 0
+    while k < len(lines):
+        m = _OPTION.match(lines[k])
+        nxt = lines[k + 1] if k + 1 < len(lines) else ""
+        indent = len(m.group(1)) if m else 0
+        deeper = bool(nxt.strip()) and len(nxt) - len(nxt.lstrip()) > indent + 2
+        if m is None or not (m.group(3) or deeper):
+            out.append(lines[k])
+            k += 1
+            continue
+        description = [m.group(3)] if m.group(3) else []
+        k += 1
+        # The wrapped rest of the description, indented under its column.
+        while k < len(lines) and lines[k].strip() and len(lines[k]) - len(lines[k].lstrip()) > indent + 2:
+            description.append(lines[k].strip())
+            k += 1
+        out.extend(["", f"{m.group(2)} \u2014 {' '.join(description)}", ""])
+    return "\n".join(out)
 
 
 def _entries_apart(text: str) -> str:

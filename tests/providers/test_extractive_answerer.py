@@ -738,3 +738,40 @@ def test_a_joined_entry_in_the_matched_chunk_counts_as_in_it() -> None:
     widened = ScoredChunk(1, 1, 1, f"{first}\n\n{second}", "", "Doc 1", "docs/1.md", 1.0, focus=second)
     text = answer("when was the file last modified?", [widened], max_sentences=1)
     assert text.startswith("pathlib.second_time(path) \u2014 Return the time"), text
+
+
+def test_a_command_s_option_list_is_quoted_one_option_at_a_time() -> None:
+    # A --help text aligns descriptions in a column and wraps them under it; run together it read "--without-pip
+    # Skips installing ... --prompt PROMPT Provides ...".
+    help_text = ("are the default for the platform.\n"
+                 "  --clear               Delete the contents of the environment directory if it\n"
+                 "                        already exists, before environment creation.\n"
+                 "  --without-pip         Skips installing or upgrading pip in the virtual\n"
+                 "                        environment (pip is bootstrapped by default)\n"
+                 "  --prompt PROMPT       Provides an alternative prompt prefix for this environment.\n"
+                 "  -h, --help            show this help message and exit\n"
+                 "  --upgrade-deps\n"
+                 "                        Upgrade core dependencies: pip setuptools to the latest\n\n"
+                 "Once an environment has been created, you may wish to activate it.")
+    assert [u.text for u in passage_units(0, chunk(1, help_text))] == [
+        "are the default for the platform.",
+        "--clear \u2014 Delete the contents of the environment directory if it already exists, before environment "
+        "creation.",
+        "--without-pip \u2014 Skips installing or upgrading pip in the virtual environment (pip is bootstrapped by "
+        "default)",
+        "--prompt PROMPT \u2014 Provides an alternative prompt prefix for this environment.",
+        "-h, --help \u2014 show this help message and exit",
+        "--upgrade-deps \u2014 Upgrade core dependencies: pip setuptools to the latest",
+        "Once an environment has been created, you may wish to activate it."]
+    text = quoted("how do I make a venv without pip?", [chunk(1, help_text)], max_sentences=1)
+    assert text.startswith("--without-pip \u2014 Skips installing or upgrading pip in the virtual environment"), text
+
+
+def test_an_interactive_example_that_shows_literals_is_quoted_as_a_block() -> None:
+    session = (">>> 'spam eggs'  # single quotes\n'spam eggs'\n>>> 'doesn\\'t'  # use \\' to escape the quote\n"
+               "\"doesn't\"\n>>> 2 ** 8\n256")
+    units = passage_units(0, chunk(1, f"String literals can be written in several ways:\n\n{session}\n\n"
+                                      "The print() function produces a more readable output."))
+    assert [(u.block, u.text) for u in units] == [
+        (None, "String literals can be written in several ways:"), ("pycon", session),
+        (None, "The print() function produces a more readable output.")]
