@@ -44,6 +44,10 @@ _NESTED_CALL = re.compile(r"\w\([^)]*\w\(")
 # An attribute's or setting's name on a line of its own ("st_file_attributes", "funny_files"): a reference entry
 # too. Only names with an underscore: "Note" or "Example" on their own line are labels, not entries.
 _BARE_NAME = re.compile(r"^[A-Za-z]\w*_\w+$")
+# A command-line option on a line of its own ("--json-lines", "-o FILE, --output FILE"): an entry of a command's
+# reference, described by the paragraph after it.
+_OPTION_NAME = re.compile(r"^-{1,2}[A-Za-z0-9][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?"
+                          r"(?:,[ \t]*-{1,2}[A-Za-z0-9][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?)*$")
 # A line of prose right after an example ("The output string will not include ..."), not something it printed.
 _PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-]*){3,}.*[.:]$"
                          # or a sentence that goes on from the prose before the example and introduces the next one
@@ -145,13 +149,18 @@ def _sentence_units(index: int, text: str, start: int, *, drop_overlap: bool, mi
     if sentences and drop_overlap and sentences[0][:1].islower() and not _SIGNATURE.match(sentences[0]):
         sentences = sentences[1:]
     out: list[Unit] = []
-    for raw in _with_descriptions(_labelled_rows(sentences, header_unknown=mid_section)):
+    joined = _with_descriptions(_labelled_rows(sentences, header_unknown=mid_section))
+    for k, raw in enumerate(joined):
         sentence = _quoted_brackets(_strip_marker(raw))
         ts = frozenset(terms(sentence))
         if sentence.startswith("#") or len(ts) < 2 or _INSTRUCTION.search(sentence) or _broken(sentence):
             continue  # headings and fragments make poor answers; planted instructions are never repeated
         code = any(tok.lower().rstrip(".") not in _NOT_CODE for tok in CODE.findall(sentence))
-        out.append(Unit(index, start + len(out), sentence, ts, code))
+        # A call between two steps that introduce it ("we can do this:", "json.dump(x, f)", "To decode it ...:")
+        # is the example a step shows: quoted as code, not as a sentence.
+        example = (0 < k < len(joined) - 1 and bool(_SIGNATURE.match(sentence)) and joined[k - 1].endswith(":")
+                   and joined[k + 1].endswith(":"))
+        out.append(Unit(index, start + len(out), sentence, ts, code, "python" if example else None))
     return out
 
 
@@ -220,13 +229,18 @@ def _entries_apart(text: str) -> str:
     for k, line in enumerate(lines):
         before = lines[k - 1].rstrip() if k else ""
         after = lines[k + 1] if k + 1 < len(lines) else ""
-        entry = not line[:1].isspace() and bool(_SIGNATURE.match(line.rstrip()) or _BARE_NAME.match(line.rstrip()))
+        entry = not line[:1].isspace() and _entry_name(line.rstrip())
         if entry and before.endswith((".", ":", "!", "?")):
             out.append("")  # (a wrapped line of prose that happens to be a name goes on from an unfinished one)
         out.append(line)
         if entry and after[:1].isupper() and not _SIGNATURE.match(after.rstrip()):
             out.append("")
     return "\n".join(out)
+
+
+def _entry_name(line: str) -> bool:
+    """Whether a line is what a reference entry describes: a signature, an attribute's name or a command's option."""
+    return bool(_SIGNATURE.match(line) or _BARE_NAME.match(line) or _OPTION_NAME.match(line))
 
 
 def _with_descriptions(sentences: list[str]) -> list[str]:
@@ -240,7 +254,10 @@ def _with_descriptions(sentences: list[str]) -> list[str]:
     while i < len(sentences):
         s = sentences[i]
         nxt = sentences[i + 1] if i + 1 < len(sentences) else ""
-        if (_SIGNATURE.match(s) or _BARE_NAME.match(s)) and nxt[:1].isupper() and not _SIGNATURE.match(nxt):
+        # A walkthrough is not a reference: "we can do this:", "json.dump(x, f)", "To decode the object again ...:"
+        # are an example between two steps that each introduce one, not an entry and its description.
+        walkthrough = bool(out) and out[-1].rstrip().endswith(":") and nxt.rstrip().endswith(":")
+        if _entry_name(s) and nxt[:1].isupper() and not _SIGNATURE.match(nxt) and not walkthrough:
             out.append(f"{s} \u2014 {nxt}")
             i += 2
         else:

@@ -775,3 +775,24 @@ def test_an_interactive_example_that_shows_literals_is_quoted_as_a_block() -> No
     assert [(u.block, u.text) for u in units] == [
         (None, "String literals can be written in several ways:"), ("pycon", session),
         (None, "The print() function produces a more readable output.")]
+
+
+def test_an_option_on_a_line_of_its_own_is_quoted_with_its_description() -> None:
+    # A command's reference puts each option over its description, as a library's reference does a signature.
+    units = passage_units(0, chunk(1, "read from sys.stdin.\n\n--sort-keys\n\nSort the output of dictionaries "
+                                      "alphabetically by key.\n\nNew in version 3.5.\n\n--json-lines\n\nParse every "
+                                      "input line as separate JSON object."))
+    assert [u.text for u in units] == [
+        "read from sys.stdin.", "--sort-keys \u2014 Sort the output of dictionaries alphabetically by key.",
+        "New in version 3.5.", "--json-lines \u2014 Parse every input line as separate JSON object."]
+
+
+def test_a_call_between_two_steps_of_a_walkthrough_is_quoted_as_code_not_as_an_entry() -> None:
+    # "json.dump(x, f)" looks like a signature, but the steps around it introduce examples; joined to the next step
+    # it read "json.dump(x, f) \u2014 To decode the object again ...".
+    page = ("Another variant, called dump(), serializes the object to a text file. So if f is a text file object "
+            "opened for writing, we can do this:\n\njson.dump(x, f)\nTo decode the object again, if f is a text file "
+            "object which has been opened for reading:\n\nx = json.load(f)\n\nJSON files must be encoded in UTF-8.")
+    text = quoted("how do I write an object to a JSON file?", [chunk(1, page)])
+    assert "we can do this [1]:\n```python\njson.dump(x, f)\n``` [1]" in text, text
+    assert "\u2014 To decode" not in text
