@@ -88,6 +88,8 @@ def _split_block(block: str) -> list[str]:
             continue
         if last in _BEFORE_NUMBER and block[m.end():m.end() + 1].isdigit():
             continue
+        if block[m.end():m.end() + 1] == ".":
+            continue  # no sentence starts with a dot: a list of literals ("3.14    10.    .001    1e100")
         if block[m.end():m.end() + 1].islower() and (
                 block[m.start()] in "?!" or block[m.start() - 1] == " " or block[m.start() - 2:m.start() + 1] == "..."
                 or (block[m.start()] == "." and last.isalpha() and last.islower() and len(last) <= 4)):

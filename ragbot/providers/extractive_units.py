@@ -8,7 +8,7 @@ import textwrap
 from dataclasses import dataclass, replace
 
 from ragbot.domain import ScoredChunk
-from ragbot.text import is_table_row, split_sentences, table_cells, terms, without_footnote_markers
+from ragbot.text import STOP_WORDS, is_table_row, split_sentences, table_cells, terms, without_footnote_markers
 
 # Identifiers, calls, dotted names, options and prompts: the lines that hold a command, function or setting.
 CODE = re.compile(
@@ -122,7 +122,21 @@ def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
         out.extend(_sentence_units(index, segment, len(out), drop_overlap=mid, mid_section=mid and not at_heading))
     if at_heading and out:
         out[0] = replace(out[0], lead=True)
+    if out and out[-1].block is None:
+        out[-1] = _cut_short(out[-1])
     return out
+
+
+def _cut_short(unit: Unit) -> Unit:
+    """A passage's last sentence where the chunk boundary cut it ("... is about to be destroyed; the") back to its
+    last whole clause, or marked as cut ("…"): quoted as it stands it would read as a whole sentence."""
+    text = unit.text.rstrip()
+    last = text.rsplit(None, 1)[-1]
+    if not last.isalpha() or last.lower() not in STOP_WORDS:
+        return unit  # it ends where a sentence can ("... returns the result", a title, a row)
+    clause = max(text.rfind("; "), text.rfind(", "))
+    text = text[:clause] if clause >= 40 else text + " \u2026"
+    return replace(unit, text=text, terms=frozenset(terms(text)))
 
 
 def without_reply(unit: Unit) -> Unit:

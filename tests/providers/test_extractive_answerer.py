@@ -796,3 +796,17 @@ def test_a_call_between_two_steps_of_a_walkthrough_is_quoted_as_code_not_as_an_e
     text = quoted("how do I write an object to a JSON file?", [chunk(1, page)])
     assert "we can do this [1]:\n```python\njson.dump(x, f)\n``` [1]" in text, text
     assert "\u2014 To decode" not in text
+
+
+def test_a_sentence_the_chunk_boundary_cut_is_quoted_to_its_last_whole_clause() -> None:
+    cut = chunk(1, "object.__del__(self)\n\nCalled when the instance is about to be destroyed. It is implementation-"
+                   "dependent whether __del__() is called a second time when a resurrected object is about to be "
+                   "destroyed; the")
+    assert [u.text for u in passage_units(0, cut)][-1] == (
+        "It is implementation-dependent whether __del__() is called a second time when a resurrected object is "
+        "about to be destroyed")
+    short = chunk(2, "Deletion of a name removes its binding. If the name is unbound, a NameError will be raised by the")
+    assert [u.text for u in passage_units(0, short)][-1].endswith("raised by the \u2026")
+    # A passage that ends where a sentence can is left alone.
+    whole = chunk(3, "Titles end without a full stop.\n\nModule py_compile")
+    assert [u.text for u in passage_units(0, whole)][-1] == "Module py_compile"

@@ -129,3 +129,9 @@ def test_short_wrapped_lines_and_lines_before_a_table_are_not_titles() -> None:
         "We moved to the new office of the Python Software Foundation last year."]
     assert split_sentences("Accounts you will get\nSystem | Who grants access\nGitHub | Platform team")[0] == (
         "Accounts you will get")
+
+
+def test_a_list_of_literals_is_not_cut_at_a_number_s_trailing_dot() -> None:
+    # "10." is a float literal; no sentence starts with the dot of ".001".
+    assert split_sentences("Some examples of floating point literals:\n3.14    10.    .001    1e100    0e0") == [
+        "Some examples of floating point literals: 3.14    10.    .001    1e100    0e0"]
