@@ -805,8 +805,8 @@ def test_a_sentence_the_chunk_boundary_cut_is_quoted_to_its_last_whole_clause() 
     assert [u.text for u in passage_units(0, cut)][-1] == (
         "It is implementation-dependent whether __del__() is called a second time when a resurrected object is "
         "about to be destroyed")
-    short = chunk(2, "Deletion of a name removes its binding. If the name is unbound, a NameError will be raised by the")
-    assert [u.text for u in passage_units(0, short)][-1].endswith("raised by the \u2026")
+    short = chunk(2, "Deletion of a name removes its binding. If the name is unbound, a NameError is raised by the")
+    assert [u.text for u in passage_units(0, short)][-1].endswith("is raised by the \u2026")
     # A passage that ends where a sentence can is left alone.
     whole = chunk(3, "Titles end without a full stop.\n\nModule py_compile")
     assert [u.text for u in passage_units(0, whole)][-1] == "Module py_compile"
