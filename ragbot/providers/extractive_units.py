@@ -46,8 +46,8 @@ _NESTED_CALL = re.compile(r"\w\([^)]*\w\(")
 _BARE_NAME = re.compile(r"^[A-Za-z]\w*_\w+$")
 # A command-line option on a line of its own ("--json-lines", "-o FILE, --output FILE"): an entry of a command's
 # reference, described by the paragraph after it.
-_OPTION_NAME = re.compile(r"^-{1,2}[A-Za-z0-9][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?"
-                          r"(?:,[ \t]*-{1,2}[A-Za-z0-9][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?)*$")
+_OPTION_NAME = re.compile(r"^-{1,2}[A-Za-z][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?"
+                          r"(?:,[ \t]*-{1,2}[A-Za-z][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?)*$")
 # A line of prose right after an example ("The output string will not include ..."), not something it printed.
 _PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-]*){3,}.*[.:]$"
                          # or a sentence that goes on from the prose before the example and introduces the next one
@@ -132,8 +132,8 @@ def _cut_short(unit: Unit) -> Unit:
     last whole clause, or marked as cut ("…"): quoted as it stands it would read as a whole sentence."""
     text = unit.text.rstrip()
     last = text.rsplit(None, 1)[-1]
-    if not last.isalpha() or last.lower() not in STOP_WORDS:
-        return unit  # it ends where a sentence can ("... returns the result", a title, a row)
+    if not last.isalpha() or last.lower() not in STOP_WORDS or len(text.split()) <= 6:
+        return unit  # it ends where a sentence can ("... returns the result", a row), or is a title ("Who to ask")
     clause = max(text.rfind("; "), text.rfind(", "))
     text = text[:clause] if clause >= 40 else text + " \u2026"
     return replace(unit, text=text, terms=frozenset(terms(text)))
@@ -197,8 +197,9 @@ def _definitions(code: str, language: str) -> list[str]:
 
 # A command's option in its help text: "  --clear               Delete the contents of ...", "  -h, --help  show this
 # help message", "  --prompt PROMPT  Provides ..." (the description may start on the next line instead).
-_OPTION = re.compile(r"^([ \t]*)(-{1,2}[A-Za-z0-9][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?"
-                     r"(?:,[ \t]*-{1,2}[A-Za-z0-9][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?)*)(?:[ \t]{2,}(\S.*))?$")
+# (A letter after the dashes: "-5   Freezer" in a column of temperatures is no option.)
+_OPTION = re.compile(r"^([ \t]*)(-{1,2}[A-Za-z][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?"
+                     r"(?:,[ \t]*-{1,2}[A-Za-z][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?)*)(?:[ \t]{2,}(\S.*))?$")
 
 
 def _options_apart(text: str) -> str:

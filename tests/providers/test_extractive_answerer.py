@@ -810,3 +810,11 @@ def test_a_sentence_the_chunk_boundary_cut_is_quoted_to_its_last_whole_clause() 
     # A passage that ends where a sentence can is left alone.
     whole = chunk(3, "Titles end without a full stop.\n\nModule py_compile")
     assert [u.text for u in passage_units(0, whole)][-1] == "Module py_compile"
+
+
+def test_a_title_or_a_column_of_numbers_is_not_taken_for_a_cut_sentence_or_an_option() -> None:
+    assert [u.text for u in passage_units(0, chunk(1, "Ask your manager first. Then ask HR.\n\n"
+                                                      "What the learning budget is for"))][-1] == (
+        "What the learning budget is for")
+    fridge = "Keep these temperatures:\n  -5    Freezer for ice packs\n  -18   Freezer for food\n\nCheck them daily."
+    assert "\u2014" not in " ".join(u.text for u in passage_units(0, chunk(2, fridge)))
