@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
-from ragbot.domain import QuestionTerms, ScoredChunk, TermStat
+from ragbot.domain import RARE_IDF, QuestionTerms, ScoredChunk, TermStat
 
 _LETTER = re.compile(r"[^\W\d_]")
 # Words about the conversation rather than its subject (PostgreSQL's English stems): "could you elaborate?",
@@ -28,15 +28,19 @@ class Signals:
     space_chunks: int = 0  # chunks in the space (counted up to a cap)
     unknown_words: tuple[str, ...] = ()
     unknown_share: float = 0.0  # share of the question's IDF carried by the unknown words
+    # Rare question words the space uses as code names ("import hashlib") that no passage holds: the passages are
+    # about something else ("compute a SHA-256 hash with hashlib" answered from the crypt module's page).
+    unquoted_names: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         """For eval reports and logs."""
         return {"top_similarity": round(self.top_similarity, 4), "coverage": round(self.coverage, 4),
                 "unknown": self.unknown, "agreement": self.agreement, "space_chunks": self.space_chunks,
-                "unknown_words": list(self.unknown_words), "unknown_share": round(self.unknown_share, 4)}
+                "unknown_words": list(self.unknown_words), "unknown_share": round(self.unknown_share, 4),
+                "unquoted_names": list(self.unquoted_names)}
 
 
-def signals(passages: Sequence[ScoredChunk], question: QuestionTerms | None, *, rare_idf: float = 4.0,
+def signals(passages: Sequence[ScoredChunk], question: QuestionTerms | None, *, rare_idf: float = RARE_IDF,
             asked: Collection[str] | None = None) -> Signals:
     """The gate's signals from the passages and the question's words.
 
@@ -55,9 +59,11 @@ def signals(passages: Sequence[ScoredChunk], question: QuestionTerms | None, *, 
     share = sum(t.idf for t in unknown) / own if own > 0 else 0.0
     best = sorted(passages, key=lambda p: -(p.similarity or 0.0))[:3]
     agreement = any(p.lexical_rank is not None for p in best)
+    unquoted = tuple(t.lexeme for t in terms if t.code_name and t.idf >= rare_idf and not t.in_passages
+                     and (asked is None or t.lexeme in asked))
     return Signals(top_similarity=top, coverage=coverage, unknown=len(unknown), agreement=agreement,
                    space_chunks=question.space_chunks if question else 0,
-                   unknown_words=tuple(t.lexeme for t in unknown), unknown_share=share)
+                   unknown_words=tuple(t.lexeme for t in unknown), unknown_share=share, unquoted_names=unquoted)
 
 
 def _is_name(lexeme: str) -> bool:
@@ -83,9 +89,10 @@ class Gate:
     can pass a cosine threshold on shared vocabulary alone ("how do I read EXIF data with Pillow?" against
     Python's docs); the rare word the space has never seen gives such a question away. In a space of any size,
     a question is refused when 60% of its IDF is in words the space has never seen ("which football club plays
-    in the stadium?" against a building FAQ), and when no passage holds any of its words while keyword search
-    found none of the closest passages. Just below min_similarity (lexical_margin), a question is still answered
-    when keyword search agrees on a passage and the passages hold lexical_coverage of its IDF. A minimum
+    in the stadium?" against a building FAQ), when no passage holds any of its words while keyword search found
+    none of the closest passages, and when it names what the space uses as a code name (imports it or calls
+    through it) while no passage holds that name. Just below min_similarity (lexical_margin), a question is still
+    answered when keyword search agrees on a passage and the passages hold lexical_coverage of its IDF. A minimum
     coverage and a margin when the two searches disagree are further optional tests. Defaults were tuned on
     held-out questions (docs/quality.md).
     """
@@ -98,6 +105,7 @@ class Gate:
     disagreement_margin: float = 0.0  # without agreement between the lists, demand this much more similarity
     max_unknown_share: float = 0.6  # in a space of any size: at most this share of the question's IDF unseen
     refuse_unsupported: bool = True  # no passage holds a question word and keyword search agrees on none
+    refuse_unquoted_names: bool = True  # the space uses a name the question asks about, but no passage holds it
     lexical_margin: float = 0.025  # this far below min_similarity, agreement and lexical_coverage still answer
     lexical_coverage: float = 0.5
 
@@ -139,6 +147,8 @@ class Gate:
             return False  # most of what makes the question specific is unknown here ("football club", "stadium")
         if self.refuse_unsupported and s.coverage == 0.0 and not s.agreement:
             return False  # close in meaning only: nothing the question says is in the passages ("What is ID06?")
+        if self.refuse_unquoted_names and s.unquoted_names:
+            return False  # the documents import or call "hashlib" somewhere, but these passages never name it
         if s.coverage < self.min_coverage:
             return False
         return s.agreement or s.top_similarity >= self.min_similarity + self.disagreement_margin

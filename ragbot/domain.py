@@ -91,6 +91,10 @@ class Neighbour:
     text: str
 
 
+# A question word this rare in the space (IDF) is distinctive: where it is missing, or where it is, means something.
+RARE_IDF = 4.0
+
+
 @dataclass(frozen=True)
 class TermStat:
     """One word of a question: how rare it is in the space and whether the passages hold it."""
@@ -99,6 +103,9 @@ class TermStat:
     idf: float
     in_space: bool
     in_passages: bool
+    # A rare word the space imports as a module ("import hashlib", "from hashlib import sha256") though no passage
+    # holds it. Only looked for when it is rare, in the space and in no passage.
+    code_name: bool = False
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,16 @@ class RagService:
             own = self.store.term_stats(query_text=question, space=scope.space, channel=scope.channel, chunk_ids=ids)
             asked = {t.lexeme for t in own.terms}
         found = signals(passages, terms, asked=asked)
+        if found.unquoted_names:
+            found = replace(found, unquoted_names=self._unquoted(found.unquoted_names, [*passages, *more]))
         return Plan(query, passages, found, allowed=self.gate.allows(found), more=more)
+
+    def _unquoted(self, names: Sequence[str], passages: Sequence[ScoredChunk]) -> tuple[str, ...]:
+        """The code names that none of what an answer could quote holds: the passages, more of their pages and the
+        chunks around them (the passages alone decide the other signals, but a name in the next chunk is in reach).
+        """
+        quotable = " ".join(p.text for p in self.context(list(passages))).lower()
+        return tuple(n for n in names if n not in quotable)
 
     def quotable(self, question: str, plan: Plan) -> list[ScoredChunk]:
         """The passages an allowed answer may be quoted from: those at or above the threshold that allowed it, and

@@ -76,3 +76,19 @@ def test_words_about_the_conversation_are_never_unknown() -> None:
     assert s.unknown_words == () and s.unknown_share == 0.0 and Gate().allows(s)
     named = QuestionTerms([stat("django", in_space=False), stat("explain", in_space=False)], space_chunks=BIG)
     assert signals([passage(0.45)], named).unknown_words == ("django",)
+
+
+def test_a_rare_name_the_space_imports_but_no_passage_holds_refuses() -> None:
+    def code(lexeme: str, *, idf: float = 6.0, in_passages: bool = False) -> TermStat:
+        return TermStat(lexeme, idf, True, in_passages, code_name=True)
+
+    gate = Gate()
+    hashed = QuestionTerms([code("hashlib"), stat("hash", in_space=True, in_passages=True)], space_chunks=BIG)
+    s = signals([passage(0.5)], hashed)
+    assert s.unquoted_names == ("hashlib",) and not gate.allows(s)
+    assert gate.allows(signals([passage(0.65)], hashed))  # very close in meaning: answered all the same
+    # Common words ("file" in "file.read()") and names the passages hold do not count, nor a follow-up's topic.
+    assert signals([passage(0.5)], QuestionTerms([code("file", idf=2.0)], space_chunks=BIG)).unquoted_names == ()
+    assert signals([passage(0.5)], QuestionTerms([code("hashlib", in_passages=True)], space_chunks=BIG)
+                   ).unquoted_names == ()
+    assert signals([passage(0.5)], hashed, asked={"hash"}).unquoted_names == ()

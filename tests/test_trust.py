@@ -141,6 +141,32 @@ def test_a_question_sharing_words_but_naming_what_the_space_lacks_is_refused(svc
         "how do I squash django migrations", scope=LOCAL).grounded
 
 
+def test_a_question_naming_a_module_that_no_passage_names_is_refused(svc) -> None:
+    # The documents use hashlib in one example, but the passage closest to the question is about the crypt module:
+    # quoted, it would answer "with hashlib" from crypt.
+    add(svc, "crypt.md", "# Password hashing\n\nThe crypt module can compute a SHA-256 password hash with a salt "
+                         "for you. Compute the password hash with a salt and compare it with the stored hash.")
+    add(svc, "downloads.md", "# Checking downloads\n\nCompare the digest of a download:\n\n    import hashlib\n"
+                             "    digest = hashlib.md5(data).hexdigest()\n")
+    question = "how do I compute a SHA-256 password hash with a salt using hashlib?"
+    # (The fake embedder's similarities are high: sure_similarity, which answers regardless, is out of its reach.)
+    rag = rag_with(svc, ScriptedModel(["Use crypt [1]."]), gate=Gate(min_similarity=0.05, sure_similarity=0.99),
+                   top_k=1)
+    plan = rag.plan(question, scope=LOCAL)
+    assert [p.source for p in plan.passages] == ["handbook/crypt.md"]
+    assert plan.signals.unquoted_names == ("hashlib",)
+    assert not rag.answer(question, scope=LOCAL).grounded
+    # With the page that uses it among the passages, the question is answered.
+    wide = rag_with(svc, ScriptedModel(["Use hashlib [1]."]), gate=Gate(min_similarity=0.05, sure_similarity=0.99),
+                    top_k=2)
+    assert wide.plan(question, scope=LOCAL).signals.unquoted_names == ()
+    assert wide.answer(question, scope=LOCAL).grounded
+    # A name the documents only mention in prose is no module of theirs: nothing to tell.
+    add(svc, "notes.md", "# Notes\n\nSome teams like bcrypt better.")
+    assert rag.plan("how do I hash a password with a salt using bcrypt?", scope=LOCAL).signals.unquoted_names == ()
+    assert Gate(min_similarity=0.05, sure_similarity=0.99, refuse_unquoted_names=False).allows(plan.signals)
+
+
 def test_the_gate_needs_more_than_one_cosine() -> None:
     gate = Gate(min_similarity=0.4, sure_similarity=0.62, min_coverage=0.45, disagreement_margin=0.05)
     big = 5000

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine, text
 
-from ragbot.domain import Neighbour, QuestionTerms, TermStat
+from ragbot.domain import RARE_IDF, Neighbour, QuestionTerms, TermStat
 from ragbot.storage.fulltext import SCOPE, TERMS_CTE
 
 # The (document_id, ordinal) unique index makes this a handful of index probes per anchor.
@@ -18,12 +18,19 @@ WHERE a.id = ANY(:ids)
 ORDER BY a.id, n.ordinal""")
 
 # Rarity comes from the same ANALYZE statistics the full-text retrieval uses; whether a word occurs in the scope
-# at all, and in the passages, is a GIN lookup each (EXISTS stops at the first row).
-_TERM_STATS = text("WITH " + TERMS_CTE.format(config="english").rstrip().rstrip(",") + """
-SELECT t.lexeme, t.idf,
-       EXISTS (SELECT 1 FROM chunks c WHERE c.tsv @@ t.tq AND """ + SCOPE + """) AS in_space,
-       EXISTS (SELECT 1 FROM chunks c WHERE c.id = ANY(:ids) AND c.tsv @@ t.tq) AS in_passages
-FROM terms t ORDER BY t.i""")
+# at all, and in the passages, is a GIN lookup each (EXISTS stops at the first row). Whether the space imports a
+# rare word missing from the passages ("import hashlib", "from hashlib import ...", at a line's start) reads the
+# chunks that hold it. Only imports: a call through a name ("record.append(") is as often a variable's.
+_TERM_STATS = text("WITH " + TERMS_CTE.format(config="english").rstrip().rstrip(",") + r"""
+SELECT t.lexeme, t.idf, f.in_space, f.in_passages,
+       (f.in_space AND NOT f.in_passages AND t.idf >= :rare AND t.lexeme ~ '^[a-z_][a-z0-9_]*$' AND EXISTS (
+           SELECT 1 FROM chunks c WHERE c.tsv @@ t.tq AND """ + SCOPE + r"""
+           AND c.text ~ ('(^|\n)[ \t]*(>>>[ \t]*)?(import[ \t]+' || t.lexeme || '|from[ \t]+' || t.lexeme
+                         || '[ \t]+import)\M'))) AS code_name
+FROM terms t CROSS JOIN LATERAL (
+    SELECT EXISTS (SELECT 1 FROM chunks c WHERE c.tsv @@ t.tq AND """ + SCOPE + """) AS in_space,
+           EXISTS (SELECT 1 FROM chunks c WHERE c.id = ANY(:ids) AND c.tsv @@ t.tq) AS in_passages) f
+ORDER BY t.i""")
 
 # How big the scope is, counted up to a cap: the absence of a word only means something in a space with enough text.
 _SPACE_CHUNKS = text("SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE " + SCOPE + " LIMIT :cap) s")
@@ -52,9 +59,9 @@ def term_stats(engine: Engine, *, query_text: str, space: str, channel: str | No
     """
     with engine.connect() as conn:
         rows = conn.execute(_TERM_STATS, {"qtext": query_text, "space": space, "channel": channel,
-                                          "ids": list(chunk_ids)}).all()
+                                          "ids": list(chunk_ids), "rare": RARE_IDF}).all()
     if size is None:
         size = space_size(engine, space=space, channel=channel, cap=cap)
-    found = [TermStat(lexeme=r.lexeme, idf=float(r.idf), in_space=bool(r.in_space), in_passages=bool(r.in_passages))
-             for r in rows]
+    found = [TermStat(lexeme=r.lexeme, idf=float(r.idf), in_space=bool(r.in_space), in_passages=bool(r.in_passages),
+                      code_name=bool(r.code_name)) for r in rows]
     return QuestionTerms(terms=found, space_chunks=int(size))
