@@ -123,6 +123,10 @@ class Gate:
             return False
         return self.allows(replace(s, unknown=0, unknown_words=(), unknown_share=0.0))
 
+    def refused_for_names(self, s: Signals) -> bool:
+        """Whether a module the documents import but no passage names is what made the question "I don't know"."""
+        return bool(s.unquoted_names) and not self.allows(s) and self.allows(replace(s, unquoted_names=()))
+
     def floor(self, s: Signals) -> float | None:
         """The similarity a passage needs to be quoted, or None for "I don't know".
 

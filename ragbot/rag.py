@@ -187,7 +187,9 @@ class RagService:
         if not plan.allowed:
             unseen = unseen_words(question, plan.signals.unknown_words) if self.gate.refused_for_words(
                 plan.signals) else []
-            return self._no_answer(no_answer_hint, on_delta, plan.passages, unseen)
+            unnamed = unseen_words(question, plan.signals.unquoted_names) if self.gate.refused_for_names(
+                plan.signals) else []
+            return self._no_answer(no_answer_hint, on_delta, plan.passages, unseen, unnamed)
         # Only passages that clear the threshold that allowed the answer (or whose section is named after the
         # question's codes) are shown to the model.
         passages = self.context(self.quotable(question, plan))
@@ -224,13 +226,16 @@ class RagService:
             out.append(c)
         return out
 
-    def _no_answer(self, hint: str, on_delta: Callable[[str], None] | None,
-                   passages: Sequence[ScoredChunk], unseen: Sequence[str] = ()) -> Answer:
+    def _no_answer(self, hint: str, on_delta: Callable[[str], None] | None, passages: Sequence[ScoredChunk],
+                   unseen: Sequence[str] = (), unnamed: Sequence[str] = ()) -> Answer:
         related = _related(passages, floor=self.gate.min_similarity * self.related_ratio)
         text = NO_ANSWER
         if unseen:
             # Say why: a user who wrote "cap" for what the documents call "limit" can ask again in their words.
             text += f" They never mention {_either(unseen)}; try asking in the words they use."
+        elif unnamed:
+            # The documents use it somewhere (an example imports it), just not where this question led.
+            text += f" The passages closest to your question never mention {_either(unnamed)}."
         text = _hinted(text, hint)
         if related:
             # Named, not cited: the user can look for themselves, and nothing is claimed from them.

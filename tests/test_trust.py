@@ -155,7 +155,8 @@ def test_a_question_naming_a_module_that_no_passage_names_is_refused(svc) -> Non
     plan = rag.plan(question, scope=LOCAL)
     assert [p.source for p in plan.passages] == ["handbook/crypt.md"]
     assert plan.signals.unquoted_names == ("hashlib",)
-    assert not rag.answer(question, scope=LOCAL).grounded
+    refused = rag.answer(question, scope=LOCAL)
+    assert not refused.grounded and "never mention \u201chashlib\u201d" in refused.text, refused.text
     # With the page that uses it among the passages, the question is answered.
     wide = rag_with(svc, ScriptedModel(["Use hashlib [1]."]), gate=Gate(min_similarity=0.05, sure_similarity=0.99),
                     top_k=2)
