@@ -20,17 +20,21 @@ ORDER BY a.id, n.ordinal""")
 # Rarity comes from the same ANALYZE statistics the full-text retrieval uses; whether a word occurs in the scope
 # at all, and in the passages, is a GIN lookup each (EXISTS stops at the first row). Whether the space imports a
 # rare word missing from the passages ("import hashlib", "from hashlib import ...", at a line's start) reads the
-# chunks that hold it. Only imports: a call through a name ("record.append(") is as often a variable's.
-_TERM_STATS = text("WITH " + TERMS_CTE.format(config="english").rstrip().rstrip(",") + r"""
-SELECT t.lexeme, t.idf, f.in_space, f.in_passages,
-       (f.in_space AND NOT f.in_passages AND t.idf >= :rare AND t.lexeme ~ '^[a-z_][a-z0-9_]*$' AND EXISTS (
-           SELECT 1 FROM chunks c WHERE c.tsv @@ t.tq AND """ + SCOPE + r"""
-           AND c.text ~ ('(^|\n)[ \t]*(>>>[ \t]*)?(import[ \t]+' || t.lexeme || '|from[ \t]+' || t.lexeme
+# chunks that hold it and the word "import" (the GIN index finds those). Only imports: a call through a name
+# ("record.append(") is as often a variable's.
+_TERM_STATS = text("WITH " + TERMS_CTE.format(config="english") + """
+found AS MATERIALIZED (
+    SELECT t.lexeme, t.idf, t.tq, t.i,
+           EXISTS (SELECT 1 FROM chunks c WHERE c.tsv @@ t.tq AND """ + SCOPE + """) AS in_space,
+           EXISTS (SELECT 1 FROM chunks c WHERE c.id = ANY(:ids) AND c.tsv @@ t.tq) AS in_passages
+    FROM terms t
+)
+SELECT f.lexeme, f.idf, f.in_space, f.in_passages,
+       (f.in_space AND NOT f.in_passages AND f.idf >= :rare AND f.lexeme ~ '^[a-z_][a-z0-9_]*$' AND EXISTS (
+           SELECT 1 FROM chunks c WHERE c.tsv @@ (f.tq && 'import'::tsquery) AND """ + SCOPE + r"""
+           AND c.text ~ ('(^|\n)[ \t]*(>>>[ \t]*)?(import[ \t]+' || f.lexeme || '|from[ \t]+' || f.lexeme
                          || '[ \t]+import)\M'))) AS code_name
-FROM terms t CROSS JOIN LATERAL (
-    SELECT EXISTS (SELECT 1 FROM chunks c WHERE c.tsv @@ t.tq AND """ + SCOPE + """) AS in_space,
-           EXISTS (SELECT 1 FROM chunks c WHERE c.id = ANY(:ids) AND c.tsv @@ t.tq) AS in_passages) f
-ORDER BY t.i""")
+FROM found f ORDER BY f.i""")
 
 # How big the scope is, counted up to a cap: the absence of a word only means something in a space with enough text.
 _SPACE_CHUNKS = text("SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE " + SCOPE + " LIMIT :cap) s")
