@@ -315,8 +315,9 @@ def _definition_pattern(question: str) -> re.Pattern[str] | None:
     if not names:
         return None
     alt = "|".join(sorted(re.escape(n) for n in names))
-    return re.compile(rf"\((?:{alt})\)|^(?:(?:an?|the)\s+)?(?:{alt})s?\s+(?:is|are|means|refers|stands)\b",
-                      re.IGNORECASE)
+    # (The term may carry its expansion: "ROT (Reparation, Ombyggnad, Tillbyggnad) is a tax reduction ...".)
+    return re.compile(rf"\((?:{alt})\)|^(?:(?:an?|the)\s+)?(?:{alt})s?(?:\s*\([^)]{{1,120}}\))?\s+"
+                      rf"(?:is|are|means|refers|stands)\b", re.IGNORECASE)
 
 
 def _in_focus(sentence: str, focus: str) -> bool:

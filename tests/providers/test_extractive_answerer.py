@@ -818,3 +818,11 @@ def test_a_title_or_a_column_of_numbers_is_not_taken_for_a_cut_sentence_or_an_op
         "What the learning budget is for")
     fridge = "Keep these temperatures:\n  -5    Freezer for ice packs\n  -18   Freezer for food\n\nCheck them daily."
     assert "\u2014" not in " ".join(u.text for u in passage_units(0, chunk(2, fridge)))
+
+
+def test_a_term_defined_with_its_expansion_in_brackets_is_the_definition_a_what_is_question_wants() -> None:
+    passages = [chunk(1, "The ROT deduction already granted is not affected, but warranty rights often disappear."),
+                chunk(2, "ROT (Reparation, Ombyggnad, Tillbyggnad) is a tax reduction of 30% on the labour cost of "
+                         "renovations.")]
+    text = answer("What is the ROT deduction?", passages, max_sentences=1)
+    assert text.startswith("ROT (Reparation, Ombyggnad, Tillbyggnad) is a tax reduction"), text
