@@ -18,7 +18,7 @@ from ragbot.observability import metrics
 from ragbot.ports import ChatModel, ChunkStore, Embedder, Reranker, SourceCatalog
 from ragbot.prompts import SYSTEM_CANARY
 from ragbot.safety import allowed_hosts, clean_answer
-from ragbot.text import codes
+from ragbot.text import carried_line_ends_paragraph, codes
 
 _log = logging.getLogger(__name__)
 NO_ANSWER = "I couldn't find an answer to that in the documents I can search here."
@@ -352,7 +352,13 @@ def join_overlapping(a: str, b: str, *, longest: int = 200) -> str:
     """a then b, without the text that b repeats from a's end (the splitter's overlap)."""
     for size in range(min(longest, len(a), len(b)), 7, -1):
         if a.endswith(b[:size]):
-            return a + b[size:]
+            rest = b[size:]
+            # Where the carried words are a whole line that ends a paragraph, the page's blank line is given back.
+            line = a[a.rfind("\n") + 1:]
+            if rest.startswith("\n") and not rest.startswith("\n\n") and len(line) <= size \
+                    and carried_line_ends_paragraph(line, rest[1:]):
+                rest = "\n" + rest
+            return a + rest
     return a + "\n" + b
 
 

@@ -196,6 +196,24 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+# The words a chunk carries over from the one before are at most this long (the splitter's overlap).
+CARRIED_CHARS = 40
+# What a title or a label does not hold, and a line of code or of what it printed does ("ExceptionGroup('', ...)").
+_CODE_MARKS = re.compile(r"[()\[\]{}=<>'\"`]")
+
+
+def carried_line_ends_paragraph(line: str, after: str) -> bool:
+    """Whether a whole line carried over from the chunk before ends a paragraph, though one line break is all that
+    parts it from what follows: the splitter ends the carried words in one line break where the page has a blank
+    line. So it does when it is short, starts a line of its own as a title or a label does ("Source code:
+    Lib/tempfile.py"), ends no sentence, and the text after it starts one ("This module creates ..."). Words that
+    start in lower case are the end of a sentence the page wrapped; a line with brackets or quotes is code, or what
+    it printed, and stays with its example."""
+    line = line.rstrip()
+    return (0 < len(line) <= CARRIED_CHARS and line[:1].isupper() and not line.endswith((".", "!", "?", ":", ";", ","))
+            and not _CODE_MARKS.search(line) and after[:1].isupper())
+
+
 def _is_title(line: str, before: str, after: str) -> bool:
     """Whether a line is a paragraph's title: a few words without punctuation, after a finished sentence (or none:
     a chunk boundary keeps only one line break of the blank line) and before a line that starts one."""

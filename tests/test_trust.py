@@ -115,6 +115,13 @@ def test_context_widens_a_passage_with_the_next_chunk_of_its_section(svc) -> Non
 def test_overlapping_chunks_join_without_repeating_the_overlap() -> None:
     assert join_overlapping("alpha beta gamma delta", "gamma delta epsilon") == "alpha beta gamma delta epsilon"
     assert join_overlapping("one two", "three four") == "one two\nthree four"
+    # The carried words end in one line break where the page has a blank line: given back after a whole short line
+    # that ends no sentence, so that it is not read as the start of the next one; not after a wrapped line's end.
+    joined = join_overlapping("tempfile\n\nSource code: Lib/tempfile.py", "Source code: Lib/tempfile.py\nThis module "
+                              "creates files.")
+    assert joined == "tempfile\n\nSource code: Lib/tempfile.py\n\nThis module creates files."
+    assert join_overlapping("Each name refers to\nthe binding of that name", "the binding of that name\nPython "
+                            "resolves.") == "Each name refers to\nthe binding of that name\nPython resolves."
 
 
 def test_a_question_sharing_words_but_naming_what_the_space_lacks_is_refused(svc) -> None:

@@ -8,7 +8,15 @@ import textwrap
 from dataclasses import dataclass, replace
 
 from ragbot.domain import ScoredChunk
-from ragbot.text import STOP_WORDS, is_table_row, split_sentences, table_cells, terms, without_footnote_markers
+from ragbot.text import (
+    STOP_WORDS,
+    carried_line_ends_paragraph,
+    is_table_row,
+    split_sentences,
+    table_cells,
+    terms,
+    without_footnote_markers,
+)
 
 # Identifiers, calls, dotted names, options and prompts: the lines that hold a command, function or setting.
 CODE = re.compile(
@@ -107,6 +115,8 @@ def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
     at_heading = bool(heading) and text.startswith(heading) and text[len(heading):len(heading) + 1] in ("\n", "")
     if at_heading:
         text = text[len(heading):]
+    elif passage.ordinal > 0:
+        text = _carried_over_apart(text)
     out: list[Unit] = []
     segments = [piece for seg in _segments(text, starts_inside=passage.ordinal > 0) for session in _sessions(*seg)
                 for piece in _code_paragraphs(*session)]
@@ -137,6 +147,16 @@ def _cut_short(unit: Unit) -> Unit:
     clause = max(text.rfind("; "), text.rfind(", "))
     text = text[:clause] if clause >= 40 else text + " \u2026"
     return replace(unit, text=text, terms=frozenset(terms(text)))
+
+
+def _carried_over_apart(text: str) -> str:
+    """A chunk's text with the words carried over from the chunk before set apart as a paragraph where they end
+    one ("Source code: Lib/tempfile.py" before "This module creates temporary files ..."); run into the chunk's
+    first sentence they would read as part of it."""
+    end = text.find("\n")
+    if end > 0 and carried_line_ends_paragraph(text[:end], text[end + 1:]):
+        return f"{text[:end]}\n\n{text[end + 1:]}"
+    return text
 
 
 def without_reply(unit: Unit) -> Unit:

@@ -826,3 +826,16 @@ def test_a_term_defined_with_its_expansion_in_brackets_is_the_definition_a_what_
                          "renovations.")]
     text = answer("What is the ROT deduction?", passages, max_sentences=1)
     assert text.startswith("ROT (Reparation, Ombyggnad, Tillbyggnad) is a tax reduction"), text
+
+
+def test_the_words_carried_over_from_the_chunk_before_are_not_run_into_the_chunk_s_first_sentence() -> None:
+    # The splitter ends them in one line break where the page has a blank line.
+    later = ScoredChunk(2, 1, 1, "Source code: Lib/tempfile.py\nThis module creates temporary files and directories. "
+                                 "It works on all supported platforms.", "", "tempfile", "docs/tempfile.html", 0.5)
+    assert [u.text for u in passage_units(0, later)] == [
+        "Source code: Lib/tempfile.py", "This module creates temporary files and directories.",
+        "It works on all supported platforms."]
+    # The end of a sentence the page wrapped runs on into the next line: no fragment of it is quoted.
+    wrapped = ScoredChunk(3, 1, 2, "the binding of that name\nPython looks up at run time. Names are resolved late.",
+                          "", "naming", "docs/naming.txt", 0.5)
+    assert [u.text for u in passage_units(0, wrapped)] == ["Names are resolved late."]
