@@ -134,6 +134,8 @@ def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
         out[0] = replace(out[0], lead=True)
     if out and out[-1].block is None:
         out[-1] = _cut_short(out[-1])
+    if len(out) > 1 and out[-1].block is None and _SIGNATURE.match(out[-1].text):
+        out.pop()  # an entry's signature whose description the chunk boundary cut off says nothing on its own
     return out
 
 

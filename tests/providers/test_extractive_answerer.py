@@ -839,3 +839,12 @@ def test_the_words_carried_over_from_the_chunk_before_are_not_run_into_the_chunk
     wrapped = ScoredChunk(3, 1, 2, "the binding of that name\nPython looks up at run time. Names are resolved late.",
                           "", "naming", "docs/naming.txt", 0.5)
     assert [u.text for u in passage_units(0, wrapped)] == ["Names are resolved late."]
+
+
+def test_a_signature_whose_description_the_chunk_boundary_cut_off_is_not_quoted() -> None:
+    cut = chunk(1, "str.strip([chars])\nReturn a copy of the string with leading and trailing characters removed.\n\n"
+                   "str.splitlines(keepends=False)")
+    assert [u.text for u in passage_units(0, cut)] == [
+        "str.strip([chars]) \u2014 Return a copy of the string with leading and trailing characters removed."]
+    text = quoted("how do I split a string into lines and strip them?", [cut])
+    assert "splitlines" not in text, text
