@@ -28,7 +28,7 @@ class Signals:
     space_chunks: int = 0  # chunks in the space (counted up to a cap)
     unknown_words: tuple[str, ...] = ()
     unknown_share: float = 0.0  # share of the question's IDF carried by the unknown words
-    # Rare question words the space uses as code names ("import hashlib") that no passage holds: the passages are
+    # Rare question words the space imports as modules ("import hashlib") that no passage holds: the passages are
     # about something else ("compute a SHA-256 hash with hashlib" answered from the crypt module's page).
     unquoted_names: tuple[str, ...] = ()
 
@@ -90,11 +90,11 @@ class Gate:
     Python's docs); the rare word the space has never seen gives such a question away. In a space of any size,
     a question is refused when 60% of its IDF is in words the space has never seen ("which football club plays
     in the stadium?" against a building FAQ), when no passage holds any of its words while keyword search found
-    none of the closest passages, and when it names what the space uses as a code name (imports it or calls
-    through it) while no passage holds that name. Just below min_similarity (lexical_margin), a question is still
-    answered when keyword search agrees on a passage and the passages hold lexical_coverage of its IDF. A minimum
-    coverage and a margin when the two searches disagree are further optional tests. Defaults were tuned on
-    held-out questions (docs/quality.md).
+    none of the closest passages, and when it names a module the space imports somewhere while no passage holds
+    that name. Just below min_similarity (lexical_margin), a question is still answered when keyword search
+    agrees on a passage and the passages hold lexical_coverage of its IDF. A minimum coverage and a margin when
+    the two searches disagree are further optional tests. Defaults were tuned on held-out questions
+    (docs/quality.md).
     """
 
     min_similarity: float = 0.40
@@ -105,7 +105,7 @@ class Gate:
     disagreement_margin: float = 0.0  # without agreement between the lists, demand this much more similarity
     max_unknown_share: float = 0.6  # in a space of any size: at most this share of the question's IDF unseen
     refuse_unsupported: bool = True  # no passage holds a question word and keyword search agrees on none
-    refuse_unquoted_names: bool = True  # the space uses a name the question asks about, but no passage holds it
+    refuse_unquoted_names: bool = True  # the space imports a module the question names, but no passage holds it
     lexical_margin: float = 0.025  # this far below min_similarity, agreement and lexical_coverage still answer
     lexical_coverage: float = 0.5
 
@@ -152,7 +152,7 @@ class Gate:
         if self.refuse_unsupported and s.coverage == 0.0 and not s.agreement:
             return False  # close in meaning only: nothing the question says is in the passages ("What is ID06?")
         if self.refuse_unquoted_names and s.unquoted_names:
-            return False  # the documents import or call "hashlib" somewhere, but these passages never name it
+            return False  # the documents import "hashlib" somewhere, but these passages never name it
         if s.coverage < self.min_coverage:
             return False
         return s.agreement or s.top_similarity >= self.min_similarity + self.disagreement_margin

@@ -8,6 +8,7 @@ import textwrap
 from dataclasses import dataclass, replace
 
 from ragbot.domain import ScoredChunk
+from ragbot.providers.extractive_entries import SIGNATURE, entries_apart, options_apart, with_descriptions
 from ragbot.text import (
     STOP_WORDS,
     carried_line_ends_paragraph,
@@ -42,20 +43,8 @@ _INSTRUCTION = re.compile(
 _ROW_REST = re.compile(r"^\|[ \t]+\|")
 # What a whole sentence or statement never starts with.
 _MID_STATEMENT = frozenset("=)]},;")
-# A reference entry's signature on a line of its own: "class collections.deque([iterable[, maxlen]])", "re.IGNORECASE".
-_SIGNATURE = re.compile(
-    r"^(?:(?:class|exception|coroutine|awaitable|async|classmethod|staticmethod|abstractmethod|method|attribute"
-    r"|property|function|data)\s+)*[A-Za-z_]\w*(?:(?:\.\w+)*\(.*\)(?:\s*->\s*[\w.\[\], ]+)?|(?:\.\w+)+)$"
-)
 # A call inside a call's arguments: "asyncio.run(main())".
 _NESTED_CALL = re.compile(r"\w\([^)]*\w\(")
-# An attribute's or setting's name on a line of its own ("st_file_attributes", "funny_files"): a reference entry
-# too. Only names with an underscore: "Note" or "Example" on their own line are labels, not entries.
-_BARE_NAME = re.compile(r"^[A-Za-z]\w*_\w+$")
-# A command-line option on a line of its own ("--json-lines", "-o FILE, --output FILE"): an entry of a command's
-# reference, described by the paragraph after it.
-_OPTION_NAME = re.compile(r"^-{1,2}[A-Za-z][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?"
-                          r"(?:,[ \t]*-{1,2}[A-Za-z][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?)*$")
 # A line of prose right after an example ("The output string will not include ..."), not something it printed.
 _PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-]*){3,}.*[.:]$"
                          # or a sentence that goes on from the prose before the example and introduces the next one
@@ -134,7 +123,7 @@ def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
         out[0] = replace(out[0], lead=True)
     if out and out[-1].block is None:
         out[-1] = _cut_short(out[-1])
-    if len(out) > 1 and out[-1].block is None and _SIGNATURE.match(out[-1].text):
+    if len(out) > 1 and out[-1].block is None and SIGNATURE.match(out[-1].text):
         out.pop()  # an entry's signature whose description the chunk boundary cut off says nothing on its own
     return out
 
@@ -178,14 +167,14 @@ def _sentence_units(index: int, text: str, start: int, *, drop_overlap: bool, mi
     """The whole sentences and code lines of prose (no fenced blocks)."""
     # Plain-text headings underlined with ==== or **** (reStructuredText, pydoc) and table borders are not prose.
     text = _UNDERLINED.sub("\n\n", text)
-    sentences = split_sentences(_entries_apart(_options_apart(text)))
+    sentences = split_sentences(entries_apart(options_apart(text)))
     # A chunk after the first starts with overlap carried from its predecessor, usually mid-sentence.
     # A signature there is whole ("unicodedata.name(chr[, default])" before its description): a piece cut from one
     # would not close its brackets.
-    if sentences and drop_overlap and sentences[0][:1].islower() and not _SIGNATURE.match(sentences[0]):
+    if sentences and drop_overlap and sentences[0][:1].islower() and not SIGNATURE.match(sentences[0]):
         sentences = sentences[1:]
     out: list[Unit] = []
-    joined = _with_descriptions(_labelled_rows(sentences, header_unknown=mid_section))
+    joined = with_descriptions(_labelled_rows(sentences, header_unknown=mid_section))
     for k, raw in enumerate(joined):
         sentence = _quoted_brackets(_strip_marker(raw))
         ts = frozenset(terms(sentence))
@@ -194,7 +183,7 @@ def _sentence_units(index: int, text: str, start: int, *, drop_overlap: bool, mi
         code = any(tok.lower().rstrip(".") not in _NOT_CODE for tok in CODE.findall(sentence))
         # A call between two steps that introduce it ("we can do this:", "json.dump(x, f)", "To decode it ...:")
         # is the example a step shows: quoted as code, not as a sentence.
-        example = (0 < k < len(joined) - 1 and bool(_SIGNATURE.match(sentence)) and joined[k - 1].endswith(":")
+        example = (0 < k < len(joined) - 1 and bool(SIGNATURE.match(sentence)) and joined[k - 1].endswith(":")
                    and joined[k + 1].endswith(":"))
         out.append(Unit(index, start + len(out), sentence, ts, code, "python" if example else None))
     return out
@@ -215,92 +204,6 @@ def _definitions(code: str, language: str) -> list[str]:
     if language != "python" or len(code) <= _LONG_BLOCK:
         return [code]
     return [piece.strip("\n") for piece in _NEXT_DEFINITION.split(code) if piece.strip()]
-
-
-# A command's option in its help text: "  --clear               Delete the contents of ...", "  -h, --help  show this
-# help message", "  --prompt PROMPT  Provides ..." (the description may start on the next line instead).
-# (A letter after the dashes: "-5   Freezer" in a column of temperatures is no option.)
-_OPTION = re.compile(r"^([ \t]*)(-{1,2}[A-Za-z][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?"
-                     r"(?:,[ \t]*-{1,2}[A-Za-z][\w-]*(?:[ =][A-Z<\[][\w<>\[\]|.-]*)?)*)(?:[ \t]{2,}(\S.*))?$")
-
-
-def _options_apart(text: str) -> str:
-    """Prose with a command's option list (its --help text) as one paragraph per option: "--clear — Delete the
-    contents of the environment directory if it already exists, before environment creation."
-
-    Help texts align the descriptions in a column and wrap them under it; the sentence splitter ran the whole list
-    into one sentence ("--without-pip Skips installing ... --prompt PROMPT Provides ...").
-    """
-    lines = text.split("\n")
-    out: list[str] = []
-    k = 0
-    while k < len(lines):
-        m = _OPTION.match(lines[k])
-        nxt = lines[k + 1] if k + 1 < len(lines) else ""
-        indent = len(m.group(1)) if m else 0
-        deeper = bool(nxt.strip()) and len(nxt) - len(nxt.lstrip()) > indent + 2
-        if m is None or not (m.group(3) or deeper):
-            out.append(lines[k])
-            k += 1
-            continue
-        description = [m.group(3)] if m.group(3) else []
-        k += 1
-        # The wrapped rest of the description, indented under its column.
-        while k < len(lines) and lines[k].strip() and len(lines[k]) - len(lines[k].lstrip()) > indent + 2:
-            description.append(lines[k].strip())
-            k += 1
-        out.extend(["", f"{m.group(2)} \u2014 {' '.join(description)}", ""])
-    return "\n".join(out)
-
-
-def _entries_apart(text: str) -> str:
-    """Prose with each reference entry's signature on a line of its own made a paragraph of its own.
-
-    Sphinx pages put the signature and its description in separate paragraphs, but where a chunk starts (the words
-    carried over end in one line break) or in plain-text references one line break is all that parts them; the
-    sentence splitter then ran them into one sentence: "str.strip([chars]) Return a copy of the string ...", or
-    "It defines the following functions: unicodedata.lookup(name)". Apart, they are joined as entries are.
-    """
-    lines = text.split("\n")
-    out: list[str] = []
-    for k, line in enumerate(lines):
-        before = lines[k - 1].rstrip() if k else ""
-        after = lines[k + 1] if k + 1 < len(lines) else ""
-        entry = not line[:1].isspace() and _entry_name(line.rstrip())
-        if entry and before.endswith((".", ":", "!", "?")):
-            out.append("")  # (a wrapped line of prose that happens to be a name goes on from an unfinished one)
-        out.append(line)
-        if entry and after[:1].isupper() and not _SIGNATURE.match(after.rstrip()):
-            out.append("")
-    return "\n".join(out)
-
-
-def _entry_name(line: str) -> bool:
-    """Whether a line is what a reference entry describes: a signature, an attribute's name or a command's option."""
-    return bool(_SIGNATURE.match(line) or _BARE_NAME.match(line) or _OPTION_NAME.match(line))
-
-
-def _with_descriptions(sentences: list[str]) -> list[str]:
-    """Sentences with each reference entry's signature joined to the sentence that describes it.
-
-    Reference pages put "os.path.getmtime(path)" and "Return the time of last modification of path." in separate
-    paragraphs; quoted alone, the signature says nothing and the description does not say what it describes.
-    """
-    out: list[str] = []
-    i = 0
-    while i < len(sentences):
-        s = sentences[i]
-        nxt = sentences[i + 1] if i + 1 < len(sentences) else ""
-        # A walkthrough is not a reference: "we can do this:", "json.dump(x, f)", "To decode the object again ...:"
-        # are an example between two steps that each introduce one, not an entry and its description.
-        walkthrough = bool(out) and out[-1].rstrip().endswith(":") and nxt.rstrip().endswith(":")
-        if _entry_name(s) and nxt[:1].isupper() and not _SIGNATURE.match(nxt) and not walkthrough:
-            out.append(f"{s} \u2014 {nxt}")
-            i += 2
-        else:
-            out.append(s)
-            i += 1
-    return out
 
 
 def _labelled_rows(sentences: list[str], *, header_unknown: bool) -> list[str]:
@@ -449,7 +352,7 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
             # A call that passes a call ("asyncio.run(main())") after source is the example's last line, not a
             # reference entry's signature: signatures name their parameters.
             runs = bool(out and out[-1][1] is not None and _NESTED_CALL.search(line))
-            add(line, bool(_PY_LINE.match(line)) and (runs or not _SIGNATURE.match(line.strip()))
+            add(line, bool(_PY_LINE.match(line)) and (runs or not SIGNATURE.match(line.strip()))
                 or bool(_GRAMMAR.match(line)))
             continue
         run: list[tuple[str, bool]] = []
@@ -467,7 +370,7 @@ def _code_paragraphs(text: str, language: str | None) -> list[tuple[str, str | N
                 code = True  # the body of the "def" or "for" above: its docstring ('    "Collect data ..."') too
             elif code and _opens_body(line, nxt):
                 pass  # "def grouper(iterable, n):" over its indented body is source, whatever the body's first line
-            elif code and not _PY_LINE.match(nxt) and (not in_run or (_SIGNATURE.match(line) and nxt[:1].isupper())):
+            elif code and not _PY_LINE.match(nxt) and (not in_run or (SIGNATURE.match(line) and nxt[:1].isupper())):
                 # A lone statement-like line inside prose ("return value is ...") is prose, and a reference entry's
                 # signature before its description ends the example above it. An indented call is the last line
                 # of a block ("    print(line)" before "After the statement is executed, ..."), not a signature.
