@@ -30,6 +30,7 @@ _WANTS_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+_SOURCE_LINE = re.compile(r"^Source code:\s*\S+\.?$")
 # A question that a "yes" or "no" answers: it opens with an auxiliary verb ("Can I ...?", "Does it ...?").
 _YES_NO = re.compile(r"^\s*(?:can|could|do|does|did|is|are|was|were|may|might|must|should|shall|will|would|has|have"
                      r"|had|am)\b", re.IGNORECASE)
@@ -68,7 +69,6 @@ class ExtractiveAnswerer:
         heading_weight: float = 0.1,
         number_weight: float = 0.15,
         rank_decay: float = 0.08,
-        follow_ratio: float = 0.75,
         second_ratio: float = 0.4,
         semantic_pool: int = 12,
         salience_weight: float = 0.4,
@@ -79,6 +79,7 @@ class ExtractiveAnswerer:
         definition_weight: float = 0.3,
         lead_weight: float = 0.5,
         fill_gaps: bool = True,
+        adjacent_bonus: float = 0.2,
     ) -> None:
         self.embedder = embedder
         self.max_sentences = max_sentences
@@ -90,7 +91,6 @@ class ExtractiveAnswerer:
         self.heading_weight = heading_weight
         self.number_weight = number_weight
         self.rank_decay = rank_decay
-        self.follow_ratio = follow_ratio  # a following sentence joins when it scores this share of the best
         self.second_ratio = second_ratio  # another passage's best joins when it scores this share of the best
         self.semantic_pool = semantic_pool  # sentences embedded per answer (the rest keep their cheap score)
         self.salience_weight = salience_weight
@@ -100,6 +100,8 @@ class ExtractiveAnswerer:
         self.related_similarity = related_similarity  # a unit sharing no word with the question needs this
         self.definition_weight = definition_weight  # a line that defines the acronym or term the question names
         self.lead_weight = lead_weight  # the first line under a heading that names what is distinctive in the question
+        # A line next to a quoted one of the same passage counts this much more: the quote reads as the page does.
+        self.adjacent_bonus = adjacent_bonus
         self.fill_gaps = fill_gaps  # the one line between two chosen lines of a passage joins them
 
     def stream_answer(self, question: str, passages: Sequence[ScoredChunk], history: Sequence[Turn]) -> Iterator[str]:
@@ -180,6 +182,11 @@ class ExtractiveAnswerer:
         # A section's first line is about what its heading names, also when it does not repeat the words; a line
         # about another code of the family the question names (NWL-4471 when it asks about NWL-5190), or in a
         # section headed by one, is not.
+        # A page's "Source code: Lib/threading.py" line is a link, not an answer, unless the question asks for source.
+        if "sourc" not in wanted:
+            for i, u in enumerate(units):
+                if _SOURCE_LINE.match(u.text):
+                    scores[i] = 0.0
         asked_codes = [c.lower() for c in codes(question)]
         related = [(bool(u.terms & wanted) or semantic.get(i, 0.0) >= self.related_similarity
                     or (u.lead and heading_share[u.passage] >= 0.5))
@@ -206,15 +213,25 @@ class ExtractiveAnswerer:
         if scores[best] <= 0:
             return [units[best]]
         # After the best unit, long ones (a whole example) must earn their share of the budget.
-        order = [best] + sorted(order[1:], key=lambda i: -scores[i] / (1 + self.length_penalty * _size(units[i])
-                                                                      / 100))
+        weight = {i: scores[i] / (1 + self.length_penalty * _size(units[i]) / 100) for i in order}
+        order = [best] + sorted(order[1:], key=lambda i: -weight[i])
         chosen: list[int] = []
         used = 0
 
         def fits(i: int) -> bool:
             return used + _size(units[i]) + 1 <= self.max_chars or not chosen
 
-        for i in order:
+        def next_unit() -> Iterator[int]:
+            """The units by weight, a line next to one already chosen in its passage counting adjacent_bonus more."""
+            left = order[1:]
+            yield best
+            while left:
+                near = {(units[c].passage, units[c].position + d) for c in chosen for d in (-1, 1)}
+                k = max(range(len(left)), key=lambda j: weight[left[j]] * (
+                    1 + self.adjacent_bonus * ((units[left[j]].passage, units[left[j]].position) in near)))
+                yield left.pop(k)
+
+        for i in next_unit():
             if len(chosen) >= self.max_sentences:
                 break
             if scores[i] < self.second_ratio * scores[best] or i in chosen or not fits(i):

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import re
 
-# A reference entry's signature on a line of its own: "class collections.deque([iterable[, maxlen]])", "re.IGNORECASE".
-SIGNATURE = re.compile(
-    r"^(?:(?:class|exception|coroutine|awaitable|async|classmethod|staticmethod|abstractmethod|method|attribute"
+# A dotted name or a call, with what may precede it in a reference ("class", "coroutine", ...).
+_NAME_OR_CALL = (
+    r"(?:(?:class|exception|coroutine|awaitable|async|classmethod|staticmethod|abstractmethod|method|attribute"
     r"|property|function|data)\s+)*[A-Za-z_]\w*(?:(?:\.\w+)*\(.*\)(?:\s*->\s*[\w.\[\], ]+)?|(?:\.\w+)+)$"
 )
+# A reference entry's signature on a line of its own: "class collections.deque([iterable[, maxlen]])", "re.IGNORECASE".
+# Not a call with a literal for an argument ("print('Main program waited until background was done.')"): a signature
+# names its parameters, and quotes or digits come only after "=" as defaults.
+SIGNATURE = re.compile(r"^(?!.*[(,]\s*(?:[bBrRfFuU]{0,2}['\"]|\d))" + _NAME_OR_CALL)
+# A call on a line of its own, with literals or without: "json.dump(x, f)", "print('done')".
+CALL = re.compile("^" + _NAME_OR_CALL)
 # An attribute's or setting's name on a line of its own ("st_file_attributes", "funny_files"): a reference entry
 # too. Only names with an underscore: "Note" or "Example" on their own line are labels, not entries.
 _BARE_NAME = re.compile(r"^[A-Za-z]\w*_\w+$")

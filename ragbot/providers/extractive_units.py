@@ -8,7 +8,7 @@ import textwrap
 from dataclasses import dataclass, replace
 
 from ragbot.domain import ScoredChunk
-from ragbot.providers.extractive_entries import SIGNATURE, entries_apart, options_apart, with_descriptions
+from ragbot.providers.extractive_entries import CALL, SIGNATURE, entries_apart, options_apart, with_descriptions
 from ragbot.text import (
     STOP_WORDS,
     carried_line_ends_paragraph,
@@ -183,7 +183,7 @@ def _sentence_units(index: int, text: str, start: int, *, drop_overlap: bool, mi
         code = any(tok.lower().rstrip(".") not in _NOT_CODE for tok in CODE.findall(sentence))
         # A call between two steps that introduce it ("we can do this:", "json.dump(x, f)", "To decode it ...:")
         # is the example a step shows: quoted as code, not as a sentence.
-        example = (0 < k < len(joined) - 1 and bool(SIGNATURE.match(sentence)) and joined[k - 1].endswith(":")
+        example = (0 < k < len(joined) - 1 and bool(CALL.match(sentence)) and joined[k - 1].endswith(":")
                    and joined[k + 1].endswith(":"))
         out.append(Unit(index, start + len(out), sentence, ts, code, "python" if example else None))
     return out

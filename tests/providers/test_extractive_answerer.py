@@ -848,3 +848,42 @@ def test_a_signature_whose_description_the_chunk_boundary_cut_off_is_not_quoted(
         "str.strip([chars]) \u2014 Return a copy of the string with leading and trailing characters removed."]
     text = quoted("how do I split a string into lines and strip them?", [cut])
     assert "splitlines" not in text, text
+
+
+DEFAULTS = [
+    chunk(1, "Important warning: The default value is evaluated only once. This makes a difference when the default "
+             "is a mutable object such as a list, dictionary, or instances of most classes. For example, the "
+             "following function accumulates the arguments passed to it on subsequent calls:\n\n"
+             "```python\ndef f(a, L=[]):\n    L.append(a)\n    return L\n```"),
+    chunk(2, "The reverse situation occurs when the arguments are already in a list or tuple but need to be unpacked "
+             "for a function call requiring separate positional arguments. For instance, the built-in range() "
+             "function expects separate start and stop arguments."),
+    chunk(3, "@functools.cache(user_function) Simple lightweight unbounded function cache. Sometimes called "
+             "memoize. It is often expected that a function call creates new objects for default values."),
+]
+
+
+@pytest.mark.parametrize("bonus", [0.0, None])
+def test_the_line_next_to_a_quoted_one_wins_over_a_line_as_good_from_elsewhere(bonus: float | None) -> None:
+    # "This makes a difference when the default is a mutable object" scores a little below the cache line of the
+    # third passage; next to the quoted example's introduction it is the one that explains it.
+    kwargs = {} if bonus is None else {"adjacent_bonus": bonus}
+    text = "".join(ExtractiveAnswerer(embedder=local(), **kwargs).stream_answer(
+        "why does the default list argument of my function keep growing between calls?", DEFAULTS, []))
+    assert "def f(a, L=[]):" in text
+    assert ("This makes a difference when the default is a mutable object" in text) is (bonus is None)
+
+
+HTML_MODULE = [
+    chunk(1, "Source code: Lib/html/__init__.py\n\nThis module defines utilities to manipulate HTML.\n\n"
+             "html.escape(s, quote=True)\n\nConvert the characters &, < and > in string s to HTML-safe sequences. "
+             "Use this if you need to display text that might contain such characters in HTML."),
+]
+
+
+def test_a_source_code_link_line_is_quoted_only_when_the_question_asks_for_source() -> None:
+    text = quoted("how do I escape < and & before putting user text into HTML?", HTML_MODULE)
+    assert "html.escape(s, quote=True) \u2014 Convert the characters" in text
+    assert "Source code" not in text
+    assert "Source code: Lib/html/__init__.py [1]" in quoted("where is the source code of the html module?",
+                                                              HTML_MODULE)
