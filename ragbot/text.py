@@ -29,6 +29,8 @@ _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa\u2013]|\d{1,3}[.)])\s+")
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
 # A plain-text title over its paragraph ("Laptops", "Passwords and accounts"): a few words, no punctuation or digits.
 _TITLE = re.compile(r"^[A-Z][A-Za-z'’&/ -]{0,40}$")
+# "4.8.3.2. " before a numbered section's title (two levels at least: "1. Download the file" is a list's step).
+_SECTION_NUMBER = re.compile(r"^\s*\d+\.(?:\d+\.)+\s+")
 # A table row as the loaders write it ("Berlin | EUR 180", a Markdown "| Berlin | EUR 180 |") or a spreadsheet
 # record ("Name: Ada; Team: Web"): one line, one fact.
 _ROW = re.compile(r"\S \| \S|^\s*\|.*\S.*\|\s*$|^[^;:\n]{1,40}: [^;\n]+(?:; [^;:\n]{1,40}: [^;\n]*)+$")
@@ -164,8 +166,15 @@ def split_sentences(text: str) -> list[str]:
             blocks.append((" ".join(current), False))
             current.clear()
 
-    for para in re.split(r"\n\s*\n", text):
+    paras = re.split(r"\n\s*\n", text)
+    for i, para in enumerate(paras):
         lines = _grid_rows(para.splitlines())
+        if len(lines) == 1 and i + 1 < len(paras) and _is_title(_SECTION_NUMBER.sub("", lines[0]), "", paras[i + 1]):
+            # A title in a paragraph of its own ("4.8.3.2. Positional-Only Parameters", or words carried over from the
+            # chunk before): a heading too, not a sentence to quote.
+            flush()
+            blocks.append(("# " + lines[0].strip(), True))
+            continue
         for k, line in enumerate(lines):
             if _is_title(line, lines[k - 1] if k else "", lines[k + 1] if k + 1 < len(lines) else ""):
                 # Plain-text files head a paragraph with its title on the line above it; run into the paragraph it

@@ -135,3 +135,15 @@ def test_a_list_of_literals_is_not_cut_at_a_number_s_trailing_dot() -> None:
     # "10." is a float literal; no sentence starts with the dot of ".001".
     assert split_sentences("Some examples of floating point literals:\n3.14    10.    .001    1e100    0e0") == [
         "Some examples of floating point literals: 3.14    10.    .001    1e100    0e0"]
+
+
+def test_a_title_in_a_paragraph_of_its_own_is_a_heading_not_a_sentence() -> None:
+    # Quoted, "Positional-Only Parameters [1]." says nothing; run into the next sentence it garbles it.
+    assert split_sentences("Intro sentence.\n\n4.8.3.2. Positional-Only Parameters\n\nLooking at this in detail.") == [
+        "Intro sentence.", "# 4.8.3.2. Positional-Only Parameters", "Looking at this in detail."]
+    # The words carried over from the chunk before, set apart as a paragraph of their own.
+    assert split_sentences("Positional-or-Keyword Arguments\n\nIf / and * are not present, ...") == [
+        "# Positional-or-Keyword Arguments", "If / and * are not present, ..."]
+    # A list's step and a paragraph's last line are no titles.
+    assert not any(s.startswith("#") for s in split_sentences("Intro.\n\n1. Download the file\n\nThen run it."))
+    assert split_sentences("Intro.\n\nFree parking") == ["Intro.", "Free parking"]
