@@ -209,6 +209,11 @@ def split_sentences(text: str) -> list[str]:
 CARRIED_CHARS = 40
 # What a title or a label does not hold, and a line of code or of what it printed does ("ExceptionGroup('', ...)").
 _CODE_MARKS = re.compile(r"[()\[\]{}=<>'\"`]")
+# A whole statement of code: an assignment ("done, pending = await asyncio.wait(aws)") or a call ("print(x)"; what
+# starts in upper case is more often an object's repr that an example printed: "Fraction(355, 113)").
+_STATEMENT = re.compile(r"^(?:[\w.]+(?:\s*,\s*[\w.]+)*\s*=(?!=)|[a-z_][\w.]*\(.*\)$)")
+# A line of prose: a few words that end a sentence or introduce what follows.
+_PROSE_LINE = re.compile(r"^[A-Za-z]\S*(?:\s+\S+){3,}[.:]$")
 
 
 def carried_line_ends_paragraph(line: str, after: str) -> bool:
@@ -217,8 +222,11 @@ def carried_line_ends_paragraph(line: str, after: str) -> bool:
     line. So it does when it is short, starts a line of its own as a title or a label does ("Source code:
     Lib/tempfile.py"), ends no sentence, and the text after it starts one ("This module creates ..."). Words that
     start in lower case are the end of a sentence the page wrapped; a line with brackets or quotes is code, or what
-    it printed, and stays with its example."""
+    it printed, and stays with its example, unless it is a statement that prose follows ("done, pending = await
+    asyncio.wait(aws)" before "timeout (a float or int), if specified, can be used to ...")."""
     line = line.rstrip()
+    if 0 < len(line) <= CARRIED_CHARS and _STATEMENT.match(line):
+        return bool(_PROSE_LINE.match(after.split("\n", 1)[0].rstrip()))
     return (0 < len(line) <= CARRIED_CHARS and line[:1].isupper() and not line.endswith((".", "!", "?", ":", ";", ","))
             and not _CODE_MARKS.search(line) and after[:1].isupper())
 

@@ -46,7 +46,7 @@ _MID_STATEMENT = frozenset("=)]},;")
 # A call inside a call's arguments: "asyncio.run(main())".
 _NESTED_CALL = re.compile(r"\w\([^)]*\w\(")
 # A line of prose right after an example ("The output string will not include ..."), not something it printed.
-_PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-]*){3,}.*[.:]$"
+_PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:*-]*){3,}.*[.:]$"
                          # or a sentence that goes on from the prose before the example and introduces the next one
                          # ("results in an UnboundLocalError:"): words only, ending in a colon.
                          r"|^[a-z]+(?: [A-Za-z][\w’']*){3,}:$")
@@ -54,7 +54,8 @@ _PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:-
 _PROMPT = re.compile(r"^[ \t]*(?:>>> |\$ [\w./~-])", re.MULTILINE)  # plain-text pages indent their examples
 # A prompt line that holds Python: a call, an assignment, an import or a statement, or a bare name to show.
 # A literal to show ('spam eggs', 2 ** 8, -1) too.
-_PYTHON_PROMPT = re.compile(r">>> (?:.*[(=\[]|(?:import|from|for|if|with|def|class|print)\b|[\w.]+\s*$"
+_PYTHON_PROMPT = re.compile(r">>> (?:.*[(=\[]|(?:import|from|for|if|with|def|class|print|raise|await|async)\b"
+                            r"|(?:try|while\b.*)\s*:\s*$|[\w.]+\s*$"
                             r"|(?:[rbfu]?['\"]|-?\d).*(?:['\"\d]|#.*)$)")
 # Header cells: short names without digits or grammar ("System", "Who grants access"), one per line.
 _HEADER_CELL = re.compile(r"^(?:[^\d\n:=|]{1,40}\n)*[^\d\n:=|]{1,40}$")
@@ -69,6 +70,7 @@ _PY_LINE = re.compile(
     r"|[\w.]+(?:\[[^\]]*\])?(?:\s*,\s*[\w.]+)*\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)"
     r"|[\w.]+\(.*\)\s*(?:#.*)?$|[)\]}]+[,:]?\s*$)"
 )
+_EMPTY_PROMPT = re.compile(r"(?m)^>>>[ \t]*(?:\n|$)")
 # What the citation renumberer would take for a marker: "[2]", "[1, 3]" not glued to a name ("items[1]").
 _SOURCE_BRACKETS = re.compile(r"(?<![\w)\]`\"'])(\[\d{1,2}(?:\s*,\s*\d{1,2})*\])")
 # A reply that opens an answer ("Yes, ...", "No. ...", "Not necessarily —"); "No building permit is needed" is none,
@@ -98,7 +100,9 @@ class Unit:
 
 def passage_units(index: int, passage: ScoredChunk) -> list[Unit]:
     """A passage's whole sentences and code lines, without its heading line, overlap fragment or instructions."""
-    text = passage.text.lstrip()
+    # An empty prompt ends an interactive session and shows nothing; where two chunks join it can appear twice,
+    # and the sentence splitter ran it into the prose after it (">>> >>> Note that ...").
+    text = _EMPTY_PROMPT.sub("", passage.text).lstrip()
     heading = passage.location.rsplit(">", 1)[-1].strip()
     # Loaders put a section's heading on its first line; as a "sentence" it would run into the next one.
     at_heading = bool(heading) and text.startswith(heading) and text[len(heading):len(heading) + 1] in ("\n", "")

@@ -887,3 +887,26 @@ def test_a_source_code_link_line_is_quoted_only_when_the_question_asks_for_sourc
     assert "Source code" not in text
     assert "Source code: Lib/html/__init__.py [1]" in quoted("where is the source code of the html module?",
                                                               HTML_MODULE)
+
+
+def test_a_try_session_is_a_block_and_the_prose_after_its_output_is_prose() -> None:
+    text = ("If the raised exception is not an exception group, it is caught and wrapped by an exception group.\n\n"
+            ">>> try:\n...     raise BlockingIOError\n... except* BlockingIOError as e:\n...     print(repr(e))\n"
+            "...\nExceptionGroup('', (BlockingIOError()))\nAn except* clause must have a matching type, and this type "
+            "cannot be a subclass of BaseExceptionGroup.")
+    units = passage_units(0, chunk(1, text))
+    assert [(u.block, u.text.split("\n")[0]) for u in units] == [
+        (None, "If the raised exception is not an exception group, it is caught and wrapped by an exception group."),
+        ("pycon", ">>> try:"),
+        (None, "An except* clause must have a matching type, and this type cannot be a subclass of "
+               "BaseExceptionGroup.")]
+
+
+def test_an_empty_prompt_is_not_quoted() -> None:
+    # Two joined chunks can each hold the empty prompt that ends a session; run into the prose it read ">>> >>> Note".
+    # (Here after the end of a traceback whose session began in the chunk before.)
+    units = passage_units(0, chunk(1, "      | RecursionError: 4\n      +------------------------------------\n>>>\n"
+                                      ">>>\nNote that the exceptions nested in an exception group must be instances, "
+                                      "not types."))
+    assert [u.text for u in units][-1] == (
+        "Note that the exceptions nested in an exception group must be instances, not types.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ragbot.text import content_words, split_sentences, stem, table_cells, terms
+from ragbot.text import carried_line_ends_paragraph, content_words, split_sentences, stem, table_cells, terms
 
 
 def test_split_sentences_handles_abbreviations_bullets_and_headings() -> None:
@@ -147,3 +147,13 @@ def test_a_title_in_a_paragraph_of_its_own_is_a_heading_not_a_sentence() -> None
     # A list's step and a paragraph's last line are no titles.
     assert not any(s.startswith("#") for s in split_sentences("Intro.\n\n1. Download the file\n\nThen run it."))
     assert split_sentences("Intro.\n\nFree parking") == ["Intro.", "Free parking"]
+
+
+def test_a_carried_statement_ends_its_paragraph_where_prose_follows() -> None:
+    # Where a chunk starts, one line break is all that parts an example's last statement from the prose after it.
+    assert carried_line_ends_paragraph("done, pending = await asyncio.wait(aws)",
+                                       "timeout (a float or int), if specified, can be used to control the wait.")
+    # What a call printed, and an object's repr, stay with their example.
+    assert not carried_line_ends_paragraph("print(d.ctime())", "Wed Dec  4 20:30:40 2002")
+    assert not carried_line_ends_paragraph("Fraction(355, 113)", "This is the closest fraction to pi below 1000.")
+    assert not carried_line_ends_paragraph("x = compute(a, b)", "y = x + 1")
