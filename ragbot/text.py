@@ -31,6 +31,7 @@ _HEADING = re.compile(r"^\s*#{1,6}\s+")
 _TITLE = re.compile(r"^[A-Z][A-Za-z'’&/ -]{0,40}$")
 # "4.8.3.2. " before a numbered section's title (two levels at least: "1. Download the file" is a list's step).
 _SECTION_NUMBER = re.compile(r"^\s*\d+\.(?:\d+\.)+\s+")
+_LIST_NUMBER = re.compile(r"^\s*\d+\.\s+")
 # A table row as the loaders write it ("Berlin | EUR 180", a Markdown "| Berlin | EUR 180 |") or a spreadsheet
 # record ("Name: Ada; Team: Web"): one line, one fact.
 _ROW = re.compile(r"\S \| \S|^\s*\|.*\S.*\|\s*$|^[^;:\n]{1,40}: [^;\n]+(?:; [^;:\n]{1,40}: [^;\n]*)+$")
@@ -180,7 +181,7 @@ def split_sentences(text: str) -> list[str]:
                 # Plain-text files head a paragraph with its title on the line above it; run into the paragraph it
                 # read "Laptops Every employee gets a laptop ...". A heading, as in Markdown.
                 flush()
-                blocks.append(("# " + line.strip(), False))
+                blocks.append(("# " + line.strip(), True))
             elif _HEADING.match(line):
                 flush()
                 blocks.append((line.strip(), False))
@@ -235,6 +236,13 @@ def _is_title(line: str, before: str, after: str) -> bool:
     """Whether a line is a paragraph's title: a few words without punctuation, after a finished sentence (or none:
     a chunk boundary keeps only one line break of the blank line) and before a line that starts one."""
     after = after.lstrip()
+    numbered = _LIST_NUMBER.match(line)
+    if numbered:
+        # "4. Working in public" after a finished sentence is a numbered section's title; after a colon, or with
+        # more steps to come, it is a list's step ("1. Download the file").
+        line = line[numbered.end():]
+        if not before.rstrip().endswith((".", "!", "?")):
+            return False
     return (bool(_TITLE.match(line.strip())) and len(line.split()) <= 6 and after[:1].isupper()
             and not _ROW.search(after) and (not before.strip() or before.rstrip().endswith((".", "!", "?", ":"))))
 

@@ -157,3 +157,12 @@ def test_a_carried_statement_ends_its_paragraph_where_prose_follows() -> None:
     assert not carried_line_ends_paragraph("print(d.ctime())", "Wed Dec  4 20:30:40 2002")
     assert not carried_line_ends_paragraph("Fraction(355, 113)", "This is the closest fraction to pi below 1000.")
     assert not carried_line_ends_paragraph("x = compute(a, b)", "y = x + 1")
+
+
+def test_a_numbered_section_title_in_extracted_pdf_text_is_a_heading() -> None:
+    # PDF text keeps "4. Working in public" on a line of its own between two paragraphs' lines; run into the next
+    # sentence it read "Working in public Use a privacy screen filter ...".
+    assert split_sentences("It can be wiped remotely.\n4. Working in public\nUse a privacy screen filter.") == [
+        "It can be wiped remotely.", "# 4. Working in public", "Use a privacy screen filter."]
+    # After a colon the numbered line is a list's step.
+    assert not any(s.startswith("#") for s in split_sentences("Steps:\n1. Open Settings\nClick on Privacy."))
