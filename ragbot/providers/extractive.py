@@ -423,6 +423,8 @@ def _is_block(piece: str) -> bool:
 def _cite(sentence: str, n: int) -> str:
     """The sentence with [n] before its final punctuation ("... leave [1].")."""
     m = _ENDS_WITH_STOP.search(sentence)
+    if m and m.group(1) == "..." and m.group(2)[:1] in (")", "]"):
+        return f"{sentence} [{n}]"  # code's elision ('"\n".join(wrap(text, ...))'): the marker inside would break it
     if m:
         return f"{sentence[: m.start()].rstrip()} [{n}]{m.group(1)}{m.group(2)}"
     if sentence.endswith("…"):

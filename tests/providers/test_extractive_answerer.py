@@ -910,3 +910,8 @@ def test_an_empty_prompt_is_not_quoted() -> None:
                                       "not types."))
     assert [u.text for u in units][-1] == (
         "Note that the exceptions nested in an exception group must be instances, not types.")
+
+
+def test_a_marker_never_goes_inside_code_that_ends_in_an_elision() -> None:
+    text = answer("What is fill shorthand for?", [chunk(1, 'textwrap.fill() is shorthand for "\\n".join(wrap(text, ...))')])
+    assert text.endswith('"\\n".join(wrap(text, ...)) [1]')
