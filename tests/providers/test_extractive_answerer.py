@@ -913,5 +913,6 @@ def test_an_empty_prompt_is_not_quoted() -> None:
 
 
 def test_a_marker_never_goes_inside_code_that_ends_in_an_elision() -> None:
-    text = answer("What is fill shorthand for?", [chunk(1, 'textwrap.fill() is shorthand for "\\n".join(wrap(text, ...))')])
+    passage = chunk(1, 'textwrap.fill() is shorthand for "\\n".join(wrap(text, ...))')
+    text = answer("What is fill shorthand for?", [passage])
     assert text.endswith('"\\n".join(wrap(text, ...)) [1]')
