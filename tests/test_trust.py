@@ -396,3 +396,25 @@ def test_the_page_extra_setting_reaches_the_answer_path(clean_db, settings, fake
         assert services.rag.page_extra == extra and services.rag.top_k == 4
         assert isinstance(services.rag.chat, ExtractiveAnswerer) and services.rag.chat.max_passages == read
         services.engine.dispose()
+
+
+def test_a_directory_record_answers_though_its_chunk_is_far_in_meaning(clean_db, settings) -> None:
+    from pathlib import Path
+
+    from ragbot.providers.extractive import ExtractiveAnswerer
+    from ragbot.providers.local_embedder import LocalEmbedder
+    from ragbot.wiring import build
+
+    embedder = LocalEmbedder()
+    svc = build(settings, embedder=embedder, chat=ExtractiveAnswerer(embedder=embedder))
+    handbook = Path(__file__).resolve().parents[1] / "samples" / "handbook"
+    for name in ("team-directory.csv", "benefits.html"):
+        add(svc, name, (handbook / name).read_text())
+    # Three records to a chunk: the one that answers is far from the question in meaning (about 0.15), but keyword
+    # search finds it and it holds every word of the question.
+    plan = svc.rag.plan("Who is the head of People?", scope=LOCAL)
+    assert plan.signals.top_similarity < 0.3 and plan.signals.coverage == 1.0 and plan.signals.agreement
+    answer = svc.rag.answer("Who is the head of People?", scope=LOCAL)
+    assert answer.grounded and "Hannah de Vries" in answer.text, answer.text
+    # A question naming what the directory lacks shares its other words, and still gets "I don't know".
+    assert not svc.rag.answer("Who is the head of Marketing?", scope=LOCAL).grounded
