@@ -52,10 +52,11 @@ _PROSE_LINE = re.compile(r"^(?!Traceback )[A-Z][a-z]+(?:,? [a-z0-9(][\w’'().:*
                          r"|^[a-z]+(?: [A-Za-z][\w’']*){3,}:$")
 # The first line of an interactive session: Python's prompt, or a shell's ("$ python -m json.tool").
 _PROMPT = re.compile(r"^[ \t]*(?:>>> |\$ [\w./~-])", re.MULTILINE)  # plain-text pages indent their examples
-# A prompt line that holds Python: a call, an assignment, an import or a statement, or a bare name to show.
+# A prompt line that holds Python: a call, an assignment, an import or a statement, a bare name or an expression
+# ("prefix + 'thon'") to show.
 # A literal to show ('spam eggs', 2 ** 8, -1) too.
 _PYTHON_PROMPT = re.compile(r">>> (?:.*[(=\[]|(?:import|from|for|if|with|def|class|print|raise|await|async)\b"
-                            r"|(?:try|while\b.*)\s*:\s*$|[\w.]+\s*$"
+                            r"|(?:try|while\b.*)\s*:\s*$|[\w.]+\s*$|[\w.]+ (?:[-+*/%]|\*\*|//) \S"
                             r"|(?:[rbfu]?['\"]|-?\d).*(?:['\"\d]|#.*)$)")
 # Header cells: short names without digits or grammar ("System", "Who grants access"), one per line.
 _HEADER_CELL = re.compile(r"^(?:[^\d\n:=|]{1,40}\n)*[^\d\n:=|]{1,40}$")

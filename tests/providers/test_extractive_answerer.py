@@ -916,3 +916,12 @@ def test_a_marker_never_goes_inside_code_that_ends_in_an_elision() -> None:
     passage = chunk(1, 'textwrap.fill() is shorthand for "\\n".join(wrap(text, ...))')
     text = answer("What is fill shorthand for?", [passage])
     assert text.endswith('"\\n".join(wrap(text, ...)) [1]')
+
+
+def test_a_session_that_shows_an_expression_is_a_block() -> None:
+    units = passage_units(0, chunk(1, "Use a plus to join them:\n\n>>> prefix + 'thon'\n'Python'\nStrings can be "
+                                      "indexed (subscripted), with the first character having index 0."))
+    assert [(u.block, u.text) for u in units] == [
+        (None, "Use a plus to join them:"),
+        ("pycon", ">>> prefix + 'thon'\n'Python'"),
+        (None, "Strings can be indexed (subscripted), with the first character having index 0.")]
