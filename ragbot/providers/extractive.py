@@ -179,14 +179,14 @@ class ExtractiveAnswerer:
             if u.text.endswith("?") and units[i + 1].passage == u.passage:
                 scores[i + 1] = max(scores[i + 1], scores[i] * self.answer_after_question)
                 scores[i] *= 0.5
-        # A section's first line is about what its heading names, also when it does not repeat the words; a line
-        # about another code of the family the question names (NWL-4471 when it asks about NWL-5190), or in a
-        # section headed by one, is not.
         # A page's "Source code: Lib/threading.py" line is a link, not an answer, unless the question asks for source.
         if "sourc" not in wanted:
             for i, u in enumerate(units):
                 if _SOURCE_LINE.match(u.text):
                     scores[i] = 0.0
+        # A section's first line is about what its heading names, also when it does not repeat the words; a line
+        # about another code of the family the question names (NWL-4471 when it asks about NWL-5190), or in a
+        # section headed by one, is not.
         asked_codes = [c.lower() for c in codes(question)]
         related = [(bool(u.terms & wanted) or semantic.get(i, 0.0) >= self.related_similarity
                     or (u.lead and heading_share[u.passage] >= 0.5))
