@@ -94,7 +94,7 @@ class Gate:
     none of the closest passages, and when it names a module the space imports somewhere while no passage holds
     that name. Just below min_similarity (lexical_margin), a question is still answered when keyword search
     agrees on a passage and the passages hold lexical_coverage of its IDF; further below, down to
-    whole_question_similarity, when they hold all of it. A minimum coverage and a margin when
+    whole_question_share of min_similarity, when they hold all of it. A minimum coverage and a margin when
     the two searches disagree are further optional tests. Defaults were tuned on held-out questions
     (docs/quality.md).
     """
@@ -110,10 +110,11 @@ class Gate:
     refuse_unquoted_names: bool = True  # the space imports a module the question names, but no passage holds it
     lexical_margin: float = 0.025  # this far below min_similarity, agreement and lexical_coverage still answer
     lexical_coverage: float = 0.5
-    # Keyword search agrees and the passages hold every word of the question: answered from this similarity on. A
-    # table's or a directory's chunk embeds many rows, so the row that answers is far from the question in meaning
-    # ("Who is the head of People?" at 0.15 against "Name: Hannah de Vries; Team: People; Role: Head of People; ...").
-    whole_question_similarity: float = 0.1
+    # Keyword search agrees and the passages hold every word of the question: answered from this share of
+    # min_similarity on (0.10 at the default floor; a floor raised for another model raises it too). A table's or a
+    # directory's chunk embeds many rows, so the row that answers is far from the question in meaning ("Who is the
+    # head of People?" at 0.15 against "Name: Hannah de Vries; Team: People; Role: Head of People; ...").
+    whole_question_share: float = 0.25
 
     def allows(self, s: Signals) -> bool:
         """Whether to answer from these passages."""
@@ -145,9 +146,9 @@ class Gate:
             if (s.top_similarity >= low and s.agreement and s.coverage >= self.lexical_coverage
                     and self._other_tests_pass(s)):
                 return low
-            if (s.top_similarity >= self.whole_question_similarity and s.agreement and s.coverage >= _WHOLE
-                    and self._other_tests_pass(s)):
-                return self.whole_question_similarity
+            whole = self.min_similarity * self.whole_question_share
+            if s.top_similarity >= whole and s.agreement and s.coverage >= _WHOLE and self._other_tests_pass(s):
+                return whole
             return None
         if self._other_tests_pass(s):
             return self.min_similarity

@@ -60,14 +60,15 @@ def test_just_below_the_floor_keyword_agreement_on_much_of_the_question_still_an
 
 def test_far_below_the_floor_keyword_agreement_on_every_word_of_the_question_still_answers() -> None:
     # A directory's chunk embeds three records: "Who is the head of People?" is at 0.15 from the one that answers.
-    gate = Gate()  # whole_question_similarity 0.1
+    gate = Gate()  # whole_question_share 0.25 of min_similarity 0.40
     whole = Signals(0.15, 1.0, 0, True, BIG)
     assert gate.allows(whole) and gate.floor(whole) == 0.1
     assert not gate.allows(Signals(0.15, 0.9, 0, True, BIG))  # a word of the question is in no passage
     assert not gate.allows(Signals(0.15, 1.0, 0, False, BIG))  # keyword search found none of the closest
     assert not gate.allows(Signals(0.08, 1.0, 0, True, BIG))  # unrelated in meaning altogether
     assert not gate.allows(Signals(0.15, 1.0, 0, True, BIG, unquoted_names=("hashlib",)))  # other tests still apply
-    assert not Gate(whole_question_similarity=0.4).allows(whole)
+    assert not Gate(whole_question_share=1.0).allows(whole)
+    assert not Gate(min_similarity=0.8).allows(whole)  # a floor raised for another model raises this one too
 
 
 def test_words_a_follow_up_borrows_from_earlier_turns_are_never_unknown() -> None:

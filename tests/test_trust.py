@@ -178,7 +178,8 @@ def test_a_question_naming_a_module_that_no_passage_names_is_refused(svc) -> Non
 def test_the_gate_needs_more_than_one_cosine() -> None:
     gate = Gate(min_similarity=0.4, sure_similarity=0.62, min_coverage=0.45, disagreement_margin=0.05)
     big = 5000
-    assert not gate.allows(Signals(0.37, 1.0, 0, True, big))  # below the floor and its lexical margin
+    assert not gate.allows(Signals(0.37, 0.9, 0, True, big))  # below the floor and its lexical margin
+    assert gate.allows(Signals(0.37, 1.0, 0, True, big))  # ... unless the passages hold every word of the question
     assert gate.allows(Signals(0.70, 0.0, 3, False, big))  # very close in meaning: answered
     assert not gate.allows(Signals(0.50, 0.2, 0, True, big))  # the passages hold little of what is distinctive
     assert not gate.allows(Signals(0.50, 0.9, 1, True, big))  # a rare word the space has never seen
