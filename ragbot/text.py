@@ -214,7 +214,7 @@ _CODE_MARKS = re.compile(r"[()\[\]{}=<>'\"`]")
 # starts in upper case is more often an object's repr that an example printed: "Fraction(355, 113)").
 _STATEMENT = re.compile(r"^(?:[\w.]+(?:\s*,\s*[\w.]+)*\s*=(?!=)|[a-z_][\w.]*\(.*\)$)")
 # A line of prose: a few words that end a sentence or introduce what follows.
-_PROSE_LINE = re.compile(r"^[A-Za-z]\S*(?:\s+\S+){3,}[.:]$")
+_PROSE_SENTENCE = re.compile(r"^[A-Za-z]\S*(?:\s+\S+){3,}[.:]$")
 
 
 def carried_line_ends_paragraph(line: str, after: str) -> bool:
@@ -227,7 +227,7 @@ def carried_line_ends_paragraph(line: str, after: str) -> bool:
     asyncio.wait(aws)" before "timeout (a float or int), if specified, can be used to ...")."""
     line = line.rstrip()
     if 0 < len(line) <= CARRIED_CHARS and _STATEMENT.match(line):
-        return bool(_PROSE_LINE.match(after.split("\n", 1)[0].rstrip()))
+        return bool(_PROSE_SENTENCE.match(after.split("\n", 1)[0].rstrip()))
     return (0 < len(line) <= CARRIED_CHARS and line[:1].isupper() and not line.endswith((".", "!", "?", ":", ";", ","))
             and not _CODE_MARKS.search(line) and after[:1].isupper())
 
