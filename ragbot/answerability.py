@@ -116,11 +116,6 @@ class Gate:
     # head of People?" at 0.15 against "Name: Hannah de Vries; Team: People; Role: Head of People; ...").
     whole_question_share: float = 0.25
 
-    @property
-    def whole_floor(self) -> float:
-        """The similarity down to which a passage that holds every word of the question may answer it."""
-        return self.min_similarity * self.whole_question_share
-
     def allows(self, s: Signals) -> bool:
         """Whether to answer from these passages."""
         return self.floor(s) is not None
@@ -151,7 +146,7 @@ class Gate:
             if (s.top_similarity >= low and s.agreement and s.coverage >= self.lexical_coverage
                     and self._other_tests_pass(s)):
                 return low
-            whole = self.whole_floor
+            whole = self.min_similarity * self.whole_question_share
             if s.top_similarity >= whole and s.agreement and s.coverage >= _WHOLE and self._other_tests_pass(s):
                 return whole
             return None

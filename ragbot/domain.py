@@ -106,7 +106,6 @@ class TermStat:
     # A rare word the space imports as a module ("import hashlib", "from hashlib import sha256") though no passage
     # holds it. Only looked for when it is rare, in the space and in no passage.
     code_name: bool = False
-    holders: frozenset[int] = frozenset()  # which of the passages asked about hold it (chunk ids)
 
 
 @dataclass(frozen=True)

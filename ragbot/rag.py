@@ -128,9 +128,7 @@ class RagService:
         found = signals(passages, terms, asked=asked)
         if found.unquoted_names:
             found = replace(found, unquoted_names=self._unquoted(found.unquoted_names, [*passages, *more]))
-        # Stems as PostgreSQL makes them: "manages" and "Manager" are both "manag".
-        whole = frozenset.intersection(*[t.holders for t in terms.terms]) if terms.terms else frozenset()
-        return Plan(query, passages, found, allowed=self.gate.allows(found), more=more, whole=whole)
+        return Plan(query, passages, found, allowed=self.gate.allows(found), more=more)
 
     def _unquoted(self, names: Sequence[str], passages: Sequence[ScoredChunk]) -> tuple[str, ...]:
         """The code names that none of what an answer could quote holds: the passages, more of their pages and the
@@ -144,16 +142,11 @@ class RagService:
         those of a section or document named after every code the question names ("Error codes > NWL-5190: ingest
         disk nearly full"): closeness in meaning says little about a code (the embedding model does not know it),
         the heading says what the section is about. A passage that only mentions the code in passing is not enough.
-
-        And a passage that holds every word of the question, down to the gate's whole-question floor: a directory's
-        chunk embeds three records, so the one that answers "Who manages the Web team?" ("Mei Lin; Team: Web; Role:
-        Engineering Manager") is at 0.29 while an onboarding table's "Who grants access: Platform team" is at 0.44.
         """
         floor = self.gate.floor(plan.signals) or self.gate.min_similarity
         named = [c.lower() for c in codes(question)]
         return [p for p in [*plan.passages, *plan.more] if (p.similarity or 0.0) >= floor
-                or (named and all(c in f"{p.location} {p.title}".lower() for c in named))
-                or (p.chunk_id in plan.whole and (p.similarity or 0.0) >= self.gate.whole_floor)]
+                or (named and all(c in f"{p.location} {p.title}".lower() for c in named))]
 
     def context(self, passages: Sequence[ScoredChunk]) -> list[ScoredChunk]:
         """The passages widened by their neighbours in the same section (small-to-big), deduplicated.
@@ -263,7 +256,6 @@ class Plan:
     # Candidates just below the top k from the pages among them: more of a page retrieval already chose, where the
     # line that answers often is. Quoted from like the passages, but the gate reads the top k alone.
     more: list[ScoredChunk] = field(default_factory=list)
-    whole: frozenset[int] = frozenset()  # the passages that hold every word of the question (chunk ids)
 
 
 def age_note(changed_at: datetime | None, now: datetime, stale_days: int) -> str | None:

@@ -26,11 +26,11 @@ _TERM_STATS = text("WITH " + TERMS_CTE.format(config="english") + """
 found AS MATERIALIZED (
     SELECT t.lexeme, t.idf, t.tq, t.i,
            EXISTS (SELECT 1 FROM chunks c WHERE c.tsv @@ t.tq AND """ + SCOPE + """) AS in_space,
-           ARRAY(SELECT c.id FROM chunks c WHERE c.id = ANY(:ids) AND c.tsv @@ t.tq) AS holders
+           EXISTS (SELECT 1 FROM chunks c WHERE c.id = ANY(:ids) AND c.tsv @@ t.tq) AS in_passages
     FROM terms t
 )
-SELECT f.lexeme, f.idf, f.in_space, cardinality(f.holders) > 0 AS in_passages, f.holders,
-       (f.in_space AND cardinality(f.holders) = 0 AND f.idf >= :rare AND f.lexeme ~ '^[a-z_][a-z0-9_]*$' AND EXISTS (
+SELECT f.lexeme, f.idf, f.in_space, f.in_passages,
+       (f.in_space AND NOT f.in_passages AND f.idf >= :rare AND f.lexeme ~ '^[a-z_][a-z0-9_]*$' AND EXISTS (
            SELECT 1 FROM chunks c WHERE c.tsv @@ (f.tq && 'import'::tsquery) AND """ + SCOPE + r"""
            AND c.text ~ ('(^|\n)[ \t]*(>>>[ \t]*)?(import[ \t]+' || f.lexeme || '|from[ \t]+' || f.lexeme
                          || '[ \t]+import)\M'))) AS code_name
@@ -67,5 +67,5 @@ def term_stats(engine: Engine, *, query_text: str, space: str, channel: str | No
     if size is None:
         size = space_size(engine, space=space, channel=channel, cap=cap)
     found = [TermStat(lexeme=r.lexeme, idf=float(r.idf), in_space=bool(r.in_space), in_passages=bool(r.in_passages),
-                      code_name=bool(r.code_name), holders=frozenset(r.holders)) for r in rows]
+                      code_name=bool(r.code_name)) for r in rows]
     return QuestionTerms(terms=found, space_chunks=int(size))
